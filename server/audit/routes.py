@@ -1,0 +1,34 @@
+"""The audit log for admins."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Annotated
+
+from litestar import get
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.audit import service
+from server.audit.schemas import AuditEventOut, AuditPage
+from server.pagination import MAX_LIMIT
+from server.security import role_in
+
+
+@get("/api/v1/audit", guards=[role_in("admin")], summary="The audit log (admins)")
+async def list_audit_events(
+    db: AsyncSession,
+    cursor: str | None = None,
+    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = 50,
+    kind: Annotated[str | None, Parameter(max_length=40)] = None,
+    person: uuid.UUID | None = None,
+    since: dt.datetime | None = None,
+) -> AuditPage:
+    events, next_cursor = await service.list_events(
+        db, limit=limit, cursor=cursor, kind=kind, person_id=person, since=since
+    )
+    return AuditPage([AuditEventOut.from_model(event) for event in events], next_cursor)
+
+
+routes = [list_audit_events]

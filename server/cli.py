@@ -1,0 +1,145 @@
+"""The `tessera` command: serve, worker, migrate, create-user, and the translation workflow."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from server.settings import Settings, SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@click.group(help="Tessera: participatory research with young migrants.")
+def main() -> None:
+    pass
+
+
+@main.command(help="Run the API and the app (with the background workers unless --no-workers).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--no-workers", is_flag=True, help="Leave background work to a separate `tessera worker`.")
+def serve(host: str, port: int, no_workers: bool) -> None:
+    import uvicorn
+
+    from server.app import create_app
+
+    app = create_app(_settings(), run_workers=not no_workers)
+    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+
+
+@main.command(help="Run the background workers alone.")
+def worker() -> None:
+    from server.app import make_store
+    from server.db import create_engine, migrate
+    from server.workers import jobs_for, run_forever
+
+    settings = _settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        await migrate(engine)
+        await engine.dispose()
+        click.echo("Tessera worker running. Stop with Ctrl+C.")
+        await run_forever(jobs_for(make_store(settings)))
+
+    asyncio.run(run())
+
+
+@main.command(help="Create or upgrade the database schema.")
+def migrate() -> None:
+    from server.db import create_engine
+    from server.db import migrate as migrate_schema
+
+    settings = _settings()
+
+    async def run() -> None:
+        engine = create_engine(settings.database_url)
+        await migrate_schema(engine)
+        await engine.dispose()
+
+    asyncio.run(run())
+    click.echo("The database schema is up to date.")
+
+
+@main.command("create-user", help="Create an account, such as the first admin.")
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(["youth", "youth_worker", "researcher", "admin"]))
+@click.option("--platform", "platforms", multiple=True, help="A platform code such as DE; repeat for several.")
+@click.option("--display-name", default=None)
+@click.option("--language", default="en", show_default=True)
+@click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
+def create_user(
+    username: str, role: str, platforms: tuple[str, ...], display_name: str | None, language: str, password_stdin: bool
+) -> None:
+    from server.accounts.service import create_user_from_cli
+    from server.db import create_engine, create_sessionmaker
+    from server.db import migrate as migrate_schema
+    from server.security import PasswordHasher
+
+    settings = _settings()
+    password = sys.stdin.readline().rstrip("\r\n")
+
+    async def run() -> str:
+        engine = create_engine(settings.database_url)
+        await migrate_schema(engine)
+        try:
+            async with create_sessionmaker(engine)() as db:
+                user = await create_user_from_cli(
+                    db, PasswordHasher(settings), username=username, password=password, role=role,
+                    platforms=[code.upper() for code in platforms], display_name=display_name, language=language,
+                )
+                await db.commit()
+                return str(user.id)
+        finally:
+            await engine.dispose()
+
+    try:
+        user_id = asyncio.run(run())
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {role} {username} ({user_id}).")
+
+
+@main.group(help="Translations: extract messages, update the catalogues, compile them.")
+def i18n() -> None:
+    pass
+
+
+def _pybabel(*args: str) -> None:
+    from babel.messages.frontend import CommandLineInterface
+
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+@i18n.command(help="Collect every translatable message into locales/messages.pot.")
+def extract() -> None:
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "translate:2",
+             "--no-location", "--sort-output", "-o", str(ROOT / "locales" / "messages.pot"), str(ROOT))
+
+
+@i18n.command(help="Merge new messages into every language's catalogue.")
+def update() -> None:
+    _pybabel("update", "-i", str(ROOT / "locales" / "messages.pot"), "-d", str(ROOT / "locales"),
+             "--no-wrap", "--ignore-obsolete")
+
+
+@i18n.command(help="Compile the catalogues to .mo files (optional: .po files are read directly).")
+def compile() -> None:
+    _pybabel("compile", "-d", str(ROOT / "locales"), "--statistics")
+
+
+@i18n.command("init", help="Start a catalogue for a new language, such as `tessera i18n init ku`.")
+@click.argument("locale")
+def init_locale(locale: str) -> None:
+    _pybabel("init", "-i", str(ROOT / "locales" / "messages.pot"), "-d", str(ROOT / "locales"), "-l", locale)

@@ -1,0 +1,107 @@
+"""Tessera's settings: every ``TESSERA_*`` environment variable, parsed once into a typed Struct.
+
+A wrong value stops start-up with a message that names the variable, so an operator
+never runs a platform full of minors' data on a setting they did not mean.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Annotated
+
+import msgspec
+
+PREFIX = "TESSERA_"
+
+# OWASP's password storage cheat sheet: argon2id with at least 19 MiB, 2 passes, 1 lane
+# (or an equivalent trade of memory for passes). We refuse anything weaker.
+OWASP_MIN_MEMORY_KIB = 19_456
+
+
+class SettingsError(ValueError):
+    """A TESSERA_* variable holds a value Tessera cannot run with."""
+
+
+class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    database_url: str = "sqlite+aiosqlite:///var/tessera.db"
+    # Where the invite links point: the address people open the app at.
+    public_url: str = "http://127.0.0.1:8000"
+    # Sessions, throttling counters and other short-lived state. Without Redis they live in
+    # files under var/, which serves one process; several processes need Redis.
+    redis_url: str | None = None
+    store_dir: str = "var/store"
+    pwa_dir: str | None = None
+    locales_dir: str | None = None
+    default_language: str = "en"
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=50_000_000)] = 1_048_576
+    # Idle and absolute session lifetimes. Phones are shared in families and youth centres,
+    # so a session does not outlive a working day of inactivity nor a week in all.
+    session_idle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 12 * 60
+    session_absolute_hours: Annotated[int, msgspec.Meta(ge=1)] = 7 * 24
+    login_failures_per_account: Annotated[int, msgspec.Meta(ge=1)] = 5
+    login_failures_per_address: Annotated[int, msgspec.Meta(ge=1)] = 30
+    login_throttle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 15
+    argon2_memory_kib: Annotated[int, msgspec.Meta(ge=OWASP_MIN_MEMORY_KIB)] = 47_104
+    argon2_time_cost: Annotated[int, msgspec.Meta(ge=1)] = 1
+    argon2_parallelism: Annotated[int, msgspec.Meta(ge=1)] = 1
+    # Argon2 holds argon2_memory_kib per hash in flight: this caps the memory a login storm takes.
+    max_concurrent_hashes: Annotated[int, msgspec.Meta(ge=1)] = 4
+    api_token_max_days: Annotated[int, msgspec.Meta(ge=1)] = 365
+    push_allowed_origins: str = (
+        "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,"
+        "https://web.push.apple.com,https://wns2-par02p.notify.windows.com"
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies are Secure unless Tessera runs on plain http for local development."""
+        return self.public_url.startswith("https://")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the TESSERA_* variables; raise SettingsError naming the first bad one."""
+    environ = os.environ if environ is None else environ
+    known = {f.name for f in msgspec.structs.fields(Settings)}
+    raw: dict[str, str] = {}
+    for key, value in environ.items():
+        if not key.startswith(PREFIX) or key.startswith("TESSERA_TEST_"):
+            continue
+        name = key.removeprefix(PREFIX).lower()
+        if name not in known:
+            raise SettingsError(f"{key} is not a Tessera setting")
+        raw[name] = value
+    # Environment values are strings; msgspec's str-coercion turns "30" into an int and
+    # applies each field's limits, so one call both converts and validates.
+    try:
+        settings = msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as error:
+        raise SettingsError(_name_the_variable(str(error))) from None
+    _check_values(settings)
+    return settings
+
+
+def _name_the_variable(message: str) -> str:
+    # msgspec says "... - at `$.session_idle_minutes`"; operators know the variable, not the path.
+    if "$." in message:
+        text, _, path = message.rpartition(" - at `$.")
+        return f"{PREFIX}{path.rstrip('`').upper()}: {text}"
+    return message
+
+
+def _check_values(settings: Settings) -> None:
+    if not settings.database_url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise SettingsError(
+            "TESSERA_DATABASE_URL must start with sqlite+aiosqlite:// or postgresql+asyncpg://"
+        )
+    if not settings.public_url.startswith(("http://", "https://")):
+        raise SettingsError("TESSERA_PUBLIC_URL must be an http:// or https:// address")
+    if settings.redis_url is not None and not settings.redis_url.startswith(("redis://", "rediss://")):
+        raise SettingsError("TESSERA_REDIS_URL must start with redis:// or rediss://")
+    for origin in settings.push_allowed_origins.split(","):
+        if not origin.strip().startswith(("https://", "http://")):
+            raise SettingsError("TESSERA_PUSH_ALLOWED_ORIGINS must be a comma-separated list of origins")
