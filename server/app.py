@@ -139,6 +139,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
                 "sessions": sessions,
                 "store": store,
                 "after_erasure": after_erasure,
+                "account_services": account_services,
             }
         ),
         lifespan=[lifespan],

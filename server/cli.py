@@ -124,7 +124,7 @@ def _pybabel(*args: str) -> None:
 
 @i18n.command(help="Collect every translatable message into locales/messages.pot.")
 def extract() -> None:
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "translate:2",
+    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "translate:2", "-k", "plural_message:1,2",
              "--no-location", "--sort-output", "-o", str(ROOT / "locales" / "messages.pot"), str(ROOT))
 
 

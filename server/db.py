@@ -16,6 +16,7 @@ from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from litestar.di import NamedDependency
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -50,6 +51,10 @@ class UtcDateTime(sa.TypeDecorator[dt.datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+# A route's database session: declare a parameter ``db: Database``.
+Database = NamedDependency[AsyncSession]
 
 
 def utcnow() -> dt.datetime:
@@ -93,7 +98,9 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def provide_db(db_sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+async def provide_db(
+    db_sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+) -> AsyncIterator[AsyncSession]:
     """One session per request, committed when the handler returns normally."""
     async with db_sessionmaker() as session:
         try:

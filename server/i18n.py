@@ -42,7 +42,7 @@ class Message:
     count: int | None = None
 
     def render(self, locale: str) -> str:
-        return translate(locale, self.msgid, plural=self.plural, count=self.count, **dict(self.params))
+        return translate(locale, self.msgid, plural=self.plural, count=self.count, params=dict(self.params))
 
 
 def message(msgid: str, **params: object) -> Message:
@@ -91,7 +91,14 @@ def load_translations(directory: Path, locale: str) -> NullTranslations:
 catalogues = Catalogues()
 
 
-def translate(locale: str, msgid: str, *, plural: str | None = None, count: int | None = None, **params: object) -> str:
+def translate(
+    locale: str,
+    msgid: str,
+    *,
+    plural: str | None = None,
+    count: int | None = None,
+    params: dict[str, object] | None = None,
+) -> str:
     translations = catalogues.translations(locale)
     if plural is not None and count is not None:
         text = translations.ngettext(msgid, plural, count)

@@ -6,6 +6,7 @@ routes, oversized bodies) are turned into the same shape, so a client meets one 
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,8 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from litestar.response import Response
 
 from server.i18n import N_, Message, message, request_locale
+
+logger = logging.getLogger("tessera")
 
 TITLES: dict[int, str] = {
     400: N_("The request could not be read."),
@@ -29,6 +32,7 @@ TITLES: dict[int, str] = {
     415: N_("This content type is not supported."),
     422: N_("Some of the information is not valid."),
     429: N_("Too many attempts. Please wait and try again."),
+    500: N_("Something went wrong on our side. Your data is safe; please try again later."),
     503: N_("The service is not available right now."),
 }
 FALLBACK_TITLE = N_("Something went wrong with this request.")
@@ -189,12 +193,19 @@ def describe_decoding_error(text: str, key: str | None = None) -> FieldError:
     return FieldError(path or "body", message(N_("This value is not valid.")))
 
 
+def _from_unexpected_error(error: Exception) -> LocalisedProblem:
+    # A bug, not the client's doing: logged with its traceback, answered without one.
+    logger.error("unhandled error", exc_info=error)
+    return LocalisedProblem(500, None, [])
+
+
 def problem_details_plugin() -> ProblemDetailsPlugin:
     return ProblemDetailsPlugin(
         ProblemDetailsConfig(
             exception_to_problem_detail_map={
                 TesseraError: _from_domain_error,
                 HTTPException: _from_http_exception,
+                Exception: _from_unexpected_error,
             }
         )
     )

@@ -27,7 +27,7 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.stores.base import Store
 
-from server.i18n import N_, message
+from server.i18n import N_, message, plural_message
 from server.problems import NotAllowed, NotSignedIn, Throttled
 from server.settings import Settings
 
@@ -138,7 +138,12 @@ class LoginThrottle:
             raw = await self._store.get(key)
             if raw is not None and int(raw) >= self._limits[kind]:
                 retry_after = await self._store.expires_in(key) or self._window
-                raise Throttled(retry_after, message(N_("Too many failed sign-in attempts. Try again later.")))
+                minutes = -(-retry_after // 60)
+                raise Throttled(retry_after, plural_message(
+                    "Too many failed sign-in attempts. Please try again in {count} minute.",
+                    "Too many failed sign-in attempts. Please try again in {count} minutes.",
+                    minutes,
+                ))
 
     async def record_failure(self, username_key: str, address: str) -> None:
         for key in self._keys(username_key, address).values():

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 import msgspec
+from litestar.di import NamedDependency
 from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.db import Database
 from server.accounts import service
 from server.accounts.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE, CONSENT_VERSION, GUARDIAN_NOTE
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User
@@ -61,14 +63,14 @@ def token_info(token: ApiToken) -> TokenInfo:
     return TokenInfo(token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at)
 
 
-def invite_out(invite: Invite, code: str, settings: Settings) -> InviteOut:
+def invite_out(invite: Invite, code: str, settings: NamedDependency[Settings]) -> InviteOut:
     shown = service.format_invite_code(code) if code else ""
     # The code travels in the fragment: it never reaches a server log or a Referer header.
     url = f"{settings.public_url.rstrip('/')}/#/join/{shown}" if code else ""
     return InviteOut(shown, url, invite.role, invite.platform_code, invite.max_uses, invite.expires_at)  # type: ignore[arg-type]
 
 
-def _session_cookie(value: str, settings: Settings, max_age: int) -> Cookie:
+def _session_cookie(value: str, settings: NamedDependency[Settings], max_age: int) -> Cookie:
     return Cookie(
         key=SESSION_COOKIE,
         value=value,
@@ -80,7 +82,7 @@ def _session_cookie(value: str, settings: Settings, max_age: int) -> Cookie:
     )
 
 
-def _ended_session_response(settings: Settings) -> Response[None]:
+def _ended_session_response(settings: NamedDependency[Settings]) -> Response[None]:
     # Clear-Site-Data makes the browser drop what a shared phone must not keep for the next person.
     return Response(
         None,
@@ -90,9 +92,10 @@ def _ended_session_response(settings: Settings) -> Response[None]:
     )
 
 
-@post("/api/v1/auth/login", status_code=HTTP_200_OK, summary="Sign in with username and password")
+# Signing in and joining need no session, so a stale cookie (and its CSRF check) must not stand in the way.
+@post("/api/v1/auth/login", status_code=HTTP_200_OK, exclude_from_auth=True, summary="Sign in with username and password")
 async def login(
-    request: Request, data: LoginIn, db: AsyncSession, account_services: service.Services, settings: Settings
+    request: Request, data: JSONBody[LoginIn], db: Database, account_services: NamedDependency[service.Services], settings: NamedDependency[Settings]
 ) -> Response[LoginOut]:
     address = client_address(request)
     user = await service.authenticate(db, account_services, data.username, data.password, address)
@@ -108,7 +111,7 @@ async def login(
 
 
 @post("/api/v1/auth/logout", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Sign out")
-async def logout(request: Request, db: AsyncSession, settings: Settings) -> Response[None]:
+async def logout(request: Request, db: Database, settings: NamedDependency[Settings]) -> Response[None]:
     credential: Credential = request.auth
     if credential.session_id:
         await request.app.state.sessions.end(credential.session_id)
@@ -118,7 +121,7 @@ async def logout(request: Request, db: AsyncSession, settings: Settings) -> Resp
 
 @post("/api/v1/invites", guards=[role_in("youth_worker", "admin")], status_code=HTTP_201_CREATED,
       summary="Invite people to a platform")
-async def create_invite(request: Request, data: InviteIn, db: AsyncSession, settings: Settings) -> InviteOut:
+async def create_invite(request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]) -> InviteOut:
     invite, code = await service.create_invite(db, current_user(request), data)
     return invite_out(invite, code, settings)
 
@@ -135,9 +138,9 @@ async def current_consent_text(request: Request) -> ConsentTextOut:
     )
 
 
-@post("/api/v1/auth/register", status_code=HTTP_201_CREATED, summary="Join with an invite code")
+@post("/api/v1/auth/register", status_code=HTTP_201_CREATED, exclude_from_auth=True, summary="Join with an invite code")
 async def register(
-    request: Request, data: RegisterIn, db: AsyncSession, account_services: service.Services
+    request: Request, data: JSONBody[RegisterIn], db: Database, account_services: NamedDependency[service.Services]
 ) -> RegisterOut:
     user = await service.register(db, account_services, data, client_address(request))
     request.scope["state"]["locale"] = user.language
@@ -150,7 +153,7 @@ async def read_me(request: Request) -> UserOut:
 
 
 @patch("/api/v1/me", guards=[signed_in], summary="Change my display name or language")
-async def update_me(request: Request, data: MePatch, db: AsyncSession) -> UserOut:
+async def update_me(request: Request, data: JSONBody[MePatch], db: Database) -> UserOut:
     user = await service.update_profile(
         db,
         current_user(request),
@@ -162,7 +165,7 @@ async def update_me(request: Request, data: MePatch, db: AsyncSession) -> UserOu
 
 
 @get("/api/v1/me/data", guards=[signed_in], summary="Everything Tessera stores about me")
-async def export_my_data(request: Request, db: AsyncSession, settings: Settings) -> PersonalData:
+async def export_my_data(request: Request, db: Database, settings: NamedDependency[Settings]) -> PersonalData:
     user = current_user(request)
     return PersonalData(
         profile=user_out(user),
@@ -178,14 +181,14 @@ async def export_my_data(request: Request, db: AsyncSession, settings: Settings)
 
 
 @get("/api/v1/me/consent", guards=[signed_in], summary="My consent history")
-async def read_my_consent(request: Request, db: AsyncSession) -> ConsentHistoryOut:
+async def read_my_consent(request: Request, db: Database) -> ConsentHistoryOut:
     history = await service.consent_history(db, current_user(request))
     return ConsentHistoryOut(CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history])
 
 
 @post("/api/v1/me/consent", guards=[signed_in], status_code=HTTP_201_CREATED,
       summary="Give or withdraw my consent")
-async def change_my_consent(request: Request, data: ConsentIn, db: AsyncSession) -> ConsentHistoryOut:
+async def change_my_consent(request: Request, data: JSONBody[ConsentIn], db: Database) -> ConsentHistoryOut:
     user = current_user(request)
     await service.record_consent(db, user, data, request_locale(request))
     await db.flush()
@@ -194,7 +197,7 @@ async def change_my_consent(request: Request, data: ConsentIn, db: AsyncSession)
 
 
 @delete("/api/v1/me", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Erase my account")
-async def erase_me(request: Request, db: AsyncSession, settings: Settings) -> Response[None]:
+async def erase_me(request: Request, db: Database, settings: NamedDependency[Settings]) -> Response[None]:
     credential: Credential = request.auth
     await service.erase(db, current_user(request))
     await db.commit()
@@ -205,26 +208,26 @@ async def erase_me(request: Request, db: AsyncSession, settings: Settings) -> Re
 
 
 @patch("/api/v1/users/{user_id:uuid}", guards=[role_in("admin")], summary="Change a person's role or platforms")
-async def change_user(request: Request, user_id: uuid.UUID, data: UserAdminPatch, db: AsyncSession) -> UserOut:
+async def change_user(request: Request, user_id: FromPath[uuid.UUID], data: JSONBody[UserAdminPatch], db: Database) -> UserOut:
     user = await service.change_role(db, current_user(request), user_id, data)
     return user_out(user, request_locale(request))
 
 
 @post("/api/v1/tokens", guards=[role_in("researcher", "admin")], status_code=HTTP_201_CREATED,
       summary="Create a personal API token (shown once)")
-async def create_token(request: Request, data: TokenIn, db: AsyncSession) -> TokenCreated:
+async def create_token(request: Request, data: JSONBody[TokenIn], db: Database) -> TokenCreated:
     api_token, token = await service.create_token(db, current_user(request), data.name, data.expires_in_days)
     return TokenCreated(api_token.id, api_token.name, token, api_token.expires_at)
 
 
 @get("/api/v1/tokens", guards=[role_in("researcher", "admin")], summary="My personal API tokens")
-async def list_tokens(request: Request, db: AsyncSession) -> TokenList:
+async def list_tokens(request: Request, db: Database) -> TokenList:
     return TokenList([token_info(token) for token in await service.list_tokens(db, current_user(request))])
 
 
 @delete("/api/v1/tokens/{token_id:uuid}", guards=[role_in("researcher", "admin")],
         status_code=HTTP_204_NO_CONTENT, summary="Revoke a personal API token")
-async def revoke_token(request: Request, token_id: uuid.UUID, db: AsyncSession) -> None:
+async def revoke_token(request: Request, token_id: FromPath[uuid.UUID], db: Database) -> None:
     await service.revoke_token(db, current_user(request), token_id)
 
 

@@ -7,9 +7,9 @@ import uuid
 from typing import Annotated
 
 from litestar import get
-from litestar.params import Parameter
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery, QueryParameter
 
+from server.db import Database
 from server.audit import service
 from server.audit.schemas import AuditEventOut, AuditPage
 from server.pagination import MAX_LIMIT
@@ -18,12 +18,12 @@ from server.security import role_in
 
 @get("/api/v1/audit", guards=[role_in("admin")], summary="The audit log (admins)")
 async def list_audit_events(
-    db: AsyncSession,
-    cursor: str | None = None,
-    limit: Annotated[int, Parameter(ge=1, le=MAX_LIMIT)] = 50,
-    kind: Annotated[str | None, Parameter(max_length=40)] = None,
-    person: uuid.UUID | None = None,
-    since: dt.datetime | None = None,
+    db: Database,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+    kind: Annotated[str | None, QueryParameter(max_length=40)] = None,
+    person: FromQuery[uuid.UUID | None] = None,
+    since: FromQuery[dt.datetime | None] = None,
 ) -> AuditPage:
     events, next_cursor = await service.list_events(
         db, limit=limit, cursor=cursor, kind=kind, person_id=person, since=since

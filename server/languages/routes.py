@@ -6,6 +6,7 @@ from typing import Literal
 
 import msgspec
 from litestar import get
+from litestar.params import FromPath
 
 from server import i18n
 
@@ -42,7 +43,7 @@ async def list_locales() -> LocaleList:
 
 
 @get("/api/v1/i18n/{locale:str}", summary="A language's message catalogue, for the app", cache=3600)
-async def read_catalogue(locale: LocaleCode) -> CatalogueOut:
+async def read_catalogue(locale: FromPath[LocaleCode]) -> CatalogueOut:
     messages, plurals = i18n.catalogue_entries(locale)
     return CatalogueOut(locale, i18n.direction(locale), messages, plurals)  # type: ignore[arg-type]
 

@@ -1,0 +1,191 @@
+"""The world the tests need: a fresh database per test (SQLite, and PostgreSQL when
+TESSERA_TEST_POSTGRES_URL is set), the real app over Litestar's test client, and people."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.engine import make_url
+
+from server.accounts.service import create_user_from_cli
+from server.app import create_app
+from server.db import create_engine, migrate
+from server.security import CSRF_HEADER, SESSION_COOKIE
+from server.settings import Settings
+
+POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
+PASSWORD = "a long walk by the river"
+
+
+class PostgresDatabases:
+    """One migrated template per test run; each test gets a copy of it (CREATE DATABASE ... TEMPLATE)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = make_url(url)
+        self.run_id = uuid.uuid4().hex[:8]
+        self.template = f"tessera_tpl_{self.run_id}"
+        self.created: list[str] = []
+        self._ready = False
+
+    async def _admin(self) -> asyncpg.Connection:
+        return await asyncpg.connect(
+            host=self.url.host or "127.0.0.1", port=self.url.port or 5432,
+            user=self.url.username or "postgres", password=self.url.password, database=self.url.database or "postgres",
+        )
+
+    def url_of(self, name: str) -> str:
+        return self.url.set(database=name).render_as_string(hide_password=False)
+
+    async def fresh(self) -> str:
+        admin = await self._admin()
+        try:
+            if not self._ready:
+                await admin.execute(f'CREATE DATABASE "{self.template}"')
+                engine = create_engine(self.url_of(self.template))
+                await migrate(engine)
+                await engine.dispose()
+                self._ready = True
+            name = f"tessera_{self.run_id}_{len(self.created)}"
+            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+            self.created.append(name)
+            return self.url_of(name)
+        finally:
+            await admin.close()
+
+    async def drop(self, name_url: str) -> None:
+        name = make_url(name_url).database
+        admin = await self._admin()
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+    async def drop_template(self) -> None:
+        if self._ready:
+            admin = await self._admin()
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
+            finally:
+                await admin.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases | None]:
+    if not POSTGRES_URL:
+        yield None
+        return
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    asyncio.run(databases.drop_template())
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_databases: PostgresDatabases | None
+) -> AsyncIterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}"
+        return
+    assert postgres_databases is not None
+    url = await postgres_databases.fresh()
+    yield url
+    await postgres_databases.drop(url)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database_url, store_dir=str(tmp_path / "store"))
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app) as test_client:
+        yield test_client
+
+
+@dataclass
+class Person:
+    """Someone signed in: their requests carry their session cookie and CSRF token."""
+
+    client: AsyncTestClient[Litestar]
+    user: dict[str, Any]
+    session_id: str
+    csrf_token: str
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return str(self.user["id"])
+
+    def _headers(self, headers: dict[str, str] | None, csrf: bool) -> dict[str, str]:
+        merged = {"Cookie": f"{SESSION_COOKIE}={self.session_id}", **self.extra_headers, **(headers or {})}
+        if csrf:
+            merged[CSRF_HEADER] = self.csrf_token
+        return merged
+
+    async def request(self, method: str, path: str, *, csrf: bool = True, headers: dict[str, str] | None = None,
+                      **kwargs: Any) -> httpx.Response:
+        self.client.cookies.clear()
+        return await self.client.request(method, path, headers=self._headers(headers, csrf), **kwargs)
+
+    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("GET", path, **kwargs)
+
+    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("POST", path, **kwargs)
+
+    async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("PATCH", path, **kwargs)
+
+    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
+        return await self.request("DELETE", path, **kwargs)
+
+
+async def create_person(
+    app: Litestar, username: str, role: str, platforms: list[str] | None = None, password: str = PASSWORD,
+    language: str = "en",
+) -> None:
+    async with app.state.db_sessionmaker() as db:
+        await create_user_from_cli(
+            db, app.state.account_services.hasher, username=username, password=password, role=role,
+            platforms=platforms or [], display_name=None, language=language,
+        )
+        await db.commit()
+
+
+async def sign_in(client: AsyncTestClient[Litestar], username: str, password: str = PASSWORD) -> Person:
+    client.cookies.clear()
+    response = await client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    session_id = response.cookies[SESSION_COOKIE]
+    client.cookies.clear()
+    body = response.json()
+    return Person(client, body["user"], session_id, body["csrf_token"])
+
+
+@pytest.fixture
+def people(app: Litestar, client: AsyncTestClient[Litestar]) -> Any:
+    """``await people("amina", "youth", ["DE"])`` creates a person and signs them in."""
+
+    async def make(username: str, role: str, platforms: list[str] | None = None, **kwargs: Any) -> Person:
+        await create_person(app, username, role, platforms, **kwargs)
+        return await sign_in(client, username, kwargs.get("password", PASSWORD))
+
+    return make
