@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import msgspec
 import httpx
 import pytest
 from litestar import Litestar
@@ -20,8 +21,8 @@ from sqlalchemy.engine import make_url
 
 from server.accounts.service import create_user_from_cli
 from server.app import create_app
-from server.db import create_engine, migrate
-from server.security import CSRF_HEADER, SESSION_COOKIE
+from server.db import create_engine, create_sessionmaker, migrate
+from server.security import CSRF_HEADER, SESSION_COOKIE, PasswordHasher
 from server.settings import Settings
 
 POSTGRES_URL = os.environ.get("TESSERA_TEST_POSTGRES_URL")
@@ -109,9 +110,33 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, store_dir=str(tmp_path / "store"))
 
 
+@pytest.fixture(scope="session")
+def test_hasher() -> PasswordHasher:
+    return PasswordHasher(Settings())
+
+
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+async def make_app(settings: Settings, test_hasher: PasswordHasher) -> AsyncIterator[Any]:
+    """``make_app(session_absolute_hours=1)``: the app with some settings changed."""
+    engines = []
+
+    def make(**overrides: Any) -> Litestar:
+        app = create_app(msgspec.structs.replace(settings, **overrides))
+        # The test client runs the app on an event loop of its own; a test that reads or
+        # writes the database directly needs connections made on the test's loop.
+        engines.append(create_engine(settings.database_url))
+        app.state.test_db = create_sessionmaker(engines[-1])
+        app.state.test_hasher = test_hasher
+        return app
+
+    yield make
+    for engine in engines:
+        await engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: Any) -> Litestar:
+    return make_app()  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -162,9 +187,9 @@ async def create_person(
     app: Litestar, username: str, role: str, platforms: list[str] | None = None, password: str = PASSWORD,
     language: str = "en",
 ) -> None:
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         await create_user_from_cli(
-            db, app.state.account_services.hasher, username=username, password=password, role=role,
+            db, app.state.test_hasher, username=username, password=password, role=role,
             platforms=platforms or [], display_name=None, language=language,
         )
         await db.commit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from litestar.testing import AsyncTestClient
 
 from server.security import SESSION_COOKIE
 from tests.conftest import PASSWORD, create_person, sign_in
@@ -25,13 +26,8 @@ async def test_login_answers_user_and_csrf_token_and_sets_a_hardened_cookie(app,
     assert "Secure" not in cookie
 
 
-async def test_cookie_is_secure_when_tessera_is_served_over_https(settings, database_url):
-    import msgspec
-
-    from server.app import create_app
-    from litestar.testing import AsyncTestClient
-
-    app = create_app(msgspec.structs.replace(settings, public_url="https://tessera.example.org"))
+async def test_cookie_is_secure_when_tessera_is_served_over_https(make_app):
+    app = make_app(public_url="https://tessera.example.org")
     async with AsyncTestClient(app=app) as client:
         await create_person(app, "amina", "youth", ["DE"])
         response = await client.post("/api/v1/auth/login", json={"username": "amina", "password": PASSWORD})
@@ -138,13 +134,8 @@ async def test_throttling_an_unknown_name_looks_the_same_as_a_known_one(app, cli
     assert throttled.status_code == 429
 
 
-async def test_failed_logins_per_address_are_throttled_across_accounts(settings, database_url):
-    import msgspec
-    from litestar.testing import AsyncTestClient
-
-    from server.app import create_app
-
-    app = create_app(msgspec.structs.replace(settings, login_failures_per_address=3))
+async def test_failed_logins_per_address_are_throttled_across_accounts(make_app):
+    app = make_app(login_failures_per_address=3)
     async with AsyncTestClient(app=app) as client:
         await create_person(app, "amina", "youth", ["DE"])
         for name in ("one", "two", "three"):
@@ -174,7 +165,7 @@ async def test_suspended_account_cannot_sign_in_nor_use_its_session(app, client)
 
     await create_person(app, "amina", "youth", ["DE"])
     amina = await sign_in(client, "amina")
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         await db.execute(sa.update(User).where(User.username == "amina").values(status="suspended"))
         await db.commit()
     assert (await amina.get("/api/v1/me")).status_code == 403
@@ -197,13 +188,10 @@ async def test_malformed_login_bodies_get_a_problem_not_a_crash(app, client, bod
     assert response.json()["detail"]
 
 
-async def test_expired_session_is_no_session(settings, database_url):
+async def test_expired_session_is_no_session(make_app):
     import msgspec
-    from litestar.testing import AsyncTestClient
 
-    from server.app import create_app
-
-    app = create_app(msgspec.structs.replace(settings, session_absolute_hours=1))
+    app = make_app(session_absolute_hours=1)
     async with AsyncTestClient(app=app) as client:
         await create_person(app, "amina", "youth", ["DE"])
         amina = await sign_in(client, "amina")

@@ -101,7 +101,7 @@ async def _database_bytes(database_url: str) -> bytes:
 
 async def _postgres_text(app) -> str:
     # Every row of every table, as text: the person's name must appear in none.
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         tables = (await db.execute(sa.text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars().all()
         dumps = [str((await db.execute(sa.text(f'SELECT t::text FROM "{t}" t'))).scalars().all()) for t in tables]
@@ -134,7 +134,7 @@ async def test_erasure_keeps_a_pseudonymous_tombstone_and_the_consent_record(app
     worker = await people("yara", "youth_worker", ["DE"])
     karim = await join(client, worker, "karim")
     await karim.delete("/api/v1/me")
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         user = await db.get(User, karim.user["id"] if False else __import__("uuid").UUID(karim.id))
         events = list(await db.scalars(sa.select(ConsentEvent).where(ConsentEvent.user_id == user.id)))
     assert user.status == "erased"

@@ -62,14 +62,14 @@ async def test_invite_code_is_accepted_without_hyphens_and_in_lower_case(client,
 async def test_registration_records_consent_with_its_version(app, client, youth_worker):
     code = (await invite(youth_worker))["code"]
     await client.post("/api/v1/auth/register", json=registration(code))
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         events = list(await db.scalars(sa.select(ConsentEvent)))
     assert [(e.version, e.accepted, e.locale) for e in events] == [(CONSENT_VERSION, True, "de")]
 
 
 async def test_invite_stores_only_a_hash_of_the_code(app, youth_worker):
     code = (await invite(youth_worker))["code"]
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         stored = await db.scalar(sa.select(Invite))
     assert code.replace("-", "") not in stored.code_hash
 
@@ -119,18 +119,18 @@ async def test_the_last_use_of_an_invite_cannot_be_won_twice_by_racing(app, clie
         *(client.post("/api/v1/auth/register", json=registration(code, f"racer{i}")) for i in range(4))
     )
     assert sorted(r.status_code for r in answers) == [201, 410, 410, 410]
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         assert await db.scalar(sa.select(sa.func.count()).select_from(User).where(User.role == "youth")) == 1
 
 
 async def test_expired_invite_is_refused_and_nothing_is_written(app, client, youth_worker):
     code = (await invite(youth_worker))["code"]
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         await db.execute(sa.update(Invite).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
         await db.commit()
     response = await client.post("/api/v1/auth/register", json=registration(code))
     assert response.status_code == 410
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         assert await db.scalar(sa.select(User.id).where(User.username == "karim")) is None
 
 
@@ -156,7 +156,7 @@ async def test_a_taken_username_does_not_use_up_the_invite(app, client, youth_wo
     code = (await invite(youth_worker, max_uses=2))["code"]
     await client.post("/api/v1/auth/register", json=registration(code, "karim"))
     assert (await client.post("/api/v1/auth/register", json=registration(code, "Karim"))).status_code == 409
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         assert await db.scalar(sa.select(Invite.uses)) == 1
 
 
@@ -229,7 +229,7 @@ async def test_a_minor_joins_with_their_guardians_consent(app, client, youth_wor
     body = registration(code, birth_year=THIS_YEAR - 14,
                         consent={"version": CONSENT_VERSION, "accepted": True, "guardian_name": "Leila Haddad"})
     assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         event = await db.scalar(sa.select(ConsentEvent))
     assert event.guardian_name == "Leila Haddad"
     assert event.guardian_consented

@@ -32,7 +32,7 @@ async def test_the_token_is_shown_once_and_stored_only_as_a_hash(app, people):
     listed = (await researcher.get("/api/v1/tokens")).json()["items"]
     assert len(listed) == 1
     assert token not in str(listed)
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         stored = await db.scalar(sa.select(ApiToken))
     assert token not in stored.token_hash
 
@@ -49,7 +49,7 @@ async def test_a_revoked_token_no_longer_works(client, people):
 async def test_an_expired_token_no_longer_works(app, client, people):
     researcher = await people("rosa", "researcher", ["IT"])
     token = (await researcher.post("/api/v1/tokens", json={"name": "R"})).json()["token"]
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         await db.execute(sa.update(ApiToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
         await db.commit()
     client.cookies.clear()
@@ -93,7 +93,7 @@ async def test_a_token_of_a_suspended_researcher_is_refused(app, client, people)
 
     rosa = await people("rosa", "researcher", ["IT"])
     token = (await rosa.post("/api/v1/tokens", json={"name": "R"})).json()["token"]
-    async with app.state.db_sessionmaker() as db:
+    async with app.state.test_db() as db:
         await db.execute(sa.update(User).where(User.username == "rosa").values(status="suspended"))
         await db.commit()
     client.cookies.clear()

@@ -1,0 +1,103 @@
+"""Every route, tried from the attacker's side: no session, the wrong role, no CSRF token.
+
+The table below must name every route the app serves: a new route without an entry here
+fails `test_every_route_is_in_the_access_table`, so none ships untried.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+ANYONE = "anyone"
+SIGNED_IN = {"youth", "youth_worker", "researcher", "admin"}
+ZERO = "00000000-0000-0000-0000-000000000000"
+
+# (method, path, body, who may call it)
+ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
+    ("GET", "/health", None, ANYONE),
+    ("GET", "/api/v1/platforms", None, ANYONE),
+    ("GET", "/api/v1/i18n", None, ANYONE),
+    ("GET", "/api/v1/i18n/{locale}", None, ANYONE),
+    ("GET", "/api/v1/consent", None, ANYONE),
+    ("POST", "/api/v1/auth/login", {"username": "x", "password": "y"}, ANYONE),
+    ("POST", "/api/v1/auth/register", {}, ANYONE),
+    ("POST", "/api/v1/auth/logout", None, SIGNED_IN),
+    ("GET", "/api/v1/me", None, SIGNED_IN),
+    ("PATCH", "/api/v1/me", {}, SIGNED_IN),
+    ("DELETE", "/api/v1/me", None, SIGNED_IN),
+    ("GET", "/api/v1/me/data", None, SIGNED_IN),
+    ("GET", "/api/v1/me/consent", None, SIGNED_IN),
+    ("POST", "/api/v1/me/consent", {"version": "x", "accepted": False}, SIGNED_IN),
+    ("POST", "/api/v1/invites", {"platform": "DE"}, {"youth_worker", "admin"}),
+    ("POST", "/api/v1/tokens", {"name": "t"}, {"researcher", "admin"}),
+    ("GET", "/api/v1/tokens", None, {"researcher", "admin"}),
+    ("DELETE", "/api/v1/tokens/{token_id}", None, {"researcher", "admin"}),
+    ("PATCH", "/api/v1/users/{user_id}", {}, {"admin"}),
+    ("GET", "/api/v1/audit", None, {"admin"}),
+    ("PATCH", "/api/v1/platforms/{code}", {}, {"admin"}),
+]
+
+PROTECTED = [row for row in ACCESS_TABLE if row[3] != ANYONE]
+UNSAFE_PROTECTED = [row for row in PROTECTED if row[0] != "GET"]
+
+
+def concrete(path: str) -> str:
+    return (path.replace("{locale}", "en").replace("{token_id}", ZERO).replace("{user_id}", ZERO)
+            .replace("{code}", "DE"))
+
+
+def test_every_route_is_in_the_access_table(app):
+    served = {
+        (method, route.path.split(":")[0].replace("{user_id", "{user_id}").replace("{token_id", "{token_id}")
+         .replace("{code", "{code}").replace("{locale", "{locale}"))
+        for route in app.routes
+        for method in getattr(route, "methods", set())
+        if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}
+    }
+    tabled = {(method, path) for method, path, _, _ in ACCESS_TABLE}
+    assert served == tabled
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+async def test_without_a_session_every_protected_route_is_401(client, method, path, body, allowed):
+    response = await client.request(method, concrete(path), json=body)
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+async def test_a_role_without_the_right_is_403(people, method, path, body, allowed):
+    for role in sorted(SIGNED_IN - allowed):
+        person = await people(f"not-{role}-{uuid.uuid4().hex[:6]}", role, ["DE"])
+        response = await person.request(method, concrete(path), json=body)
+        assert response.status_code == 403, (role, response.text)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+async def test_a_role_with_the_right_gets_past_the_guard(people, method, path, body, allowed):
+    for role in sorted(allowed):
+        person = await people(f"is-{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}", role, ["DE"])
+        response = await person.request(method, concrete(path), json=body)
+        assert response.status_code not in {401, 403}, (role, response.text)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), UNSAFE_PROTECTED, ids=lambda v: str(v))
+async def test_an_unsafe_request_without_the_csrf_token_is_403(people, method, path, body, allowed):
+    role = sorted(allowed)[0]
+    person = await people(f"csrf-{uuid.uuid4().hex[:6]}", role, ["DE"])
+    response = await person.request(method, concrete(path), json=body, csrf=False)
+    assert response.status_code == 403
+    assert "X-CSRF-Token" in response.json()["detail"]
+    # And nothing happened: the person is still there and signed in.
+    assert (await person.get("/api/v1/me")).status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+async def test_an_erased_persons_old_session_is_refused_everywhere(people, method, path, body, allowed):
+    role = sorted(allowed)[0]
+    person = await people(f"gone-{uuid.uuid4().hex[:6]}", role, ["DE"])
+    assert (await person.delete("/api/v1/me")).status_code == 204
+    response = await person.request(method, concrete(path), json=body)
+    assert response.status_code == 401
