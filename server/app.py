@@ -83,7 +83,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     engine = create_engine(settings.database_url)
     db_sessionmaker = create_sessionmaker(engine)
     store = make_store(settings)
-    sessions = Sessions(store.with_namespace("sessions") if hasattr(store, "with_namespace") else store, settings)
+    sessions = Sessions(
+        store.with_namespace("sessions") if hasattr(store, "with_namespace") else store, settings
+    )
     account_services = AccountServices(PasswordHasher(settings), LoginThrottle(store, settings))
 
     async def after_erasure() -> None:
@@ -108,7 +110,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *platform_routes.routes,
             *audit_routes.routes,
             *language_routes.routes,
-            create_static_files_router(path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False),
+            create_static_files_router(
+                path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False
+            ),
         ],
         dependencies={
             "db_sessionmaker": Provide(lambda: db_sessionmaker, sync_to_thread=False),

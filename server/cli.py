@@ -75,12 +75,19 @@ def migrate() -> None:
 @main.command("create-user", help="Create an account, such as the first admin.")
 @click.option("--username", required=True)
 @click.option("--role", required=True, type=click.Choice(["youth", "youth_worker", "researcher", "admin"]))
-@click.option("--platform", "platforms", multiple=True, help="A platform code such as DE; repeat for several.")
+@click.option(
+    "--platform", "platforms", multiple=True, help="A platform code such as DE; repeat for several."
+)
 @click.option("--display-name", default=None)
 @click.option("--language", default="en", show_default=True)
 @click.option("--password-stdin", is_flag=True, required=True, help="Read the password from standard input.")
 def create_user(
-    username: str, role: str, platforms: tuple[str, ...], display_name: str | None, language: str, password_stdin: bool
+    username: str,
+    role: str,
+    platforms: tuple[str, ...],
+    display_name: str | None,
+    language: str,
+    password_stdin: bool,
 ) -> None:
     from server.accounts.service import create_user_from_cli
     from server.db import create_engine, create_sessionmaker
@@ -96,8 +103,14 @@ def create_user(
         try:
             async with create_sessionmaker(engine)() as db:
                 user = await create_user_from_cli(
-                    db, PasswordHasher(settings), username=username, password=password, role=role,
-                    platforms=[code.upper() for code in platforms], display_name=display_name, language=language,
+                    db,
+                    PasswordHasher(settings),
+                    username=username,
+                    password=password,
+                    role=role,
+                    platforms=[code.upper() for code in platforms],
+                    display_name=display_name,
+                    language=language,
                 )
                 await db.commit()
                 return str(user.id)
@@ -124,14 +137,35 @@ def _pybabel(*args: str) -> None:
 
 @i18n.command(help="Collect every translatable message into locales/messages.pot.")
 def extract() -> None:
-    _pybabel("extract", "-F", str(ROOT / "babel.cfg"), "-k", "N_", "-k", "translate:2", "-k", "plural_message:1,2",
-             "--no-location", "--sort-output", "-o", str(ROOT / "locales" / "messages.pot"), str(ROOT))
+    _pybabel(
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        "-k",
+        "N_",
+        "-k",
+        "translate:2",
+        "-k",
+        "plural_message:1,2",
+        "--no-location",
+        "--sort-output",
+        "-o",
+        str(ROOT / "locales" / "messages.pot"),
+        str(ROOT),
+    )
 
 
 @i18n.command(help="Merge new messages into every language's catalogue.")
 def update() -> None:
-    _pybabel("update", "-i", str(ROOT / "locales" / "messages.pot"), "-d", str(ROOT / "locales"),
-             "--no-wrap", "--ignore-obsolete")
+    _pybabel(
+        "update",
+        "-i",
+        str(ROOT / "locales" / "messages.pot"),
+        "-d",
+        str(ROOT / "locales"),
+        "--no-wrap",
+        "--ignore-obsolete",
+    )
 
 
 @i18n.command(help="Compile the catalogues to .mo files (optional: .po files are read directly).")

@@ -117,7 +117,9 @@ def language_name(locale: str) -> str:
     return name[:1].upper() + name[1:]
 
 
-_ACCEPT_LANGUAGE_ITEM = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+_ACCEPT_LANGUAGE_ITEM = re.compile(
+    r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$"
+)
 
 
 def parse_accept_language(header: str | None) -> list[str]:
@@ -166,11 +168,11 @@ def catalogue_entries(locale: str) -> tuple[dict[str, str], dict[str, dict[str, 
         if not entry.id or entry.fuzzy:
             continue
         if isinstance(entry.id, tuple):
-            forms = entry.string if isinstance(entry.string, tuple) else (entry.string,)
-            if all(forms):
-                plurals[entry.id[0]] = dict(zip(categories, forms, strict=False))
+            forms = [str(form) for form in entry.string] if isinstance(entry.string, tuple) else []
+            if forms and all(forms):
+                plurals[str(entry.id[0])] = dict(zip(categories, forms, strict=False))
         elif entry.string:
-            messages[entry.id] = str(entry.string)
+            messages[str(entry.id)] = str(entry.string)
     return messages, plurals
 
 

@@ -13,7 +13,11 @@ from typing import Any
 
 from litestar import Request
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
+from litestar.plugins.problem_details import (
+    ProblemDetailsConfig,
+    ProblemDetailsException,
+    ProblemDetailsPlugin,
+)
 from litestar.response import Response
 
 from server.i18n import N_, Message, message, request_locale
@@ -167,7 +171,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Expected `(?:int|float|number)` >= (?P<n>-?[\d.]+)"), N_("Must be at least {n}.")),
     (re.compile(r"^Expected `(?:int|float|number)` <= (?P<n>-?[\d.]+)"), N_("Must be at most {n}.")),
     (re.compile(r"^Expected `str` matching regex"), N_("This is not in the expected format.")),
-    (re.compile(r"^Invalid enum value '(?P<value>[^']*)'"), N_("“{value}” is not one of the allowed values.")),
+    (
+        re.compile(r"^Invalid enum value '(?P<value>[^']*)'"),
+        N_("“{value}” is not one of the allowed values."),
+    ),
     (re.compile(r"^Invalid UUID"), N_("Must be a UUID.")),
     (re.compile(r"^Invalid RFC3339"), N_("Must be a date and time such as 2026-05-01T14:30:00Z.")),
     (re.compile(r"^Expected `str`"), N_("Must be text.")),

@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 SESSION_COOKIE = "tessera_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-API_TOKEN_PREFIX = "tsr_"
+API_TOKEN_PREFIX = "tsr_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot, not a secret
 
 
 def sha256_hex(value: str) -> str:
@@ -71,7 +71,9 @@ class PasswordHasher:
     async def verify(self, stored_hash: str | None, password: str) -> bool:
         def _verify() -> bool:
             try:
-                return self._argon2.verify(stored_hash or self._decoy_hash, password) and stored_hash is not None
+                return (
+                    self._argon2.verify(stored_hash or self._decoy_hash, password) and stored_hash is not None
+                )
             except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
                 return False
 
@@ -127,11 +129,17 @@ class LoginThrottle:
     def __init__(self, store: Store, settings: Settings) -> None:
         self._store = store
         self._window = settings.login_throttle_minutes * 60
-        self._limits = {"account": settings.login_failures_per_account, "address": settings.login_failures_per_address}
+        self._limits = {
+            "account": settings.login_failures_per_account,
+            "address": settings.login_failures_per_address,
+        }
 
     def _keys(self, username_key: str, address: str) -> dict[str, str]:
         # Hashed, so the store never holds a username: erasure must leave none behind.
-        return {"account": "login-fail:account:" + sha256_hex(username_key), "address": "login-fail:address:" + address}
+        return {
+            "account": "login-fail:account:" + sha256_hex(username_key),
+            "address": "login-fail:address:" + address,
+        }
 
     async def check(self, username_key: str, address: str) -> None:
         for kind, key in self._keys(username_key, address).items():
@@ -139,11 +147,14 @@ class LoginThrottle:
             if raw is not None and int(raw) >= self._limits[kind]:
                 retry_after = await self._store.expires_in(key) or self._window
                 minutes = -(-retry_after // 60)
-                raise Throttled(retry_after, plural_message(
-                    "Too many failed sign-in attempts. Please try again in {count} minute.",
-                    "Too many failed sign-in attempts. Please try again in {count} minutes.",
-                    minutes,
-                ))
+                raise Throttled(
+                    retry_after,
+                    plural_message(
+                        "Too many failed sign-in attempts. Please try again in {count} minute.",
+                        "Too many failed sign-in attempts. Please try again in {count} minutes.",
+                        minutes,
+                    ),
+                )
 
     async def record_failure(self, username_key: str, address: str) -> None:
         for key in self._keys(username_key, address).values():
@@ -174,7 +185,9 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     Routes say who may call them with guards; this only establishes who is calling.
     """
 
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         state = connection.app.state
         authorization = connection.headers.get("authorization", "")
         if authorization:
@@ -189,15 +202,19 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         sessions: Sessions = state.sessions
         record = await sessions.load(session_id)
-        user = await _active_user(state.db_sessionmaker, record.user_id) if record else None
-        if record is None or user is None or user.session_epoch != record.epoch:
+        active = await _active_user(state.db_sessionmaker, record.user_id) if record else None
+        if record is None or active is None or active.session_epoch != record.epoch:
             # An ended or expired session is simply no session: the caller is anonymous.
             return AuthenticationResult(user=None, auth=None)
-        if connection.scope["method"] not in SAFE_METHODS:
+        if connection.scope.get("method") not in SAFE_METHODS:
             sent = connection.headers.get(CSRF_HEADER, "")
             if not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
-                raise NotAllowed(message(N_("The X-CSRF-Token header is missing or wrong. Sign in again if this persists.")))
-        return AuthenticationResult(user=user, auth=Credential("session", session_id=session_id))
+                raise NotAllowed(
+                    message(
+                        N_("The X-CSRF-Token header is missing or wrong. Sign in again if this persists.")
+                    )
+                )
+        return AuthenticationResult(user=active, auth=Credential("session", session_id=session_id))
 
 
 async def _active_user(db_sessionmaker: async_sessionmaker[AsyncSession], user_id: uuid.UUID) -> User | None:
@@ -212,11 +229,15 @@ async def _active_user(db_sessionmaker: async_sessionmaker[AsyncSession], user_i
 
 
 def ensure_not_suspended(user: User) -> None:
-    if user.status == "suspended" and (user.suspended_until is None or user.suspended_until > dt.datetime.now(dt.UTC)):
+    if user.status == "suspended" and (
+        user.suspended_until is None or user.suspended_until > dt.datetime.now(dt.UTC)
+    ):
         raise NotAllowed(message(N_("Your account is suspended. Please talk to your youth worker.")))
 
 
-async def _user_by_token(db_sessionmaker: async_sessionmaker[AsyncSession], token: str) -> tuple[User, uuid.UUID]:
+async def _user_by_token(
+    db_sessionmaker: async_sessionmaker[AsyncSession], token: str
+) -> tuple[User, uuid.UUID]:
     from server.accounts.models import ApiToken
 
     now = dt.datetime.now(dt.UTC)
@@ -258,4 +279,4 @@ def current_user(request: Any) -> User:
     user = request.scope.get("user")
     if user is None:
         raise NotSignedIn()
-    return user  # type: ignore[no-any-return]
+    return user

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import msgspec
 import httpx
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -42,8 +42,11 @@ class PostgresDatabases:
 
     async def _admin(self) -> asyncpg.Connection:
         return await asyncpg.connect(
-            host=self.url.host or "127.0.0.1", port=self.url.port or 5432,
-            user=self.url.username or "postgres", password=self.url.password, database=self.url.database or "postgres",
+            host=self.url.host or "127.0.0.1",
+            port=self.url.port or 5432,
+            user=self.url.username or "postgres",
+            password=self.url.password,
+            database=self.url.database or "postgres",
         )
 
     def url_of(self, name: str) -> str:
@@ -165,8 +168,15 @@ class Person:
             merged[CSRF_HEADER] = self.csrf_token
         return merged
 
-    async def request(self, method: str, path: str, *, csrf: bool = True, headers: dict[str, str] | None = None,
-                      **kwargs: Any) -> httpx.Response:
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        csrf: bool = True,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
+    ) -> httpx.Response:
         self.client.cookies.clear()
         return await self.client.request(method, path, headers=self._headers(headers, csrf), **kwargs)
 
@@ -184,13 +194,23 @@ class Person:
 
 
 async def create_person(
-    app: Litestar, username: str, role: str, platforms: list[str] | None = None, password: str = PASSWORD,
+    app: Litestar,
+    username: str,
+    role: str,
+    platforms: list[str] | None = None,
+    password: str = PASSWORD,
     language: str = "en",
 ) -> None:
     async with app.state.test_db() as db:
         await create_user_from_cli(
-            db, app.state.test_hasher, username=username, password=password, role=role,
-            platforms=platforms or [], display_name=None, language=language,
+            db,
+            app.state.test_hasher,
+            username=username,
+            password=password,
+            role=role,
+            platforms=platforms or [],
+            display_name=None,
+            language=language,
         )
         await db.commit()
 

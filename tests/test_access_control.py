@@ -44,14 +44,24 @@ UNSAFE_PROTECTED = [row for row in PROTECTED if row[0] != "GET"]
 
 
 def concrete(path: str) -> str:
-    return (path.replace("{locale}", "en").replace("{token_id}", ZERO).replace("{user_id}", ZERO)
-            .replace("{code}", "DE"))
+    return (
+        path.replace("{locale}", "en")
+        .replace("{token_id}", ZERO)
+        .replace("{user_id}", ZERO)
+        .replace("{code}", "DE")
+    )
 
 
 def test_every_route_is_in_the_access_table(app):
     served = {
-        (method, route.path.split(":")[0].replace("{user_id", "{user_id}").replace("{token_id", "{token_id}")
-         .replace("{code", "{code}").replace("{locale", "{locale}"))
+        (
+            method,
+            route.path.split(":")[0]
+            .replace("{user_id", "{user_id}")
+            .replace("{token_id", "{token_id}")
+            .replace("{code", "{code}")
+            .replace("{locale", "{locale}"),
+        )
         for route in app.routes
         for method in getattr(route, "methods", set())
         if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}

@@ -24,10 +24,7 @@ CONSENT_PARAGRAPHS = (
         "You can download everything we keep about you, withdraw your consent, or delete your "
         "account at any time in the settings. Withdrawing has no bad consequences for you."
     ),
-    N_(
-        "If something here worries you, talk to your youth worker. They are there to help and keep "
-        "you safe."
-    ),
+    N_("If something here worries you, talk to your youth worker. They are there to help and keep you safe."),
 )
 GUARDIAN_NOTE = N_(
     "Because of your age, a parent or guardian must agree too. Please write their name: "

@@ -58,7 +58,9 @@ class User(Base):
 class UserPlatform(Base):
     __tablename__ = "user_platforms"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"), primary_key=True)
 
 

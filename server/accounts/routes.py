@@ -5,13 +5,12 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from litestar.di import NamedDependency
 from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.db import Database
 from server.accounts import service
 from server.accounts.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE, CONSENT_VERSION, GUARDIAN_NOTE
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User
@@ -37,6 +36,7 @@ from server.accounts.schemas import (
 )
 from server.audit.schemas import AuditEventOut
 from server.audit.service import record_event
+from server.db import Database
 from server.i18n import N_, request_locale, translate
 from server.security import SESSION_COOKIE, Credential, client_address, current_user, role_in, signed_in
 from server.settings import Settings
@@ -56,11 +56,15 @@ def user_out(user: User, locale: str = "en") -> UserOut:
 
 
 def consent_event_out(event: ConsentEvent) -> ConsentEventOut:
-    return ConsentEventOut(event.version, event.locale, event.accepted, event.guardian_name, event.recorded_at)
+    return ConsentEventOut(
+        event.version, event.locale, event.accepted, event.guardian_name, event.recorded_at
+    )
 
 
 def token_info(token: ApiToken) -> TokenInfo:
-    return TokenInfo(token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at)
+    return TokenInfo(
+        token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at
+    )
 
 
 def invite_out(invite: Invite, code: str, settings: NamedDependency[Settings]) -> InviteOut:
@@ -93,9 +97,18 @@ def _ended_session_response(settings: NamedDependency[Settings]) -> Response[Non
 
 
 # Signing in and joining need no session, so a stale cookie (and its CSRF check) must not stand in the way.
-@post("/api/v1/auth/login", status_code=HTTP_200_OK, exclude_from_auth=True, summary="Sign in with username and password")
+@post(
+    "/api/v1/auth/login",
+    status_code=HTTP_200_OK,
+    exclude_from_auth=True,
+    summary="Sign in with username and password",
+)
 async def login(
-    request: Request, data: JSONBody[LoginIn], db: Database, account_services: NamedDependency[service.Services], settings: NamedDependency[Settings]
+    request: Request,
+    data: JSONBody[LoginIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
 ) -> Response[LoginOut]:
     address = client_address(request)
     user = await service.authenticate(db, account_services, data.username, data.password, address)
@@ -119,9 +132,15 @@ async def logout(request: Request, db: Database, settings: NamedDependency[Setti
     return _ended_session_response(settings)
 
 
-@post("/api/v1/invites", guards=[role_in("youth_worker", "admin")], status_code=HTTP_201_CREATED,
-      summary="Invite people to a platform")
-async def create_invite(request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]) -> InviteOut:
+@post(
+    "/api/v1/invites",
+    guards=[role_in("youth_worker", "admin")],
+    status_code=HTTP_201_CREATED,
+    summary="Invite people to a platform",
+)
+async def create_invite(
+    request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]
+) -> InviteOut:
     invite, code = await service.create_invite(db, current_user(request), data)
     return invite_out(invite, code, settings)
 
@@ -138,9 +157,17 @@ async def current_consent_text(request: Request) -> ConsentTextOut:
     )
 
 
-@post("/api/v1/auth/register", status_code=HTTP_201_CREATED, exclude_from_auth=True, summary="Join with an invite code")
+@post(
+    "/api/v1/auth/register",
+    status_code=HTTP_201_CREATED,
+    exclude_from_auth=True,
+    summary="Join with an invite code",
+)
 async def register(
-    request: Request, data: JSONBody[RegisterIn], db: Database, account_services: NamedDependency[service.Services]
+    request: Request,
+    data: JSONBody[RegisterIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
 ) -> RegisterOut:
     user = await service.register(db, account_services, data, client_address(request))
     request.scope["state"]["locale"] = user.language
@@ -173,9 +200,12 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
         created_at=user.created_at,
         consent=[consent_event_out(event) for event in await service.consent_history(db, user)],
         api_tokens=[token_info(token) for token in await service.list_tokens(db, user)],
-        invites_created=[invite_out(invite, "", settings) for invite in await service.invites_created_by(db, user)],
+        invites_created=[
+            invite_out(invite, "", settings) for invite in await service.invites_created_by(db, user)
+        ],
         security_events=[
-            msgspec.to_builtins(AuditEventOut.from_model(event)) for event in await service.security_events_of(db, user)
+            msgspec.to_builtins(AuditEventOut.from_model(event))
+            for event in await service.security_events_of(db, user)
         ],
     )
 
@@ -183,17 +213,25 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
 @get("/api/v1/me/consent", guards=[signed_in], summary="My consent history")
 async def read_my_consent(request: Request, db: Database) -> ConsentHistoryOut:
     history = await service.consent_history(db, current_user(request))
-    return ConsentHistoryOut(CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history])
+    return ConsentHistoryOut(
+        CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history]
+    )
 
 
-@post("/api/v1/me/consent", guards=[signed_in], status_code=HTTP_201_CREATED,
-      summary="Give or withdraw my consent")
+@post(
+    "/api/v1/me/consent",
+    guards=[signed_in],
+    status_code=HTTP_201_CREATED,
+    summary="Give or withdraw my consent",
+)
 async def change_my_consent(request: Request, data: JSONBody[ConsentIn], db: Database) -> ConsentHistoryOut:
     user = current_user(request)
     await service.record_consent(db, user, data, request_locale(request))
     await db.flush()
     history = await service.consent_history(db, user)
-    return ConsentHistoryOut(CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history])
+    return ConsentHistoryOut(
+        CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history]
+    )
 
 
 @delete("/api/v1/me", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Erase my account")
@@ -207,14 +245,22 @@ async def erase_me(request: Request, db: Database, settings: NamedDependency[Set
     return _ended_session_response(settings)
 
 
-@patch("/api/v1/users/{user_id:uuid}", guards=[role_in("admin")], summary="Change a person's role or platforms")
-async def change_user(request: Request, user_id: FromPath[uuid.UUID], data: JSONBody[UserAdminPatch], db: Database) -> UserOut:
+@patch(
+    "/api/v1/users/{user_id:uuid}", guards=[role_in("admin")], summary="Change a person's role or platforms"
+)
+async def change_user(
+    request: Request, user_id: FromPath[uuid.UUID], data: JSONBody[UserAdminPatch], db: Database
+) -> UserOut:
     user = await service.change_role(db, current_user(request), user_id, data)
     return user_out(user, request_locale(request))
 
 
-@post("/api/v1/tokens", guards=[role_in("researcher", "admin")], status_code=HTTP_201_CREATED,
-      summary="Create a personal API token (shown once)")
+@post(
+    "/api/v1/tokens",
+    guards=[role_in("researcher", "admin")],
+    status_code=HTTP_201_CREATED,
+    summary="Create a personal API token (shown once)",
+)
 async def create_token(request: Request, data: JSONBody[TokenIn], db: Database) -> TokenCreated:
     api_token, token = await service.create_token(db, current_user(request), data.name, data.expires_in_days)
     return TokenCreated(api_token.id, api_token.name, token, api_token.expires_at)
@@ -225,13 +271,30 @@ async def list_tokens(request: Request, db: Database) -> TokenList:
     return TokenList([token_info(token) for token in await service.list_tokens(db, current_user(request))])
 
 
-@delete("/api/v1/tokens/{token_id:uuid}", guards=[role_in("researcher", "admin")],
-        status_code=HTTP_204_NO_CONTENT, summary="Revoke a personal API token")
+@delete(
+    "/api/v1/tokens/{token_id:uuid}",
+    guards=[role_in("researcher", "admin")],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Revoke a personal API token",
+)
 async def revoke_token(request: Request, token_id: FromPath[uuid.UUID], db: Database) -> None:
     await service.revoke_token(db, current_user(request), token_id)
 
 
 routes = [
-    login, logout, create_invite, current_consent_text, register, read_me, update_me, export_my_data,
-    read_my_consent, change_my_consent, erase_me, change_user, create_token, list_tokens, revoke_token,
+    login,
+    logout,
+    create_invite,
+    current_consent_text,
+    register,
+    read_me,
+    update_me,
+    export_my_data,
+    read_my_consent,
+    change_my_consent,
+    erase_me,
+    change_user,
+    create_token,
+    list_tokens,
+    revoke_token,
 ]

@@ -41,7 +41,9 @@ class Services:
 # Signing in
 
 
-async def authenticate(db: AsyncSession, services: Services, username: str, password: str, address: str) -> User:
+async def authenticate(
+    db: AsyncSession, services: Services, username: str, password: str, address: str
+) -> User:
     """The user these credentials belong to, or NotSignedIn, alike for unknown name and wrong password."""
     key = username_key(normalise_username(username))
     await services.throttle.check(key, address)
@@ -51,7 +53,8 @@ async def authenticate(db: AsyncSession, services: Services, username: str, pass
     stored_hash = user.password_hash if user is not None and not user.is_erased else None
     if not await services.hasher.verify(stored_hash, password):
         await services.throttle.record_failure(key, address)
-        record_event(db, "login.failed", subject_id=user.id if stored_hash else None, client_address=address)
+        known_id = user.id if user is not None and stored_hash else None
+        record_event(db, "login.failed", subject_id=known_id, client_address=address)
         await db.commit()
         raise NotSignedIn(message(WRONG_CREDENTIALS))
     assert user is not None and stored_hash is not None
@@ -100,8 +103,13 @@ async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> t
     db.add(invite)
     await db.flush()
     record_event(
-        db, "invite.created", actor_id=inviter.id, platform_code=request.platform,
-        role=request.role, max_uses=request.max_uses, invite_id=str(invite.id),
+        db,
+        "invite.created",
+        actor_id=inviter.id,
+        platform_code=request.platform,
+        role=request.role,
+        max_uses=request.max_uses,
+        invite_id=str(invite.id),
     )
     return invite, code
 
@@ -140,7 +148,9 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
                 FieldError(
                     "consent.guardian_name",
                     message(
-                        N_("Below the age of {age}, a parent or guardian must agree: please give their name."),
+                        N_(
+                            "Below the age of {age}, a parent or guardian must agree: please give their name."
+                        ),
                         age=platform.digital_consent_age,
                     ),
                 )
@@ -175,8 +185,15 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
             guardian_consented=minor,
         )
     )
-    record_event(db, "account.registered", actor_id=user.id, platform_code=invite.platform_code,
-                 client_address=address, role=invite.role, invite_id=str(invite.id))
+    record_event(
+        db,
+        "account.registered",
+        actor_id=user.id,
+        platform_code=invite.platform_code,
+        client_address=address,
+        role=invite.role,
+        invite_id=str(invite.id),
+    )
     record_event(db, "consent.given", actor_id=user.id, version=consent.version, guardian=minor)
     return user
 
@@ -197,10 +214,15 @@ def _registration_errors(username: str, request: RegisterIn) -> list[FieldError]
 
 def _consent_errors(consent: ConsentIn, field: str) -> list[FieldError]:
     if consent.version != CONSENT_VERSION:
-        return [FieldError(f"{field}.version", message(
-            N_("The consent text has changed. Please read the current version ({version})."),
-            version=CONSENT_VERSION,
-        ))]
+        return [
+            FieldError(
+                f"{field}.version",
+                message(
+                    N_("The consent text has changed. Please read the current version ({version})."),
+                    version=CONSENT_VERSION,
+                ),
+            )
+        ]
     return []
 
 
@@ -251,10 +273,19 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
         consent_age = max(platform_ages, default=16)
         if is_below_consent_age(user.birth_year, consent_age, utcnow().date()):
             if not (consent.guardian_name or "").strip():
-                raise InvalidInput(errors=[FieldError("guardian_name", message(
-                    N_("Below the age of {age}, a parent or guardian must agree: please give their name."),
-                    age=consent_age,
-                ))])
+                raise InvalidInput(
+                    errors=[
+                        FieldError(
+                            "guardian_name",
+                            message(
+                                N_(
+                                    "Below the age of {age}, a parent or guardian must agree: please give their name."
+                                ),
+                                age=consent_age,
+                            ),
+                        )
+                    ]
+                )
             guardian_name = (consent.guardian_name or "").strip()
     event = ConsentEvent(
         user_id=user.id,
@@ -265,8 +296,13 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
         guardian_consented=guardian_name is not None,
     )
     db.add(event)
-    record_event(db, "consent.given" if consent.accepted else "consent.withdrawn", actor_id=user.id,
-                 version=consent.version, guardian=guardian_name is not None)
+    record_event(
+        db,
+        "consent.given" if consent.accepted else "consent.withdrawn",
+        actor_id=user.id,
+        version=consent.version,
+        guardian=guardian_name is not None,
+    )
     return event
 
 
@@ -293,18 +329,32 @@ async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change:
     if user is None or user.is_erased:
         raise NotFound()
     if not isinstance(change.role, msgspec.UnsetType) and change.role != user.role:
-        record_event(db, "role.changed", actor_id=admin.id, subject_id=user.id, before=user.role, after=change.role)
+        record_event(
+            db, "role.changed", actor_id=admin.id, subject_id=user.id, before=user.role, after=change.role
+        )
         user.role = change.role
         user.session_epoch += 1  # a new role starts with a new sign-in
     if not isinstance(change.platforms, msgspec.UnsetType):
         codes = sorted(set(change.platforms))
         known = set(await db.scalars(sa.select(Platform.code).where(Platform.code.in_(codes))))
         if unknown := [code for code in codes if code not in known]:
-            raise InvalidInput(errors=[FieldError("platforms", message(
-                N_("There is no such platform: {codes}."), codes=", ".join(unknown)))])
+            raise InvalidInput(
+                errors=[
+                    FieldError(
+                        "platforms",
+                        message(N_("There is no such platform: {codes}."), codes=", ".join(unknown)),
+                    )
+                ]
+            )
         if codes != user.platform_codes:
-            record_event(db, "platforms.changed", actor_id=admin.id, subject_id=user.id,
-                         before=user.platform_codes, after=codes)
+            record_event(
+                db,
+                "platforms.changed",
+                actor_id=admin.id,
+                subject_id=user.id,
+                before=user.platform_codes,
+                after=codes,
+            )
             user.platforms = [UserPlatform(platform_code=code) for code in codes]
     await db.flush()
     return user
@@ -323,7 +373,9 @@ async def create_token(db: AsyncSession, user: User, name: str, expires_in_days:
     )
     db.add(api_token)
     await db.flush()
-    record_event(db, "token.created", actor_id=user.id, token_id=str(api_token.id), expires_in_days=expires_in_days)
+    record_event(
+        db, "token.created", actor_id=user.id, token_id=str(api_token.id), expires_in_days=expires_in_days
+    )
     return api_token, token
 
 
@@ -346,7 +398,9 @@ async def revoke_token(db: AsyncSession, user: User, token_id: uuid.UUID) -> Non
 
 
 async def invites_created_by(db: AsyncSession, user: User) -> list[Invite]:
-    return list(await db.scalars(sa.select(Invite).where(Invite.created_by == user.id).order_by(Invite.created_at)))
+    return list(
+        await db.scalars(sa.select(Invite).where(Invite.created_by == user.id).order_by(Invite.created_at))
+    )
 
 
 async def security_events_of(db: AsyncSession, user: User) -> list[AuditEvent]:
@@ -425,5 +479,7 @@ async def create_user_from_cli(
     )
     db.add(user)
     await db.flush()
-    record_event(db, "account.created", subject_id=user.id, role=role, platforms=sorted(set(platforms)), via="cli")
+    record_event(
+        db, "account.created", subject_id=user.id, role=role, platforms=sorted(set(platforms)), via="cli"
+    )
     return user

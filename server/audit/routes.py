@@ -9,9 +9,9 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
-from server.db import Database
 from server.audit import service
 from server.audit.schemas import AuditEventOut, AuditPage
+from server.db import Database
 from server.pagination import MAX_LIMIT
 from server.security import role_in
 

@@ -24,8 +24,14 @@ class AuditEventOut(msgspec.Struct):
     @classmethod
     def from_model(cls, event: AuditEvent) -> AuditEventOut:
         return cls(
-            event.id, event.at, event.kind, event.actor_id, event.subject_id,
-            event.platform_code, event.client_address, event.details,
+            event.id,
+            event.at,
+            event.kind,
+            event.actor_id,
+            event.subject_id,
+            event.platform_code,
+            event.client_address,
+            event.details,
         )
 
 

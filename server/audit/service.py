@@ -54,7 +54,9 @@ async def list_events(
         query = query.where(AuditEvent.at >= since)
     if cursor:
         at, event_id = decode_cursor(cursor)
-        query = query.where(sa.or_(AuditEvent.at < at, sa.and_(AuditEvent.at == at, AuditEvent.id < event_id)))
+        query = query.where(
+            sa.or_(AuditEvent.at < at, sa.and_(AuditEvent.at == at, AuditEvent.id < event_id))
+        )
     events = list(await db.scalars(query))
     next_cursor = encode_cursor(events[limit - 1].at, events[limit - 1].id) if len(events) > limit else None
     return events[:limit], next_cursor

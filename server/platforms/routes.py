@@ -20,8 +20,11 @@ PlatformCodeParam = Annotated[str, PathParameter(pattern=r"^[A-Z]{2,3}$", max_le
 
 def platform_out(platform: Platform, locale: str) -> PlatformOut:
     return PlatformOut(
-        platform.code, service.platform_name(platform, locale), platform.is_network,
-        list(platform.languages), platform.digital_consent_age,
+        platform.code,
+        service.platform_name(platform, locale),
+        platform.is_network,
+        list(platform.languages),
+        platform.digital_consent_age,
     )
 
 
@@ -32,9 +35,13 @@ async def list_platforms(request: Request, db: Database) -> PlatformList:
 
 
 @patch("/api/v1/platforms/{code:str}", guards=[role_in("admin")], summary="Edit a platform (admins)")
-async def update_platform(request: Request, code: PlatformCodeParam, data: JSONBody[PlatformPatch], db: Database) -> PlatformOut:
+async def update_platform(
+    request: Request, code: PlatformCodeParam, data: JSONBody[PlatformPatch], db: Database
+) -> PlatformOut:
     platform = await service.update_platform(
-        db, current_user(request), code,
+        db,
+        current_user(request),
+        code,
         languages=None if data.languages is msgspec.UNSET else list(data.languages),
         consent_age=None if data.digital_consent_age is msgspec.UNSET else data.digital_consent_age,
     )

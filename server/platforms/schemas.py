@@ -22,6 +22,8 @@ class PlatformList(msgspec.Struct):
 
 
 class PlatformPatch(Strict):
-    languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=12)] | msgspec.UnsetType = msgspec.UNSET
+    languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=12)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
     # GDPR Art. 8(1): member states may set the age between 13 and 16.
     digital_consent_age: Annotated[int, msgspec.Meta(ge=13, le=16)] | msgspec.UnsetType = msgspec.UNSET

@@ -47,7 +47,8 @@ async def test_login_replaces_the_session_the_browser_already_had(app, client):
     before = await sign_in(client, "amina")
     client.cookies.clear()
     response = await client.post(
-        "/api/v1/auth/login", json={"username": "amina", "password": PASSWORD},
+        "/api/v1/auth/login",
+        json={"username": "amina", "password": PASSWORD},
         headers={"Cookie": f"{SESSION_COOKIE}={before.session_id}"},
     )
     assert response.status_code == 200
@@ -56,8 +57,12 @@ async def test_login_replaces_the_session_the_browser_already_had(app, client):
 
 async def test_wrong_password_and_unknown_user_get_the_same_answer(app, client):
     await create_person(app, "amina", "youth", ["DE"])
-    wrong = await client.post("/api/v1/auth/login", json={"username": "amina", "password": "not the password"})
-    unknown = await client.post("/api/v1/auth/login", json={"username": "nobody", "password": "not the password"})
+    wrong = await client.post(
+        "/api/v1/auth/login", json={"username": "amina", "password": "not the password"}
+    )
+    unknown = await client.post(
+        "/api/v1/auth/login", json={"username": "nobody", "password": "not the password"}
+    )
     assert wrong.status_code == unknown.status_code == 401
     assert wrong.json() == unknown.json()
     assert wrong.headers["content-type"] == "application/problem+json"
@@ -117,7 +122,9 @@ async def test_failed_logins_per_account_are_throttled_with_retry_after(app, cli
     await create_person(app, "amina", "youth", ["DE"])
     limit = app.state.settings.login_failures_per_account
     for _ in range(limit):
-        response = await client.post("/api/v1/auth/login", json={"username": "amina", "password": "wrong password!"})
+        response = await client.post(
+            "/api/v1/auth/login", json={"username": "amina", "password": "wrong password!"}
+        )
         assert response.status_code == 401
     # Now even the right password waits: the attacker cannot tell when they guessed it.
     throttled = await client.post("/api/v1/auth/login", json={"username": "amina", "password": PASSWORD})
@@ -130,7 +137,9 @@ async def test_throttling_an_unknown_name_looks_the_same_as_a_known_one(app, cli
     limit = app.state.settings.login_failures_per_account
     for _ in range(limit):
         await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "wrong password!"})
-    throttled = await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "wrong password!"})
+    throttled = await client.post(
+        "/api/v1/auth/login", json={"username": "ghost", "password": "wrong password!"}
+    )
     assert throttled.status_code == 429
 
 
@@ -149,7 +158,8 @@ async def test_throttled_answer_is_in_the_callers_language(app, client):
     limit = app.state.settings.login_failures_per_account
     for _ in range(limit + 1):
         response = await client.post(
-            "/api/v1/auth/login", json={"username": "ghost", "password": "wrong password!"},
+            "/api/v1/auth/login",
+            json={"username": "ghost", "password": "wrong password!"},
             headers={"Accept-Language": "ar"},
         )
     assert response.status_code == 429
@@ -174,15 +184,20 @@ async def test_suspended_account_cannot_sign_in_nor_use_its_session(app, client)
     assert "suspended" in response.json()["detail"]
 
 
-@pytest.mark.parametrize("body", [
-    b'{"username": "amina", "password": ',
-    b"[]",
-    b'{"username": 5, "password": "x"}',
-    b'{"username": "amina"}',
-    b'{"username": "amina", "password": "x", "remember": true}',
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"username": "amina", "password": ',
+        b"[]",
+        b'{"username": 5, "password": "x"}',
+        b'{"username": "amina"}',
+        b'{"username": "amina", "password": "x", "remember": true}',
+    ],
+)
 async def test_malformed_login_bodies_get_a_problem_not_a_crash(app, client, body):
-    response = await client.post("/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code in {400, 422}
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["detail"]

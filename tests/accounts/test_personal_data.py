@@ -14,14 +14,26 @@ from tests.conftest import PASSWORD, sign_in
 THIS_YEAR = 2026
 
 
-async def join(client, worker, username: str, birth_year: int = 2000, guardian: str | None = None,
-               display_name: str | None = None):
+async def join(
+    client,
+    worker,
+    username: str,
+    birth_year: int = 2000,
+    guardian: str | None = None,
+    display_name: str | None = None,
+):
     code = (await worker.post("/api/v1/invites", json={"platform": "DE"})).json()["code"]
     consent = {"version": CONSENT_VERSION, "accepted": True}
     if guardian:
         consent["guardian_name"] = guardian
-    body = {"invite_code": code, "username": username, "password": PASSWORD, "language": "en",
-            "birth_year": birth_year, "consent": consent}
+    body = {
+        "invite_code": code,
+        "username": username,
+        "password": PASSWORD,
+        "language": "en",
+        "birth_year": birth_year,
+        "consent": consent,
+    }
     if display_name:
         body["display_name"] = display_name
     response = await client.post("/api/v1/auth/register", json=body)
@@ -68,15 +80,18 @@ async def test_a_minor_giving_consent_again_needs_their_guardian(client, people)
     refused = await lina.post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": True})
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "guardian_name"
-    accepted = await lina.post("/api/v1/me/consent",
-                               json={"version": CONSENT_VERSION, "accepted": True, "guardian_name": "Samira Haddad"})
+    accepted = await lina.post(
+        "/api/v1/me/consent",
+        json={"version": CONSENT_VERSION, "accepted": True, "guardian_name": "Samira Haddad"},
+    )
     assert accepted.status_code == 201
 
 
 async def test_my_data_holds_everything_stored_about_me(client, people):
     worker = await people("yara", "youth_worker", ["DE"])
-    lina = await join(client, worker, "lina", birth_year=THIS_YEAR - 14, guardian="Samira Haddad",
-                      display_name="Lina")
+    lina = await join(
+        client, worker, "lina", birth_year=THIS_YEAR - 14, guardian="Samira Haddad", display_name="Lina"
+    )
     data = (await lina.get("/api/v1/me/data")).json()
     assert data["profile"]["username"] == "lina"
     assert data["birth_year"] == THIS_YEAR - 14
@@ -102,16 +117,27 @@ async def _database_bytes(database_url: str) -> bytes:
 async def _postgres_text(app) -> str:
     # Every row of every table, as text: the person's name must appear in none.
     async with app.state.test_db() as db:
-        tables = (await db.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))).scalars().all()
-        dumps = [str((await db.execute(sa.text(f'SELECT t::text FROM "{t}" t'))).scalars().all()) for t in tables]
+        tables = (
+            (await db.execute(sa.text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")))
+            .scalars()
+            .all()
+        )
+        dumps = [
+            str((await db.execute(sa.text(f'SELECT t::text FROM "{t}" t'))).scalars().all()) for t in tables
+        ]
     return "\n".join(dumps)
 
 
 async def test_erasure_leaves_no_trace_of_the_name_or_the_guardians_name(app, client, people, database_url):
     worker = await people("yara", "youth_worker", ["DE"])
-    lina = await join(client, worker, "zuleikha", birth_year=THIS_YEAR - 14,
-                      guardian="Marwaridovna Quxtest", display_name="Zuleikha Farouqiya")
+    lina = await join(
+        client,
+        worker,
+        "zuleikha",
+        birth_year=THIS_YEAR - 14,
+        guardian="Marwaridovna Quxtest",
+        display_name="Zuleikha Farouqiya",
+    )
     await lina.patch("/api/v1/me", json={"display_name": "Zuleikha Farouqiya-Renamed"})
     response = await lina.delete("/api/v1/me")
     assert response.status_code == 204

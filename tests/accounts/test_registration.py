@@ -49,7 +49,9 @@ async def test_youth_worker_invites_and_a_young_person_joins_with_the_link(clien
     assert user["platforms"] == ["DE"]
     assert user["language"] == "de"
     assert response.headers["content-language"] == "de"
-    login = await client.post("/api/v1/auth/login", json={"username": "karim", "password": "my cat likes the rain"})
+    login = await client.post(
+        "/api/v1/auth/login", json={"username": "karim", "password": "my cat likes the rain"}
+    )
     assert login.status_code == 200
 
 
@@ -126,7 +128,9 @@ async def test_the_last_use_of_an_invite_cannot_be_won_twice_by_racing(app, clie
 async def test_expired_invite_is_refused_and_nothing_is_written(app, client, youth_worker):
     code = (await invite(youth_worker))["code"]
     async with app.state.test_db() as db:
-        await db.execute(sa.update(Invite).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        await db.execute(
+            sa.update(Invite).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
         await db.commit()
     response = await client.post("/api/v1/auth/register", json=registration(code))
     assert response.status_code == 410
@@ -144,7 +148,9 @@ async def test_unknown_invite_code_is_refused_in_the_callers_language(client):
 
 
 @pytest.mark.parametrize("taken", ["KARIM", "ｋａｒｉｍ", "kаrim"])
-async def test_usernames_differing_only_by_case_width_or_lookalike_letters_are_taken(client, youth_worker, taken):
+async def test_usernames_differing_only_by_case_width_or_lookalike_letters_are_taken(
+    client, youth_worker, taken
+):
     code = (await invite(youth_worker, max_uses=3))["code"]
     assert (await client.post("/api/v1/auth/register", json=registration(code, "karim"))).status_code == 201
     response = await client.post("/api/v1/auth/register", json=registration(code, taken))
@@ -160,13 +166,16 @@ async def test_a_taken_username_does_not_use_up_the_invite(app, client, youth_wo
         assert await db.scalar(sa.select(Invite.uses)) == 1
 
 
-@pytest.mark.parametrize(("password", "reason"), [
-    ("short", "at least 8"),
-    ("x" * 129, "at most 128"),
-    ("password1", "common"),
-    ("iloveyou", "common"),
-    ("karim123", None),
-])
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [
+        ("short", "at least 8"),
+        ("x" * 129, "at most 128"),
+        ("password1", "common"),
+        ("iloveyou", "common"),
+        ("karim123", None),
+    ],
+)
 async def test_weak_passwords_are_refused_with_the_reason(client, youth_worker, password, reason):
     code = (await invite(youth_worker))["code"]
     body = registration(code, "karim123" if reason is None else "karim", password=password)
@@ -226,8 +235,11 @@ async def test_below_the_age_of_consent_a_guardian_is_required(client, youth_wor
 
 async def test_a_minor_joins_with_their_guardians_consent(app, client, youth_worker):
     code = (await invite(youth_worker))["code"]
-    body = registration(code, birth_year=THIS_YEAR - 14,
-                        consent={"version": CONSENT_VERSION, "accepted": True, "guardian_name": "Leila Haddad"})
+    body = registration(
+        code,
+        birth_year=THIS_YEAR - 14,
+        consent={"version": CONSENT_VERSION, "accepted": True, "guardian_name": "Leila Haddad"},
+    )
     assert (await client.post("/api/v1/auth/register", json=body)).status_code == 201
     async with app.state.test_db() as db:
         event = await db.scalar(sa.select(ConsentEvent))
@@ -243,10 +255,20 @@ async def test_the_age_limit_is_the_platforms_own(client, people):
     assert response.status_code == 201
 
 
-@pytest.mark.parametrize("body", [
-    {"invite_code": "X"},
-    {"invite_code": 1, "username": "a", "password": "b", "language": "de", "birth_year": 2000, "consent": {}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"invite_code": "X"},
+        {
+            "invite_code": 1,
+            "username": "a",
+            "password": "b",
+            "language": "de",
+            "birth_year": 2000,
+            "consent": {},
+        },
+    ],
+)
 async def test_incomplete_or_mistyped_registration_names_each_bad_field(client, body):
     response = await client.post("/api/v1/auth/register", json=body)
     assert response.status_code == 422

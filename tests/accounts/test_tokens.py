@@ -21,8 +21,9 @@ async def test_researcher_creates_a_token_and_uses_it_without_csrf(client, peopl
     assert me.status_code == 200
     assert me.json()["username"] == "rosa"
     # A bearer token is never sent by a browser on its own: no CSRF header needed.
-    patched = await client.patch("/api/v1/me", json={"display_name": "Rosa"},
-                                 headers={"Authorization": f"Bearer {token}"})
+    patched = await client.patch(
+        "/api/v1/me", json={"display_name": "Rosa"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert patched.status_code == 200
 
 
@@ -50,7 +51,9 @@ async def test_an_expired_token_no_longer_works(app, client, people):
     researcher = await people("rosa", "researcher", ["IT"])
     token = (await researcher.post("/api/v1/tokens", json={"name": "R"})).json()["token"]
     async with app.state.test_db() as db:
-        await db.execute(sa.update(ApiToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        await db.execute(
+            sa.update(ApiToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        )
         await db.commit()
     client.cookies.clear()
     response = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})

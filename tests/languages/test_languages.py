@@ -8,7 +8,13 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from server.i18n import LOCALES_DIR, SUPPORTED_LOCALES, negotiate_locale, parse_accept_language, plural_categories
+from server.i18n import (
+    LOCALES_DIR,
+    SUPPORTED_LOCALES,
+    negotiate_locale,
+    parse_accept_language,
+    plural_categories,
+)
 
 PLACEHOLDER = re.compile(r"\{\w+\}")
 
@@ -50,10 +56,25 @@ def test_the_template_is_up_to_date_with_the_code(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     fresh = tmp_path / "fresh.pot"
-    CommandLineInterface().run([
-        "pybabel", "-q", "extract", "-F", str(root / "babel.cfg"), "-k", "N_", "-k", "translate:2",
-        "-k", "plural_message:1,2", "--no-location", "-o", str(fresh), str(root),
-    ])
+    CommandLineInterface().run(
+        [
+            "pybabel",
+            "-q",
+            "extract",
+            "-F",
+            str(root / "babel.cfg"),
+            "-k",
+            "N_",
+            "-k",
+            "translate:2",
+            "-k",
+            "plural_message:1,2",
+            "--no-location",
+            "-o",
+            str(fresh),
+            str(root),
+        ]
+    )
     with fresh.open("rb") as pot:
         in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(pot) if m.id}
     assert in_code == template_ids(), "run `tessera i18n extract` and `tessera i18n update`"
@@ -64,15 +85,18 @@ def test_arabic_has_six_plural_forms_mapped_to_cldr_categories():
     assert plural_categories("en") == ["one", "other"]
 
 
-@pytest.mark.parametrize(("header", "saved", "expected"), [
-    ("de-CH,de;q=0.9,en;q=0.8", None, "de"),
-    ("xx,fa;q=0.5", None, "fa"),
-    ("en;q=0.1,tr;q=0.9", None, "tr"),
-    ("*", None, "en"),
-    ("", None, "en"),
-    ("garbage;;;q=x,,", None, "en"),
-    ("de", "ar", "ar"),
-])
+@pytest.mark.parametrize(
+    ("header", "saved", "expected"),
+    [
+        ("de-CH,de;q=0.9,en;q=0.8", None, "de"),
+        ("xx,fa;q=0.5", None, "fa"),
+        ("en;q=0.1,tr;q=0.9", None, "tr"),
+        ("*", None, "en"),
+        ("", None, "en"),
+        ("garbage;;;q=x,,", None, "en"),
+        ("de", "ar", "ar"),
+    ],
+)
 def test_locale_negotiation(header, saved, expected):
     assert negotiate_locale(header, saved) == expected
 

@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 EXPECTED_CONSENT_AGES = {
-    "DE": 16, "IT": 14, "LU": 16, "NL": 16, "PL": 16, "SI": 15, "SE": 13, "CH": 16, "GB": 13, "NET": 16,
+    "DE": 16,
+    "IT": 14,
+    "LU": 16,
+    "NL": 16,
+    "PL": 16,
+    "SI": 15,
+    "SE": 13,
+    "CH": 16,
+    "GB": 13,
+    "NET": 16,
 }
 
 

@@ -16,7 +16,9 @@ async def test_health_reports_the_database(client):
 
 
 async def test_health_is_503_when_the_database_is_gone(tmp_path):
-    settings = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/db/tessera.db", store_dir=str(tmp_path / "s"))
+    settings = Settings(
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/db/tessera.db", store_dir=str(tmp_path / "s")
+    )
     app = create_app(settings)
     async with AsyncTestClient(app=app) as client:
         await app.state.engine.dispose()
@@ -37,8 +39,13 @@ async def test_openapi_documents_every_api_route(app, client):
     schema = (await client.get("/schema")).json()
     documented = _documented_routes(schema)
     served = {
-        (method, route.path.replace("{user_id:uuid}", "{user_id}").replace("{token_id:uuid}", "{token_id}")
-         .replace("{code:str}", "{code}").replace("{locale:str}", "{locale}"))
+        (
+            method,
+            route.path.replace("{user_id:uuid}", "{user_id}")
+            .replace("{token_id:uuid}", "{token_id}")
+            .replace("{code:str}", "{code}")
+            .replace("{locale:str}", "{locale}"),
+        )
         for route in app.routes
         for method in getattr(route, "methods", set())
         if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}
@@ -61,7 +68,9 @@ async def test_unknown_route_is_a_problem_document(client):
 
 async def test_oversized_body_is_refused_before_it_is_read(client):
     body = b'{"username": "' + b"a" * 2_000_000 + b'", "password": "x"}'
-    response = await client.post("/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"})
+    response = await client.post(
+        "/api/v1/auth/login", content=body, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 413
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -91,14 +100,17 @@ def test_settings_default_to_embedded_sqlite():
     assert settings.database_url.startswith("sqlite+aiosqlite:///var/")
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("TESSERA_SESSION_IDLE_MINUTES", "soon"),
-    ("TESSERA_SESSION_IDLE_MINUTES", "0"),
-    ("TESSERA_DATABASE_URL", "mysql://localhost/tessera"),
-    ("TESSERA_ARGON2_MEMORY_KIB", "1024"),
-    ("TESSERA_PUBLIC_URL", "tessera.example.org"),
-    ("TESSERA_NO_SUCH_SETTING", "1"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("TESSERA_SESSION_IDLE_MINUTES", "soon"),
+        ("TESSERA_SESSION_IDLE_MINUTES", "0"),
+        ("TESSERA_DATABASE_URL", "mysql://localhost/tessera"),
+        ("TESSERA_ARGON2_MEMORY_KIB", "1024"),
+        ("TESSERA_PUBLIC_URL", "tessera.example.org"),
+        ("TESSERA_NO_SUCH_SETTING", "1"),
+    ],
+)
 def test_a_wrong_setting_stops_start_up_naming_the_variable(variable, value):
     with pytest.raises(SettingsError) as raised:
         load_settings({variable: value})
@@ -106,6 +118,8 @@ def test_a_wrong_setting_stops_start_up_naming_the_variable(variable, value):
 
 
 def test_settings_are_read_from_the_environment():
-    settings = load_settings({"TESSERA_SESSION_IDLE_MINUTES": "30", "TESSERA_PUBLIC_URL": "https://t.example"})
+    settings = load_settings(
+        {"TESSERA_SESSION_IDLE_MINUTES": "30", "TESSERA_PUBLIC_URL": "https://t.example"}
+    )
     assert settings.session_idle_minutes == 30
     assert settings.secure_cookies
