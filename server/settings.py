@@ -32,8 +32,6 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     redis_url: str | None = None
     store_dir: str = "var/store"
     pwa_dir: str | None = None
-    locales_dir: str | None = None
-    default_language: str = "en"
     max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, le=50_000_000)] = 1_048_576
     # Idle and absolute session lifetimes. Phones are shared in families and youth centres,
     # so a session does not outlive a working day of inactivity nor a week in all.

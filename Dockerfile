@@ -1,0 +1,13 @@
+# Tessera's production-like image: the API and the app, on PostgreSQL given by compose.yaml.
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+WORKDIR /srv/tessera
+COPY pyproject.toml README.md babel.cfg ./
+COPY server ./server
+COPY locales ./locales
+COPY pwa ./pwa
+RUN pip install --no-cache-dir . && tessera i18n compile
+RUN useradd --system --home /srv/tessera tessera && mkdir -p var && chown tessera var
+USER tessera
+EXPOSE 8000
+CMD ["tessera", "serve", "--host", "0.0.0.0", "--port", "8000", "--no-workers"]
