@@ -165,6 +165,8 @@ def update() -> None:
         str(ROOT / "locales"),
         "--no-wrap",
         "--ignore-obsolete",
+        # A guessed translation marked fuzzy is worse than none: translators fill them all.
+        "--no-fuzzy-matching",
     )
 
 
