@@ -20,6 +20,17 @@ def _settings() -> Settings:
         raise click.ClickException(str(error)) from None
 
 
+async def _migrate(settings: Settings) -> None:
+    from server.db import create_engine
+    from server.db import migrate as migrate_schema
+
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate_schema(engine)
+    finally:
+        await engine.dispose()
+
+
 @click.group(help="Tessera: participatory research with young migrants.")
 def main() -> None:
     pass
@@ -41,15 +52,12 @@ def serve(host: str, port: int, no_workers: bool) -> None:
 @main.command(help="Run the background workers alone.")
 def worker() -> None:
     from server.app import make_store
-    from server.db import create_engine, migrate
     from server.workers import jobs_for, run_forever
 
     settings = _settings()
 
     async def run() -> None:
-        engine = create_engine(settings.database_url)
-        await migrate(engine)
-        await engine.dispose()
+        await _migrate(settings)
         click.echo("Tessera worker running. Stop with Ctrl+C.")
         await run_forever(jobs_for(make_store(settings)))
 
@@ -58,17 +66,7 @@ def worker() -> None:
 
 @main.command(help="Create or upgrade the database schema.")
 def migrate() -> None:
-    from server.db import create_engine
-    from server.db import migrate as migrate_schema
-
-    settings = _settings()
-
-    async def run() -> None:
-        engine = create_engine(settings.database_url)
-        await migrate_schema(engine)
-        await engine.dispose()
-
-    asyncio.run(run())
+    asyncio.run(_migrate(_settings()))
     click.echo("The database schema is up to date.")
 
 
@@ -137,20 +135,22 @@ def _pybabel(*args: str) -> None:
 
 @i18n.command(help="Collect every translatable message into locales/messages.pot.")
 def extract() -> None:
+    extract_messages(ROOT / "locales" / "messages.pot")
+
+
+def extract_messages(output: Path) -> None:
+    """Every message of server/ and pwa/ into a template (the tests compare it with locales/)."""
+    keywords = ["N_", "translate:2", "plural_message:1,2"]
+    options = [item for keyword in keywords for item in ("-k", keyword)]
     _pybabel(
         "extract",
         "-F",
         str(ROOT / "babel.cfg"),
-        "-k",
-        "N_",
-        "-k",
-        "translate:2",
-        "-k",
-        "plural_message:1,2",
+        *options,
         "--no-location",
         "--sort-output",
         "-o",
-        str(ROOT / "locales" / "messages.pot"),
+        str(output),
         str(ROOT),
     )
 

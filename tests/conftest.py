@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -146,6 +147,16 @@ def app(make_app: Any) -> Litestar:
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app) as test_client:
         yield test_client
+
+
+def served_routes(app: Litestar) -> set[tuple[str, str]]:
+    """(method, path) of every API route, with path parameters written as OpenAPI does: {id}."""
+    return {
+        (method, re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path))
+        for route in app.routes
+        for method in getattr(route, "methods", set())
+        if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}
+    }
 
 
 @dataclass

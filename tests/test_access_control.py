@@ -10,6 +10,8 @@ import uuid
 
 import pytest
 
+from tests.conftest import served_routes
+
 ANYONE = "anyone"
 SIGNED_IN = {"youth", "youth_worker", "researcher", "admin"}
 ZERO = "00000000-0000-0000-0000-000000000000"
@@ -53,19 +55,7 @@ def concrete(path: str) -> str:
 
 
 def test_every_route_is_in_the_access_table(app):
-    served = {
-        (
-            method,
-            route.path.split(":")[0]
-            .replace("{user_id", "{user_id}")
-            .replace("{token_id", "{token_id}")
-            .replace("{code", "{code}")
-            .replace("{locale", "{locale}"),
-        )
-        for route in app.routes
-        for method in getattr(route, "methods", set())
-        if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}
-    }
+    served = served_routes(app)
     tabled = {(method, path) for method, path, _, _ in ACCESS_TABLE}
     assert served == tabled
 

@@ -61,6 +61,12 @@ def consent_event_out(event: ConsentEvent) -> ConsentEventOut:
     )
 
 
+async def consent_history_out(db: Database, user: User) -> ConsentHistoryOut:
+    history = await service.consent_history(db, user)
+    events = [consent_event_out(event) for event in history]
+    return ConsentHistoryOut(CONSENT_VERSION, service.has_consent(history), events)
+
+
 def token_info(token: ApiToken) -> TokenInfo:
     return TokenInfo(
         token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at
@@ -212,10 +218,7 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
 
 @get("/api/v1/me/consent", guards=[signed_in], summary="My consent history")
 async def read_my_consent(request: Request, db: Database) -> ConsentHistoryOut:
-    history = await service.consent_history(db, current_user(request))
-    return ConsentHistoryOut(
-        CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history]
-    )
+    return await consent_history_out(db, current_user(request))
 
 
 @post(
@@ -228,10 +231,7 @@ async def change_my_consent(request: Request, data: JSONBody[ConsentIn], db: Dat
     user = current_user(request)
     await service.record_consent(db, user, data, request_locale(request))
     await db.flush()
-    history = await service.consent_history(db, user)
-    return ConsentHistoryOut(
-        CONSENT_VERSION, service.has_consent(history), [consent_event_out(e) for e in history]
-    )
+    return await consent_history_out(db, user)
 
 
 @delete("/api/v1/me", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Erase my account")

@@ -143,19 +143,7 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
     assert platform is not None
     minor = is_below_consent_age(request.birth_year, platform.digital_consent_age, utcnow().date())
     if minor and not (request.consent.guardian_name or "").strip():
-        raise InvalidInput(
-            errors=[
-                FieldError(
-                    "consent.guardian_name",
-                    message(
-                        N_(
-                            "Below the age of {age}, a parent or guardian must agree: please give their name."
-                        ),
-                        age=platform.digital_consent_age,
-                    ),
-                )
-            ]
-        )
+        raise _guardian_required("consent.guardian_name", platform.digital_consent_age)
     await _use_invite(db, invite)
     user = User(
         username=username,
@@ -226,6 +214,11 @@ def _consent_errors(consent: ConsentIn, field: str) -> list[FieldError]:
     return []
 
 
+def _guardian_required(field: str, consent_age: int) -> InvalidInput:
+    text = N_("Below the age of {age}, a parent or guardian must agree: please give their name.")
+    return InvalidInput(errors=[FieldError(field, message(text, age=consent_age))])
+
+
 def _username_taken() -> Conflict:
     return Conflict(
         message(N_("This username is taken. Please choose another one.")),
@@ -273,19 +266,7 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
         consent_age = max(platform_ages, default=16)
         if is_below_consent_age(user.birth_year, consent_age, utcnow().date()):
             if not (consent.guardian_name or "").strip():
-                raise InvalidInput(
-                    errors=[
-                        FieldError(
-                            "guardian_name",
-                            message(
-                                N_(
-                                    "Below the age of {age}, a parent or guardian must agree: please give their name."
-                                ),
-                                age=consent_age,
-                            ),
-                        )
-                    ]
-                )
+                raise _guardian_required("guardian_name", consent_age)
             guardian_name = (consent.guardian_name or "").strip()
     event = ConsentEvent(
         user_id=user.id,

@@ -7,6 +7,7 @@ from litestar.testing import AsyncTestClient
 
 from server.app import create_app
 from server.settings import Settings, SettingsError, load_settings
+from tests.conftest import served_routes
 
 
 async def test_health_reports_the_database(client):
@@ -38,18 +39,7 @@ def _documented_routes(schema: dict) -> set[tuple[str, str]]:
 async def test_openapi_documents_every_api_route(app, client):
     schema = (await client.get("/schema")).json()
     documented = _documented_routes(schema)
-    served = {
-        (
-            method,
-            route.path.replace("{user_id:uuid}", "{user_id}")
-            .replace("{token_id:uuid}", "{token_id}")
-            .replace("{code:str}", "{code}")
-            .replace("{locale:str}", "{locale}"),
-        )
-        for route in app.routes
-        for method in getattr(route, "methods", set())
-        if route.path.startswith(("/api/", "/health")) and method not in {"OPTIONS", "HEAD"}
-    }
+    served = served_routes(app)
     assert served, "no routes found"
     assert served <= documented, served - documented
 
