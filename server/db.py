@@ -63,11 +63,12 @@ def utcnow() -> dt.datetime:
 
 def create_engine(database_url: str) -> AsyncEngine:
     url = make_url(database_url)
+    # Errors never quote the values of a statement: they would copy names into the logs.
     if url.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
     _configure_sqlite(engine)
     return engine
 

@@ -42,7 +42,8 @@ class Message:
     count: int | None = None
 
     def render(self, locale: str) -> str:
-        return translate(locale, self.msgid, plural=self.plural, count=self.count, params=dict(self.params))
+        params = {name: format_value(value, locale) for name, value in self.params}
+        return translate(locale, self.msgid, plural=self.plural, count=self.count, params=params)
 
 
 def message(msgid: str, **params: object) -> Message:
@@ -185,6 +186,17 @@ def request_locale(request: Any) -> str:
         locale = negotiate_locale(request.headers.get("accept-language"), getattr(user, "language", None))
         state["locale"] = locale
     return str(locale)
+
+
+def format_value(value: object, locale: str) -> object:
+    """Numbers and timestamps in a message, written the reader's way (1.234,5 in German)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return format_number(value, locale)
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, locale)
+    return value
 
 
 def format_datetime(value: dt.datetime, locale: str) -> str:

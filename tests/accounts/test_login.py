@@ -215,3 +215,23 @@ async def test_expired_session_is_no_session(make_app):
         old = msgspec.structs.replace(record, started_at=record.started_at - 3601)
         await sessions._store.set(sessions._key(amina.session_id), msgspec.msgpack.encode(old), 60)
         assert (await amina.get("/api/v1/me")).status_code == 401
+
+
+async def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, client):
+    import argon2
+    import sqlalchemy as sa
+
+    from server.accounts.models import User
+
+    await create_person(app, "amina", "youth", ["DE"])
+    older = argon2.PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1).hash(PASSWORD)
+    async with app.state.test_db() as db:
+        await db.execute(sa.update(User).where(User.username == "amina").values(password_hash=older))
+        await db.commit()
+    await sign_in(client, "amina")
+    async with app.state.test_db() as db:
+        upgraded = await db.scalar(sa.select(User.password_hash).where(User.username == "amina"))
+    assert upgraded != older
+    assert upgraded.startswith("$argon2id$")
+    assert f"m={app.state.settings.argon2_memory_kib},t={app.state.settings.argon2_time_cost}" in upgraded
+    await sign_in(client, "amina")

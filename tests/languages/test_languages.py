@@ -126,3 +126,14 @@ async def test_consent_text_is_served_in_the_readers_language(client):
     assert persian["locale"] == "fa"
     assert persian["title"] != english["title"]
     assert len(persian["paragraphs"]) == len(english["paragraphs"])
+
+
+def test_numbers_and_dates_in_messages_are_written_the_readers_way():
+    import datetime as dt
+
+    from server.i18n import format_value
+
+    assert format_value(1234.5, "de") == "1.234,5"
+    assert format_value(1234.5, "en") == "1,234.5"
+    assert format_value(dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC), "de") == "01.05.2026, 14:30:00"
+    assert format_value("DE", "de") == "DE"
