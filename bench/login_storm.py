@@ -32,6 +32,7 @@ import json
 import os
 import platform
 import secrets
+import signal
 import socket
 import statistics
 import subprocess
@@ -58,7 +59,8 @@ LOGIN = "/api/v1/auth/login"
 PROBED = {"me": "/api/v1/me", "health": "/health"}
 # A request stalled this long counts as failed rather than hanging the run.
 REQUEST_TIMEOUT = httpx.Timeout(30.0)
-# Start-up migrates the database, which takes a while on a fresh PostgreSQL one.
+# Start-up and `tessera create-user` migrate the database, which takes a while on a fresh
+# PostgreSQL one.
 STARTUP_SECONDS = 60
 
 
@@ -224,7 +226,15 @@ async def create_accounts(server: Server, count: int) -> list[str]:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
             )
-            output, _ = await process.communicate(f"{PASSWORD}\n".encode())
+            try:
+                # A command stuck on a locked database must break the run, not stall it.
+                output, _ = await asyncio.wait_for(
+                    process.communicate(f"{PASSWORD}\n".encode()), STARTUP_SECONDS
+                )
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
         if process.returncode != 0:
             raise RuntimeError(f"tessera create-user {username} failed:\n{output.decode(errors='replace')}")
 
@@ -414,8 +424,14 @@ async def run_benchmark(server: Server, options: argparse.Namespace) -> dict[str
     return await measure(server, usernames, options)
 
 
+def end_on_sigterm(signal_number: int, _frame: object) -> None:
+    # A CI job's time limit sends SIGTERM: leave through the finally blocks, so the server ends too.
+    sys.exit(128 + signal_number)
+
+
 def main() -> int:
     options = parse_options()
+    signal.signal(signal.SIGTERM, end_on_sigterm)
     with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
         workdir = Path(directory)
         env = server_environment(workdir, options.database_url)

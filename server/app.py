@@ -29,6 +29,7 @@ from server.audit import routes as audit_routes
 from server.db import checkpoint_and_truncate_wal, create_engine, create_sessionmaker, migrate, provide_db
 from server.i18n import request_locale
 from server.languages import routes as language_routes
+from server.notes import routes as note_routes
 from server.platforms import routes as platform_routes
 from server.problems import problem_details_plugin
 from server.security import AuthenticationMiddleware, LoginThrottle, PasswordHasher, Sessions
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *platform_routes.routes,
             *audit_routes.routes,
             *language_routes.routes,
+            *note_routes.routes,
             create_static_files_router(
                 path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False
             ),

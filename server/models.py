@@ -3,6 +3,20 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
+from server.notes.models import Guide, GuideVersion, Note, NoteReview
 from server.platforms.models import Platform
 
-__all__ = ["ApiToken", "AuditEvent", "Base", "ConsentEvent", "Invite", "Platform", "User", "UserPlatform"]
+__all__ = [
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "ConsentEvent",
+    "Guide",
+    "GuideVersion",
+    "Invite",
+    "Note",
+    "NoteReview",
+    "Platform",
+    "User",
+    "UserPlatform",
+]

@@ -1,0 +1,213 @@
+"""Interview guides: per platform, every text in several languages, a new version at every edit."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import msgspec
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import User
+from server.audit.service import record_event
+from server.db import utcnow
+from server.i18n import N_, message
+from server.notes.models import Guide, GuideVersion
+from server.notes.schemas import GuideIn, GuideOut, OptionOut, QuestionIn, QuestionOut
+from server.platforms.models import NETWORK, Platform
+from server.problems import FieldError, InvalidInput, NotAllowed, NotFound
+
+CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
+MAX_SCALE_STEPS = 11
+
+
+@dataclass(frozen=True, slots=True)
+class GuideView:
+    guide: Guide
+    version: GuideVersion
+
+
+def localised(texts: dict[str, str], locale: str, source_language: str) -> str:
+    """The text in the reader's language, else in the guide's own."""
+    return texts.get(locale) or texts.get(source_language) or next(iter(texts.values()), "")
+
+
+def guide_out(view: GuideView, locale: str) -> GuideOut:
+    source = view.guide.source_language
+    language = locale if locale in view.version.title else source
+    return GuideOut(
+        id=view.guide.id,
+        platform=view.guide.platform_code,
+        version=view.version.version,
+        language=language,
+        title=localised(view.version.title, locale, source),
+        questions=[
+            QuestionOut(
+                id=question["id"],
+                type=question["type"],
+                prompt=localised(question["prompt"], locale, source),
+                options=[
+                    OptionOut(option["code"], localised(option["label"], locale, source))
+                    for option in question.get("options", [])
+                ],
+                min=question.get("min"),
+                max=question.get("max"),
+                required=question.get("required", False),
+            )
+            for question in view.version.questions
+        ],
+    )
+
+
+def visible_platforms(user: User) -> list[str]:
+    """A person sees the guides of their platforms and the network-wide ones."""
+    return sorted({*user.platform_codes, NETWORK})
+
+
+async def list_guides(db: AsyncSession, user: User) -> list[GuideView]:
+    query = (
+        sa.select(Guide, GuideVersion)
+        .join(
+            GuideVersion,
+            sa.and_(GuideVersion.guide_id == Guide.id, GuideVersion.version == Guide.current_version),
+        )
+        .order_by(Guide.created_at, Guide.id)
+    )
+    if user.role != "admin":
+        query = query.where(Guide.platform_code.in_(visible_platforms(user)))
+    return [GuideView(guide, version) for guide, version in (await db.execute(query)).all()]
+
+
+async def get_guide_version(
+    db: AsyncSession, guide_id: uuid.UUID, version: int | None = None
+) -> GuideView | None:
+    guide = await db.get(Guide, guide_id)
+    if guide is None:
+        return None
+    stored = await db.get(GuideVersion, (guide_id, version or guide.current_version))
+    return GuideView(guide, stored) if stored else None
+
+
+async def read_guide(db: AsyncSession, user: User, guide_id: uuid.UUID, version: int | None) -> GuideView:
+    view = await get_guide_version(db, guide_id, version)
+    if view is None or (user.role != "admin" and view.guide.platform_code not in visible_platforms(user)):
+        raise NotFound()
+    return view
+
+
+def _check_may_edit(user: User, platform: str) -> None:
+    if user.role == "admin":
+        return
+    if user.role != "researcher" or platform not in user.platform_codes:
+        raise NotAllowed(message(N_("You can edit the guides of your own platforms only.")))
+
+
+async def create_guide(db: AsyncSession, author: User, request: GuideIn) -> GuideView:
+    _check_may_edit(author, request.platform)
+    if await db.get(Platform, request.platform) is None:
+        raise InvalidInput(errors=[FieldError("platform", message(N_("There is no such platform.")))])
+    _check_guide(request)
+    guide = Guide(
+        platform_code=request.platform, source_language=request.source_language, created_by=author.id
+    )
+    db.add(guide)
+    await db.flush()
+    version = _new_version(guide, 1, request)
+    db.add(version)
+    record_event(
+        db, "guide.created", actor_id=author.id, platform_code=request.platform, guide_id=str(guide.id)
+    )
+    await db.flush()
+    return GuideView(guide, version)
+
+
+async def update_guide(db: AsyncSession, editor: User, guide_id: uuid.UUID, request: GuideIn) -> GuideView:
+    """Editing makes a new version; notes keep the version they answered."""
+    guide = await db.get(Guide, guide_id, with_for_update=True)
+    if guide is None or (editor.role != "admin" and guide.platform_code not in visible_platforms(editor)):
+        raise NotFound()
+    _check_may_edit(editor, guide.platform_code)
+    if request.platform != guide.platform_code:
+        raise InvalidInput(errors=[FieldError("platform", message(N_("A guide stays on its platform.")))])
+    _check_guide(request)
+    guide.current_version += 1
+    guide.source_language = request.source_language
+    guide.updated_at = utcnow()
+    version = _new_version(guide, guide.current_version, request)
+    db.add(version)
+    record_event(
+        db,
+        "guide.updated",
+        actor_id=editor.id,
+        platform_code=guide.platform_code,
+        guide_id=str(guide.id),
+        version=guide.current_version,
+    )
+    await db.flush()
+    return GuideView(guide, version)
+
+
+def _new_version(guide: Guide, number: int, request: GuideIn) -> GuideVersion:
+    questions = [msgspec.to_builtins(question, order="deterministic") for question in request.questions]
+    return GuideVersion(guide_id=guide.id, version=number, title=dict(request.title), questions=questions)
+
+
+def _check_guide(request: GuideIn) -> None:
+    errors: list[FieldError] = []
+    source = request.source_language
+    if source not in request.title:
+        errors.append(FieldError("title", _missing_source_language(source)))
+    seen: set[str] = set()
+    for index, question in enumerate(request.questions):
+        where = f"questions[{index}]"
+        if question.id in seen:
+            errors.append(FieldError(f"{where}.id", message(N_("Each question needs its own id."))))
+        seen.add(question.id)
+        if source not in question.prompt:
+            errors.append(FieldError(f"{where}.prompt", _missing_source_language(source)))
+        errors.extend(_question_errors(question, where, source))
+    if errors:
+        raise InvalidInput(errors=errors)
+
+
+def _question_errors(question: QuestionIn, where: str, source: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if question.type in CHOICE_TYPES:
+        codes = [option.code for option in question.options]
+        if len(codes) < 2:
+            errors.append(FieldError(f"{where}.options", message(N_("A choice needs at least two options."))))
+        if len(set(codes)) != len(codes):
+            errors.append(FieldError(f"{where}.options", message(N_("Each option needs its own code."))))
+        for position, option in enumerate(question.options):
+            if source not in option.label:
+                errors.append(
+                    FieldError(f"{where}.options[{position}].label", _missing_source_language(source))
+                )
+    elif question.options:
+        errors.append(FieldError(f"{where}.options", message(N_("Only choice questions have options."))))
+    if question.type == "scale":
+        low, high = question.min, question.max
+        if low is None or high is None or low != int(low) or high != int(high) or not low < high:
+            errors.append(
+                FieldError(f"{where}.max", message(N_("A scale needs whole numbers with min below max.")))
+            )
+        elif high - low + 1 > MAX_SCALE_STEPS:
+            errors.append(FieldError(f"{where}.max", message(N_("A scale has at most 11 steps."))))
+    elif question.min is not None and question.max is not None and question.min > question.max:
+        errors.append(FieldError(f"{where}.max", message(N_("The maximum must not be below the minimum."))))
+    return errors
+
+
+def _missing_source_language(source: str) -> Any:
+    return message(N_("A text is needed in the guide's own language ({language})."), language=source)
+
+
+def first_guide() -> dict[str, Any]:
+    """The guide on the programme's themes that every platform starts with, in every language."""
+    text = (resources.files("server.notes") / "first_guide.json").read_text(encoding="utf-8")
+    guide: dict[str, Any] = json.loads(text)
+    return guide
