@@ -452,13 +452,20 @@ async def withdraw_note(db: AsyncSession, author: User, note_id: uuid.UUID) -> N
         )
 
 
+# A review that took its timestamp before a sync's server_time may commit after the sync read;
+# looking back this much further makes sure the device still hears of it. A device applies a
+# change it already has as a no-op, so hearing twice costs nothing.
+CHANGES_OVERLAP = dt.timedelta(minutes=2)
+
+
 async def changes_for_author(
     db: AsyncSession, author: User, since: dt.datetime, exclude: set[uuid.UUID]
 ) -> list[Note]:
-    """The author's notes the server changed since the device's last sync (reviews, withdrawals)."""
+    """The author's notes changed on the server since the device's last sync: reviews, and
+    edits or withdrawals from their other devices."""
     query = (
         sa.select(Note)
-        .where(Note.author_id == author.id, Note.changed_at > since)
+        .where(Note.author_id == author.id, Note.changed_at > since - CHANGES_OVERLAP)
         .order_by(Note.changed_at)
         .limit(500)
     )
