@@ -175,7 +175,7 @@ def running_server(workdir: Path, env: dict[str, str]) -> Iterator[Server]:
         process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         yield Server(f"http://{HOST}:{port}", env, workdir, process, log_path)
-    except BaseException:
+    except Exception:
         print(f"The server's last words:\n{tail(log_path)}", file=sys.stderr)
         raise
     finally:

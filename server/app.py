@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     settings = settings or load_settings()
     engine = create_engine(settings.database_url)
     db_sessionmaker = create_sessionmaker(engine)
+    reader_engine = create_engine(settings.database_url, read_only=True) if settings.is_sqlite else engine
+    db_reader = create_sessionmaker(reader_engine)
     store = make_store(settings)
     sessions = Sessions(
         store.with_namespace("sessions") if hasattr(store, "with_namespace") else store, settings
@@ -101,6 +103,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             try:
                 yield
             finally:
+                await reader_engine.dispose()
                 await engine.dispose()
 
     pwa_dir = Path(settings.pwa_dir) if settings.pwa_dir else PWA_DIR
@@ -118,6 +121,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         ],
         dependencies={
             "db_sessionmaker": Provide(lambda: db_sessionmaker, sync_to_thread=False),
+            "db_reader": Provide(lambda: db_reader, sync_to_thread=False),
             "db": Provide(provide_db),
             "settings": Provide(lambda: settings, sync_to_thread=False),
             "account_services": Provide(lambda: account_services, sync_to_thread=False),
@@ -142,6 +146,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
                 "settings": settings,
                 "engine": engine,
                 "db_sessionmaker": db_sessionmaker,
+                "db_reader": db_reader,
                 "sessions": sessions,
                 "store": store,
                 "after_erasure": after_erasure,

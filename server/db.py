@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from litestar import Request
 from litestar.di import NamedDependency
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -61,7 +62,8 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def create_engine(database_url: str) -> AsyncEngine:
+def create_engine(database_url: str, *, read_only: bool = False) -> AsyncEngine:
+    """An engine; on SQLite, ``read_only`` gives one whose transactions take no write lock."""
     url = make_url(database_url)
     # Errors never quote the values of a statement: they would copy names into the logs.
     if url.get_backend_name() != "sqlite":
@@ -69,11 +71,11 @@ def create_engine(database_url: str) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
-    _configure_sqlite(engine)
+    _configure_sqlite(engine, read_only=read_only)
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def _configure_sqlite(engine: AsyncEngine, *, read_only: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event decide how transactions start (see below).
@@ -85,14 +87,17 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        if read_only:
+            cursor.execute("PRAGMA query_only=ON")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
         # A deferred transaction that reads and then writes fails at once with SQLITE_BUSY
         # when another writer committed in between; taking the write lock up front makes
-        # concurrent requests wait their turn instead.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # concurrent requests wait their turn instead. Reads need no lock: in WAL mode they
+        # see a snapshot and neither wait for writers nor make them wait.
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -100,10 +105,16 @@ def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]
 
 
 async def provide_db(
+    request: Request[Any, Any, Any],
     db_sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+    db_reader: NamedDependency[async_sessionmaker[AsyncSession]],
 ) -> AsyncIterator[AsyncSession]:
-    """One session per request, committed when the handler returns normally."""
-    async with db_sessionmaker() as session:
+    """One session per request, committed when the handler returns normally.
+
+    GET requests only read, so on SQLite they take a snapshot instead of the write lock.
+    """
+    maker = db_reader if request.method in ("GET", "HEAD") else db_sessionmaker
+    async with maker() as session:
         try:
             yield session
         except BaseException:

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 SESSION_COOKIE = "tessera_session"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RENEW_EVERY_SECONDS = 60
 API_TOKEN_PREFIX = "tsr_"  # noqa: S105 - a prefix that makes leaked tokens easy to spot, not a secret
 
 
@@ -88,6 +89,7 @@ class SessionRecord(msgspec.Struct, frozen=True):
     csrf_token: str
     started_at: float
     epoch: int
+    seen_at: float = 0.0
 
 
 class Sessions:
@@ -105,18 +107,24 @@ class Sessions:
 
     async def start(self, user: User) -> tuple[str, SessionRecord]:
         session_id = secrets.token_urlsafe(32)
-        record = SessionRecord(user.id, secrets.token_urlsafe(32), time.time(), user.session_epoch)
+        now = time.time()
+        record = SessionRecord(user.id, secrets.token_urlsafe(32), now, user.session_epoch, seen_at=now)
         await self._store.set(self._key(session_id), msgspec.msgpack.encode(record), self._idle_seconds)
         return session_id, record
 
     async def load(self, session_id: str) -> SessionRecord | None:
-        raw = await self._store.get(self._key(session_id), renew_for=self._idle_seconds)
+        raw = await self._store.get(self._key(session_id))
         if raw is None:
             return None
         record = msgspec.msgpack.decode(raw, type=SessionRecord)
-        if time.time() - record.started_at > self._absolute_seconds:
+        now = time.time()
+        if now - record.started_at > self._absolute_seconds:
             await self.end(session_id)
             return None
+        # The idle timeout is pushed back at most once a minute, not written on every request.
+        if now - record.seen_at > RENEW_EVERY_SECONDS:
+            record = msgspec.structs.replace(record, seen_at=now)
+            await self._store.set(self._key(session_id), msgspec.msgpack.encode(record), self._idle_seconds)
         return record
 
     async def end(self, session_id: str) -> None:
@@ -202,7 +210,7 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         sessions: Sessions = state.sessions
         record = await sessions.load(session_id)
-        active = await _active_user(state.db_sessionmaker, record.user_id) if record else None
+        active = await _active_user(state.db_reader, record.user_id) if record else None
         if record is None or active is None or active.session_epoch != record.epoch:
             # An ended or expired session is simply no session: the caller is anonymous.
             return AuthenticationResult(user=None, auth=None)

@@ -43,8 +43,12 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     argon2_memory_kib: Annotated[int, msgspec.Meta(ge=OWASP_MIN_MEMORY_KIB)] = 47_104
     argon2_time_cost: Annotated[int, msgspec.Meta(ge=1)] = 1
     argon2_parallelism: Annotated[int, msgspec.Meta(ge=1)] = 1
-    # Argon2 holds argon2_memory_kib per hash in flight: this caps the memory a login storm takes.
-    max_concurrent_hashes: Annotated[int, msgspec.Meta(ge=1)] = 4
+    # Hashes in flight at once. Argon2 keeps a core busy and argon2_memory_kib per hash: one
+    # core is left to everything else, so a login storm neither stalls other requests nor
+    # exhausts memory (bench/login_storm.py measures it).
+    max_concurrent_hashes: Annotated[int, msgspec.Meta(ge=1)] = msgspec.field(
+        default_factory=lambda: max(1, (os.cpu_count() or 2) - 1)
+    )
     api_token_max_days: Annotated[int, msgspec.Meta(ge=1)] = 365
     push_allowed_origins: str = (
         "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,"

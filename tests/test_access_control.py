@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from tests.conftest import served_routes
+from tests.notes.conftest import FIRST_GUIDE_ID
 
 ANYONE = "anyone"
 SIGNED_IN = {"youth", "youth_worker", "researcher", "admin"}
@@ -39,6 +40,21 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("PATCH", "/api/v1/users/{user_id}", {}, {"admin"}),
     ("GET", "/api/v1/audit", None, {"admin"}),
     ("PATCH", "/api/v1/platforms/{code}", {}, {"admin"}),
+    ("GET", "/api/v1/guides", None, SIGNED_IN),
+    ("GET", "/api/v1/guides/{guide_id}", None, SIGNED_IN),
+    ("POST", "/api/v1/guides", {}, {"researcher", "admin"}),
+    ("PUT", "/api/v1/guides/{guide_id}", {}, {"researcher", "admin"}),
+    ("PUT", "/api/v1/notes/{note_id}", {}, {"youth"}),
+    ("POST", "/api/v1/sync", {"notes": []}, {"youth"}),
+    ("GET", "/api/v1/notes", None, SIGNED_IN),
+    ("GET", "/api/v1/notes/{note_id}", None, SIGNED_IN),
+    (
+        "POST",
+        "/api/v1/notes/{note_id}/review",
+        {"decision": "approve"},
+        {"youth_worker", "researcher", "admin"},
+    ),
+    ("DELETE", "/api/v1/notes/{note_id}", None, {"youth"}),
 ]
 
 PROTECTED = [row for row in ACCESS_TABLE if row[3] != ANYONE]
@@ -47,7 +63,9 @@ UNSAFE_PROTECTED = [row for row in PROTECTED if row[0] != "GET"]
 
 def concrete(path: str) -> str:
     return (
-        path.replace("{locale}", "en")
+        path.replace("{guide_id}", FIRST_GUIDE_ID)
+        .replace("{note_id}", ZERO)
+        .replace("{locale}", "en")
         .replace("{token_id}", ZERO)
         .replace("{user_id}", ZERO)
         .replace("{code}", "DE")

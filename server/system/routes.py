@@ -16,7 +16,7 @@ class Health(msgspec.Struct):
 @get("/health", summary="Whether Tessera and its database answer")
 async def health(request: Request) -> Response[Health]:
     try:
-        async with request.app.state.db_sessionmaker() as db:
+        async with request.app.state.db_reader() as db:
             await db.execute(sa.text("SELECT 1"))
     except (SQLAlchemyError, OSError):
         return Response(Health("error", "unavailable"), status_code=503)

@@ -235,3 +235,18 @@ async def test_a_hash_made_with_older_parameters_is_upgraded_at_sign_in(app, cli
     assert upgraded.startswith("$argon2id$")
     assert f"m={app.state.settings.argon2_memory_kib},t={app.state.settings.argon2_time_cost}" in upgraded
     await sign_in(client, "amina")
+
+
+async def test_an_idle_session_ends(make_app):
+    import asyncio
+
+    app = make_app(session_idle_minutes=1)
+    async with AsyncTestClient(app=app) as client:
+        await create_person(app, "amina", "youth", ["DE"])
+        amina = await sign_in(client, "amina")
+        sessions = app.state.sessions
+        key = sessions._key(amina.session_id)
+        # As if the minute of idleness had passed: the store forgets the session on its own.
+        await sessions._store.set(key, await sessions._store.get(key), 1)
+        await asyncio.sleep(1.2)
+        assert (await amina.get("/api/v1/me")).status_code == 401

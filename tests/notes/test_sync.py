@@ -44,8 +44,9 @@ async def test_a_replayed_batch_is_unchanged_not_duplicated(app, author):
 
 
 async def test_one_invalid_item_is_reported_and_the_rest_applied(app, author):
+    await author.patch("/api/v1/me", json={"language": "de"})
     good, bad, also_good = note_body(), note_body(interviewee_code="Maria Rossi"), note_body()
-    body = (await sync(author, [good, bad, also_good], headers={"Accept-Language": "de"})).json()
+    body = (await sync(author, [good, bad, also_good])).json()
     statuses = [r["status"] for r in body["results"]]
     assert statuses == ["created", "invalid", "created"]
     error = body["results"][1]["errors"][0]
@@ -65,7 +66,9 @@ async def test_a_conflict_in_a_batch_carries_the_stored_note(author):
     note = note_body()
     await sync(author, [note])
     await sync(author, [{**note, "base_version": 1, "text": "Written on the tablet."}])
-    result = (await sync(author, [{**note, "base_version": 1, "text": "Written on the phone."}])).json()["results"][0]
+    result = (await sync(author, [{**note, "base_version": 1, "text": "Written on the phone."}])).json()[
+        "results"
+    ][0]
     assert result["status"] == "conflict"
     assert result["note"]["text"] == "Written on the tablet."
     assert result["version"] == 2
@@ -84,7 +87,11 @@ async def test_the_same_note_twice_in_one_batch_is_created_then_updated(app, aut
     note = note_body()
     edited = {**note, "base_version": 1, "text": "Second thoughts."}
     results = (await sync(author, [note, edited, edited])).json()["results"]
-    assert [(r["status"], r["version"]) for r in results] == [("created", 1), ("updated", 2), ("unchanged", 2)]
+    assert [(r["status"], r["version"]) for r in results] == [
+        ("created", 1),
+        ("updated", 2),
+        ("unchanged", 2),
+    ]
     stored = (await author.get(f"/api/v1/notes/{note['id']}")).json()
     assert stored["text"] == "Second thoughts." and stored["version"] == 2
 
@@ -103,7 +110,9 @@ async def test_a_non_uuid_id_refuses_the_whole_batch(app, author):
 
 
 async def test_a_malformed_body_is_a_clear_400(author):
-    response = await author.post("/api/v1/sync", content=b'{"notes": [', headers={"Content-Type": "application/json"})
+    response = await author.post(
+        "/api/v1/sync", content=b'{"notes": [', headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.headers["content-type"] == "application/problem+json"
 
@@ -112,8 +121,10 @@ async def test_sync_returns_what_reviewers_changed_since_the_last_sync(people, a
     worker = await people("yara", "youth_worker", ["DE"])
     note = note_body()
     first = (await sync(author, [note])).json()
-    await worker.post(f"/api/v1/notes/{note['id']}/review",
-                      json={"decision": "request_changes", "comment": "Please add the place."})
+    await worker.post(
+        f"/api/v1/notes/{note['id']}/review",
+        json={"decision": "request_changes", "comment": "Please add the place."},
+    )
     second = (await sync(author, [note_body()], since=first["server_time"])).json()
     assert [change["id"] for change in second["changes"]] == [note["id"]]
     change = second["changes"][0]
@@ -129,7 +140,9 @@ async def test_a_device_hears_of_edits_made_on_the_persons_other_device(people, 
     stranger = await people("karim", "youth", ["DE"])
     await sync(author, [{**note, "base_version": 1, "text": "Finished on the tablet."}])
     changes = (await sync(author, [], since=phone["server_time"])).json()["changes"]
-    assert [(c["id"], c["version"], c["text"]) for c in changes] == [(note["id"], 2, "Finished on the tablet.")]
+    assert [(c["id"], c["version"], c["text"]) for c in changes] == [
+        (note["id"], 2, "Finished on the tablet.")
+    ]
     assert (await sync(stranger, [], since=phone["server_time"])).json()["changes"] == []
 
 
@@ -138,7 +151,9 @@ async def test_concurrent_replays_of_one_batch_resolve_to_one_note_each(app, aut
     answers = await asyncio.gather(*(sync(author, notes) for _ in range(4)))
     assert all(a.status_code == 200 for a in answers)
     per_note = list(zip(*[[r["status"] for r in a.json()["results"]] for a in answers], strict=True))
-    assert all(sorted(statuses) == ["created", "unchanged", "unchanged", "unchanged"] for statuses in per_note)
+    assert all(
+        sorted(statuses) == ["created", "unchanged", "unchanged", "unchanged"] for statuses in per_note
+    )
     assert sorted(await stored_ids(app)) == sorted(n["id"] for n in notes)
 
 
