@@ -295,8 +295,9 @@ async def _update(db: AsyncSession, note: Note, item: NoteIn, row: dict[str, Any
         if fresh.content_hash == row["content_hash"]:
             return Outcome(item.id, "unchanged", fresh.version)
         return Outcome(item.id, "conflict", fresh.version, note=fresh)
-    await _reload(db, note.id)
-    return Outcome(item.id, "updated", note.version + 1)
+    new_version = note.version + 1
+    await _reload(db, note.id)  # later items of the batch must see the note as it now is
+    return Outcome(item.id, "updated", new_version)
 
 
 async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:

@@ -81,7 +81,9 @@ actions = st.lists(
 
 
 async def send(device: Device, world: World, drop_answer: bool) -> None:
-    batch = [{**local.body, "base_version": local.base_version} for local in device.notes.values() if local.pending]
+    batch = [
+        {**local.body, "base_version": local.base_version} for local in device.notes.values() if local.pending
+    ]
     body: dict[str, Any] = {"notes": batch[:100]}
     if device.last_sync:
         body["since"] = device.last_sync
@@ -113,9 +115,14 @@ async def send(device: Device, world: World, drop_answer: bool) -> None:
 
 
 def _stored_body(stored: dict[str, Any]) -> dict[str, Any]:
-    return {**note_body(stored["id"]), "text": stored["text"], "tags": stored["tags"],
-            "interviewee_code": stored["interviewee_code"], "answers": stored["answers"],
-            "recorded_at": stored["recorded_at"]}
+    return {
+        **note_body(stored["id"]),
+        "text": stored["text"],
+        "tags": stored["tags"],
+        "interviewee_code": stored["interviewee_code"],
+        "answers": stored["answers"],
+        "recorded_at": stored["recorded_at"],
+    }
 
 
 async def run(world: World, steps: list[Action]) -> None:
@@ -126,7 +133,11 @@ async def run(world: World, steps: list[Action]) -> None:
             device.notes[body["id"]] = LocalNote(body)
         elif kind == "edit" and device.notes:
             local = list(device.notes.values())[index % len(device.notes)]
-            local.body = {**local.body, "text": TEXTS[index], "tags": ["edited"] if flag else local.body["tags"]}
+            local.body = {
+                **local.body,
+                "text": TEXTS[index],
+                "tags": ["edited"] if flag else local.body["tags"],
+            }
             local.pending = True
         elif kind == "sync":
             await send(device, world, drop_answer=flag)
@@ -157,8 +168,14 @@ async def _scenario(app_settings: Any, steps: list[Action]) -> None:
             async with create_sessionmaker(engine)() as db:
                 hasher = app.state.account_services.hasher
                 author = await create_user_from_cli(
-                    db, hasher, username=username, password=PASSWORD, role="youth", platforms=["DE"],
-                    display_name=None, language="en",
+                    db,
+                    hasher,
+                    username=username,
+                    password=PASSWORD,
+                    role="youth",
+                    platforms=["DE"],
+                    display_name=None,
+                    language="en",
                 )
                 await db.commit()
             phone = await sign_in(client, username)
@@ -178,4 +195,3 @@ async def _scenario(app_settings: Any, steps: list[Action]) -> None:
                 assert (note.text, tuple(note.tags), note.interviewee_code) == expected
     finally:
         await engine.dispose()
-

@@ -161,3 +161,11 @@ async def test_only_young_people_write_notes(people):
     for role in ("youth_worker", "researcher", "admin"):
         person = await people(f"{role.replace('_', '-')}-{uuid.uuid4().hex[:4]}", role, ["DE"])
         assert (await sync(person, [note_body()])).status_code == 403
+
+
+async def test_an_update_in_a_batch_reports_the_version_now_stored(author):
+    note = note_body()
+    await sync(author, [note])
+    result = (await sync(author, [{**note, "base_version": 1, "text": "Edited."}])).json()["results"][0]
+    assert (result["status"], result["version"]) == ("updated", 2)
+    assert (await author.get(f"/api/v1/notes/{note['id']}")).json()["version"] == 2
