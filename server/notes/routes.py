@@ -33,7 +33,7 @@ from server.notes.schemas import (
     SyncResult,
 )
 from server.pagination import MAX_LIMIT
-from server.problems import Conflict, FieldError, InvalidInput, NotAllowed, describe_decoding_error
+from server.problems import TITLES, Conflict, FieldError, InvalidInput, NotAllowed, describe_decoding_error
 from server.security import current_user, role_in, signed_in
 
 AUTHORS = role_in("youth")
@@ -147,8 +147,14 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
     author = current_user(request)
     locale = request_locale(request)
     server_time = utcnow()
-    items, rejected = _decode_items(data.notes)
-    outcomes = await service.write_notes(db, author, items)
+    decoded = _decode_items(data.notes)
+    items = [item for item in decoded if isinstance(item, NoteIn)]
+    written = iter(await service.write_notes(db, author, items))
+    # One outcome per item, in the order the device sent them.
+    outcomes = [
+        next(written) if isinstance(item, NoteIn) else service.Outcome(item_id, "invalid", errors=item)
+        for item_id, item in zip((uuid.UUID(str(raw["id"])) for raw in data.notes), decoded, strict=True)
+    ]
     await db.flush()
     conflicts = [outcome.note for outcome in outcomes if outcome.note is not None]
     stored_notes = {
@@ -159,48 +165,48 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
             id=outcome.id,
             status=outcome.status,  # type: ignore[arg-type]
             version=outcome.version,
+            error=_item_error(outcome.status, locale),
             errors=[ItemError(error.field, error.message.render(locale)) for error in outcome.errors],
             note=stored_notes.get(outcome.id) if outcome.status == "conflict" else None,
         )
         for outcome in outcomes
     ]
-    results.extend(
-        SyncResult(
-            id=item_id,
-            status="invalid",
-            errors=[ItemError(e.field, e.message.render(locale)) for e in errors],
-        )
-        for item_id, errors in rejected
-    )
     changes: list[NoteOut] = []
     if data.since is not None:
-        written = {item.id for item in items}
-        changed = await service.changes_for_author(db, author, data.since, exclude=written)
+        changed = await service.changes_for_author(
+            db, author, data.since, exclude={item.id for item in items}
+        )
         changes = await notes_out(db, changed, author)
     return SyncOut(results=results, server_time=server_time, changes=changes)
 
 
-def _decode_items(
-    raw_items: list[dict[str, Any]],
-) -> tuple[list[NoteIn], list[tuple[uuid.UUID, list[FieldError]]]]:
-    """Each item on its own: a bad one is reported by its id while the others are applied.
+def _item_error(status: str, locale: str) -> str | None:
+    if status == "invalid":
+        return message(TITLES[422]).render(locale)
+    if status == "forbidden":
+        return message(N_("This note belongs to someone else.")).render(locale)
+    return None
 
-    An item without a valid id cannot be reported at all, so it refuses the whole batch.
+
+def _decode_items(raw_items: list[dict[str, Any]]) -> list[NoteIn | list[FieldError]]:
+    """Each item on its own, in order: a note, or what is wrong with it.
+
+    A bad item is reported by its id while the others are applied; an item without a valid
+    id cannot be reported at all, so it refuses the whole batch.
     """
-    items: list[NoteIn] = []
-    rejected: list[tuple[uuid.UUID, list[FieldError]]] = []
+    decoded: list[NoteIn | list[FieldError]] = []
     for index, raw in enumerate(raw_items):
         try:
-            item_id = uuid.UUID(str(raw.get("id")))
+            uuid.UUID(str(raw.get("id")))
         except ValueError:
             raise InvalidInput(
                 errors=[FieldError(f"notes[{index}].id", message(N_("Must be a UUID.")))]
             ) from None
         try:
-            items.append(msgspec.convert(raw, NoteIn, strict=False))
+            decoded.append(msgspec.convert(raw, NoteIn, strict=False))
         except msgspec.ValidationError as error:
-            rejected.append((item_id, [describe_decoding_error(str(error))]))
-    return items, rejected
+            decoded.append([describe_decoding_error(str(error))])
+    return decoded
 
 
 # Reading, reviewing, withdrawing

@@ -108,6 +108,8 @@ class SyncResult(msgspec.Struct, omit_defaults=True):
     id: uuid.UUID
     status: Literal["created", "updated", "unchanged", "conflict", "invalid", "forbidden"]
     version: int | None = None
+    # For an invalid or forbidden item: what is wrong, in the caller's language, and per field.
+    error: str | None = None
     errors: list[ItemError] = []
     # The stored note, for a conflict: the device shows both and the person chooses.
     note: NoteOut | None = None

@@ -57,8 +57,12 @@ async def test_one_invalid_item_is_reported_and_the_rest_applied(app, author):
 
 async def test_an_item_of_the_wrong_shape_is_invalid_by_itself(author):
     broken = note_body(kind="podcast")
-    body = (await sync(author, [note_body(), broken])).json()
-    assert [r["status"] for r in body["results"]] == ["created", "invalid"]
+    notes = [note_body(), broken, note_body()]
+    body = (await sync(author, notes)).json()
+    assert [(r["id"], r["status"]) for r in body["results"]] == [
+        (notes[0]["id"], "created"), (broken["id"], "invalid"), (notes[2]["id"], "created"),
+    ]
+    assert body["results"][1]["error"]
     assert body["results"][1]["errors"][0]["field"] == "kind"
 
 
