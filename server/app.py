@@ -27,6 +27,7 @@ from server.accounts import routes as account_routes
 from server.accounts.service import Services as AccountServices
 from server.audit import routes as audit_routes
 from server.db import checkpoint_and_truncate_wal, create_engine, create_sessionmaker, migrate, provide_db
+from server.exports import routes as export_routes
 from server.i18n import request_locale
 from server.languages import routes as language_routes
 from server.notes import routes as note_routes
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *audit_routes.routes,
             *language_routes.routes,
             *note_routes.routes,
+            *export_routes.routes,
             create_static_files_router(
                 path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False
             ),

@@ -3,6 +3,7 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
+from server.exports.models import InstanceSecret
 from server.notes.models import Guide, GuideVersion, Note, NoteReview
 from server.platforms.models import Platform
 
@@ -13,6 +14,7 @@ __all__ = [
     "ConsentEvent",
     "Guide",
     "GuideVersion",
+    "InstanceSecret",
     "Invite",
     "Note",
     "NoteReview",

@@ -211,6 +211,7 @@ async def create_person(
     platforms: list[str] | None = None,
     password: str = PASSWORD,
     language: str = "en",
+    display_name: str | None = None,
 ) -> None:
     async with app.state.test_db() as db:
         await create_user_from_cli(
@@ -220,7 +221,7 @@ async def create_person(
             password=password,
             role=role,
             platforms=platforms or [],
-            display_name=None,
+            display_name=display_name,
             language=language,
         )
         await db.commit()

@@ -55,6 +55,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
         {"youth_worker", "researcher", "admin"},
     ),
     ("DELETE", "/api/v1/notes/{note_id}", None, {"youth"}),
+    ("GET", "/api/v1/exports/notes", None, {"researcher", "admin"}),
 ]
 
 PROTECTED = [row for row in ACCESS_TABLE if row[3] != ANYONE]

@@ -60,7 +60,9 @@ async def test_an_item_of_the_wrong_shape_is_invalid_by_itself(author):
     notes = [note_body(), broken, note_body()]
     body = (await sync(author, notes)).json()
     assert [(r["id"], r["status"]) for r in body["results"]] == [
-        (notes[0]["id"], "created"), (broken["id"], "invalid"), (notes[2]["id"], "created"),
+        (notes[0]["id"], "created"),
+        (broken["id"], "invalid"),
+        (notes[2]["id"], "created"),
     ]
     assert body["results"][1]["error"]
     assert body["results"][1]["errors"][0]["field"] == "kind"

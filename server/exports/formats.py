@@ -1,0 +1,204 @@
+"""The file formats of an export: CSV (RFC 4180), NDJSON and XLSX, written as a stream.
+
+Each writer takes export rows one at a time, so memory stays flat however many notes there
+are; XLSX and QDPX are zip files, written to a temporary file in constant memory and then
+sent in chunks.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import tempfile
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from typing import IO, Any
+
+import anyio
+import anyio.from_thread
+import msgspec
+
+from server.exports.rows import ExportNote, QuestionColumn
+
+CHUNK_BYTES = 256 * 1024
+METADATA_COLUMNS = (
+    "id",
+    "platform",
+    "kind",
+    "status",
+    "language",
+    "author",
+    "interviewee_code",
+    "recorded_at",
+    "received_at",
+    "guide_id",
+    "guide_version",
+    "participants_count",
+    "participant_age_bands",
+    "tags",
+    "text",
+)
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "qdpx": "application/zip",
+}
+
+
+def answer_columns(questions: Sequence[QuestionColumn]) -> list[str]:
+    """One column per question id, in guide order; a question kept across versions is one column."""
+    return list(dict.fromkeys(question.column for question in questions))
+
+
+def cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "; ".join(cell(item) for item in value)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def row_values(note: ExportNote, columns: Sequence[str]) -> list[str]:
+    metadata = [
+        note.id,
+        note.platform,
+        note.kind,
+        note.status,
+        note.language,
+        note.author,
+        note.interviewee_code,
+        note.recorded_at,
+        note.received_at,
+        note.guide_id,
+        note.guide_version,
+        note.participants_count,
+        note.participant_age_bands,
+        note.tags,
+        note.text,
+    ]
+    return [cell(value) for value in metadata] + [cell(note.answers.get(column)) for column in columns]
+
+
+async def csv_chunks(
+    rows: AsyncIterator[ExportNote], questions: Sequence[QuestionColumn]
+) -> AsyncIterator[bytes]:
+    columns = answer_columns(questions)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")  # RFC 4180 ends lines with CRLF
+    writer.writerow([*METADATA_COLUMNS, *columns])
+    async for note in rows:
+        writer.writerow(row_values(note, columns))
+        if buffer.tell() > CHUNK_BYTES:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+_NDJSON = msgspec.json.Encoder(order="deterministic")
+
+
+async def ndjson_chunks(rows: AsyncIterator[ExportNote]) -> AsyncIterator[bytes]:
+    chunk = bytearray()
+    async for note in rows:
+        chunk += _NDJSON.encode(note)
+        chunk += b"\n"
+        if len(chunk) > CHUNK_BYTES:
+            yield bytes(chunk)
+            chunk.clear()
+    yield bytes(chunk)
+
+
+def write_xlsx(
+    target: IO[bytes],
+    rows: Iterable[ExportNote],
+    questions: Sequence[QuestionColumn],
+    created_at: dt.datetime,
+) -> int:
+    """A workbook of two sheets: the notes, and the codebook (questions, options, codes)."""
+    import xlsxwriter
+
+    columns = answer_columns(questions)
+    workbook = xlsxwriter.Workbook(
+        target,
+        {
+            # Rows go to disk as they are written: memory stays flat for 100,000 notes.
+            "constant_memory": True,
+            # Young people's words are text, never formulas or links to follow.
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "strings_to_numbers": False,
+            "in_memory": False,
+            "tmpdir": tempfile.gettempdir(),
+        },
+    )
+    # A fixed creation date: the same data gives the same bytes.
+    workbook.set_properties({"title": "Tessera notes", "created": created_at.replace(tzinfo=None)})
+    notes_sheet = workbook.add_worksheet("notes")
+    codebook = workbook.add_worksheet("codebook")
+    header = [*METADATA_COLUMNS, *columns]
+    for position, name in enumerate(header):
+        notes_sheet.write_string(0, position, name)
+    count = 0
+    for note in rows:
+        count += 1
+        for position, value in enumerate(row_values(note, columns)):
+            notes_sheet.write_string(count, position, value)
+    for position, name in enumerate(
+        ("question_id", "guide_id", "guide_version", "type", "prompt", "code", "label")
+    ):
+        codebook.write_string(0, position, name)
+    line = 1
+    for question in questions:
+        entries = question.options or (("", ""),)
+        for code, label in entries:
+            values = (
+                question.question_id,
+                str(question.guide_id),
+                str(question.guide_version),
+                question.type,
+                question.prompt,
+                code,
+                label,
+            )
+            for position, value in enumerate(values):
+                codebook.write_string(line, position, value)
+            line += 1
+    workbook.close()
+    return count
+
+
+def blocking_rows(rows: AsyncIterator[ExportNote], batch: int = 500) -> Iterator[ExportNote]:
+    """The rows of an async query for a writer running in a worker thread.
+
+    Zip-based formats are written by synchronous libraries: they run off the event loop and
+    pull rows from it a batch at a time.
+    """
+
+    async def next_batch() -> list[ExportNote]:
+        taken: list[ExportNote] = []
+        async for note in rows:
+            taken.append(note)
+            if len(taken) >= batch:
+                break
+        return taken
+
+    while taken := anyio.from_thread.run(next_batch):
+        yield from taken
+
+
+def file_chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+    async def chunks() -> AsyncIterator[bytes]:
+        try:
+            handle.seek(0)
+            while piece := handle.read(CHUNK_BYTES):
+                yield piece
+        finally:
+            handle.close()
+
+    return chunks()

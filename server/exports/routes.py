@@ -1,0 +1,122 @@
+"""GET /api/v1/exports/notes: the researchers' download, streamed, in four formats."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+import anyio
+from litestar import Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Stream
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.db import Database
+from server.exports import formats, service
+from server.exports.qdpx import write_qdpx
+from server.i18n import N_, message, request_locale
+from server.notes.schemas import NoteKind
+from server.problems import FieldError, InvalidInput
+from server.security import current_user, role_in
+
+ExportFormat = Literal["csv", "xlsx", "ndjson", "qdpx"]
+ExportStatus = Literal["approved", "submitted", "changes_requested", "any"]
+# Zip formats carry a fixed date, so that a re-run over the same data gives the same bytes.
+FIXED_ZIP_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+# A misspelt filter would silently export more than meant: it is refused instead.
+EXPORT_PARAMETERS = frozenset(
+    {"format", "platform", "status", "guide_id", "kind", "since", "until", "tags", "choices"}
+)
+
+
+@get(
+    "/api/v1/exports/notes",
+    guards=[role_in("researcher", "admin")],
+    summary="Download notes for analysis (CSV, XLSX, NDJSON or a REFI-QDA project)",
+)
+async def export_notes(
+    request: Request,
+    db: Database,
+    db_sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+    format: FromQuery[ExportFormat] = "csv",
+    platform: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")] = None,
+    status: FromQuery[ExportStatus] = "approved",
+    guide_id: FromQuery[uuid.UUID | None] = None,
+    kind: FromQuery[NoteKind | None] = None,
+    since: FromQuery[dt.datetime | None] = None,
+    until: FromQuery[dt.datetime | None] = None,
+    tags: Annotated[list[str] | None, QueryParameter(max_items=20)] = None,
+    choices: FromQuery[Literal["labels", "codes"]] = "labels",
+) -> Stream:
+    researcher = current_user(request)
+    if unknown := sorted(set(request.query_params) - EXPORT_PARAMETERS):
+        raise InvalidInput(
+            errors=[FieldError(name, message(N_("This filter is not known."))) for name in unknown]
+        )
+    filters = service.check_filters(
+        researcher,
+        platform=platform,
+        status=status,
+        guide_id=guide_id,
+        kind=kind,
+        since=since,
+        until=until,
+        tags=tags or [],
+    )
+    locale = request_locale(request)
+    questions = await service.question_columns(db, filters, locale)
+    count = await service.count_notes(db, filters)
+    # A GET that writes: the audit record, recorded before the first byte (an export that
+    # starts is an export that happened), and the pseudonym key on the very first export.
+    async with db_sessionmaker() as writing:
+        key = await service.pseudonym_key(writing)
+        service.audit_export(writing, researcher, filters, format, count)
+        await writing.commit()
+
+    async def rows() -> AsyncIterator[formats.ExportNote]:
+        async with request.app.state.db_reader() as reading:
+            async for note in service.export_rows(
+                reading, filters, questions, key, as_labels=choices == "labels"
+            ):
+                yield note
+
+    filename = f"tessera-notes.{format}"
+    if format == "csv":
+        body: AsyncIterator[bytes] = formats.csv_chunks(rows(), questions)
+    elif format == "ndjson":
+        body = formats.ndjson_chunks(rows())
+    else:
+        body = await _zip_file(format, rows(), questions)
+    return Stream(
+        body,
+        media_type=formats.MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Export-Count": str(count),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+async def _zip_file(
+    format_: str, rows: AsyncIterator[formats.ExportNote], questions: list[formats.QuestionColumn]
+) -> AsyncIterator[bytes]:
+    """Write an XLSX or QDPX to a temporary file off the event loop, then stream it."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
+
+    def write() -> None:
+        pulled = formats.blocking_rows(rows)
+        if format_ == "xlsx":
+            formats.write_xlsx(handle, pulled, questions, FIXED_ZIP_DATE)
+        else:
+            write_qdpx(handle, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
+
+    await anyio.to_thread.run_sync(write)
+    return formats.file_chunks(handle)
+
+
+routes = [export_notes]

@@ -1,0 +1,51 @@
+"""What an export carries of a note: pseudonymised, redacted, ready for any file format.
+
+Every format writer reads these rows, so what leaves the platform is decided in one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionColumn:
+    """A question of a guide version, as a column and a codebook entry."""
+
+    guide_id: uuid.UUID
+    guide_version: int
+    question_id: str
+    type: str
+    prompt: str
+    # (code, label in the researcher's language)
+    options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def column(self) -> str:
+        return self.question_id
+
+
+@dataclass(frozen=True, slots=True)
+class ExportNote:
+    id: uuid.UUID
+    platform: str
+    kind: str
+    status: str
+    language: str
+    # A stable pseudonym of the peer researcher: never a username or display name.
+    author: str
+    interviewee_code: str
+    recorded_at: dt.datetime
+    received_at: dt.datetime
+    guide_id: uuid.UUID | None
+    guide_version: int | None
+    participants_count: int | None
+    participant_age_bands: tuple[str, ...]
+    tags: tuple[str, ...]
+    # The free text, with what the personal-information guard marked replaced by [redacted].
+    text: str
+    # question id -> the answer as exported (labels or codes, already redacted)
+    answers: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,287 @@
+"""The rules of exports: which notes may leave the platform, and in what shape.
+
+Researchers get only their platforms, approved notes unless they ask for more, never a
+withdrawn note nor one by a person who withdrew consent or was erased, never a username:
+authors appear by a stable pseudonym, and what the personal-information guard marked is
+redacted. Every export is written to the audit log.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import ConsentEvent, User
+from server.audit.service import record_event
+from server.exports.models import InstanceSecret
+from server.exports.rows import ExportNote, QuestionColumn
+from server.i18n import N_, message
+from server.notes.guides import CHOICE_TYPES, localised
+from server.notes.models import Guide, GuideVersion, Note
+from server.problems import FieldError, InvalidInput, NotAllowed
+
+REDACTED = "[redacted]"
+EXPORTABLE = ("submitted", "approved", "changes_requested")
+BATCH_ROWS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilters:
+    platforms: tuple[str, ...]
+    statuses: tuple[str, ...]
+    guide_id: uuid.UUID | None = None
+    kind: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    tags: tuple[str, ...] = ()
+
+
+def check_filters(
+    researcher: User,
+    *,
+    platform: str | None,
+    status: str,
+    guide_id: uuid.UUID | None,
+    kind: str | None,
+    since: dt.datetime | None,
+    until: dt.datetime | None,
+    tags: Sequence[str],
+) -> ExportFilters:
+    """The filters of an export request, refused before any byte if they ask for too much."""
+    if since and until and since > until:
+        raise InvalidInput(
+            errors=[FieldError("until", message(N_("The end of the date range is before its start.")))]
+        )
+    platforms: tuple[str, ...]
+    if researcher.role == "admin":
+        platforms = (platform,) if platform else ()
+    elif platform is not None:
+        if platform not in researcher.platform_codes:
+            raise NotAllowed(message(N_("You can export the notes of your own platforms only.")))
+        platforms = (platform,)
+    else:
+        platforms = tuple(researcher.platform_codes)
+    statuses = EXPORTABLE if status == "any" else (status,)
+    return ExportFilters(platforms, statuses, guide_id, kind, since, until, tuple(tags))
+
+
+def _withdrawn_consent() -> sa.Select[Any]:
+    """People whose latest consent event withdraws consent."""
+    latest = (
+        sa.select(ConsentEvent.user_id, sa.func.max(ConsentEvent.recorded_at).label("at"))
+        .group_by(ConsentEvent.user_id)
+        .subquery()
+    )
+    return (
+        sa.select(ConsentEvent.user_id)
+        .join(
+            latest, sa.and_(ConsentEvent.user_id == latest.c.user_id, ConsentEvent.recorded_at == latest.c.at)
+        )
+        .where(ConsentEvent.accepted.is_(False))
+    )
+
+
+def _where(filters: ExportFilters) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = [
+        Note.status.in_(filters.statuses),
+        Note.author_id.not_in(_withdrawn_consent()),
+        Note.author_id.in_(sa.select(User.id).where(User.status != "erased")),
+    ]
+    if filters.platforms:
+        conditions.append(Note.platform_code.in_(filters.platforms))
+    if filters.guide_id:
+        conditions.append(Note.guide_id == filters.guide_id)
+    if filters.kind:
+        conditions.append(Note.kind == filters.kind)
+    if filters.since:
+        conditions.append(Note.recorded_at >= filters.since)
+    if filters.until:
+        conditions.append(Note.recorded_at <= filters.until)
+    return conditions
+
+
+async def count_notes(db: AsyncSession, filters: ExportFilters) -> int:
+    if filters.tags:
+        return sum([1 async for _ in _note_rows(db, filters)])
+    return int(await db.scalar(sa.select(sa.func.count()).select_from(Note).where(*_where(filters))) or 0)
+
+
+async def question_columns(db: AsyncSession, filters: ExportFilters, locale: str) -> list[QuestionColumn]:
+    """One column per question of the guide versions the exported notes answered."""
+    used = (
+        sa.select(Note.guide_id, Note.guide_version)
+        .where(*_where(filters), Note.guide_id.is_not(None))
+        .distinct()
+    )
+    pairs = sorted((await db.execute(used)).all(), key=lambda pair: (str(pair[0]), pair[1]))
+    columns: list[QuestionColumn] = []
+    for guide_id, version in pairs:
+        guide = await db.get(Guide, guide_id)
+        stored = await db.get(GuideVersion, (guide_id, version))
+        if guide is None or stored is None:
+            continue
+        for question in stored.questions:
+            options = tuple(
+                (option["code"], localised(option["label"], locale, guide.source_language))
+                for option in question.get("options", [])
+            )
+            columns.append(
+                QuestionColumn(
+                    guide.id,
+                    stored.version,
+                    question["id"],
+                    question["type"],
+                    localised(question["prompt"], locale, guide.source_language),
+                    options,
+                )
+            )
+    return columns
+
+
+async def pseudonym_key(db: AsyncSession) -> bytes:
+    """The instance's secret for pseudonyms, made once: the same person gets the same
+    pseudonym in every export, and nobody without the key can link it back."""
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await db.execute(
+        insert(InstanceSecret)
+        .values(name="pseudonym_key", value=secrets.token_hex(32))
+        .on_conflict_do_nothing(index_elements=[InstanceSecret.name])
+    )
+    value = await db.scalar(sa.select(InstanceSecret.value).where(InstanceSecret.name == "pseudonym_key"))
+    return bytes.fromhex(str(value))
+
+
+def pseudonym(key: bytes, author_id: uuid.UUID) -> str:
+    digest = hmac.new(key, author_id.bytes, hashlib.sha256).digest()
+    return "PR-" + base64.b32encode(digest[:5]).decode().rstrip("=")
+
+
+def redact(text: str, field: str, spans: list[dict[str, Any]]) -> str:
+    for span in sorted((s for s in spans if s["field"] == field), key=lambda s: s["start"], reverse=True):
+        text = text[: span["start"]] + REDACTED + text[span["end"] :]
+    return text
+
+
+def export_answers(
+    answers: dict[str, Any], spans: list[dict[str, Any]], labels: dict[str, dict[str, str]] | None
+) -> dict[str, Any]:
+    """Answers as exported: text redacted, choices as labels (when asked) or codes."""
+    exported: dict[str, Any] = {}
+    for question_id, value in answers.items():
+        if isinstance(value, str):
+            value = redact(value, f"answers.{question_id}", spans)
+            if labels is not None and question_id in labels:
+                value = labels[question_id].get(value, value)
+        elif isinstance(value, list):
+            value = [
+                redact(item, f"answers.{question_id}.{index}", spans) if isinstance(item, str) else item
+                for index, item in enumerate(value)
+            ]
+            if labels is not None and question_id in labels:
+                value = [labels[question_id].get(item, item) for item in value]
+        exported[question_id] = value
+    return exported
+
+
+def _note_query(filters: ExportFilters) -> Any:
+    return (
+        sa.select(
+            Note.id,
+            Note.platform_code,
+            Note.kind,
+            Note.status,
+            Note.language,
+            Note.author_id,
+            Note.interviewee_code,
+            Note.recorded_at,
+            Note.received_at,
+            Note.guide_id,
+            Note.guide_version,
+            Note.participants,
+            Note.tags,
+            Note.text,
+            Note.answers,
+            Note.personal_information,
+        )
+        .where(*_where(filters))
+        # A stable order: the same filters over the same data give the same file.
+        .order_by(Note.received_at, Note.id)
+    )
+
+
+async def _note_rows(db: AsyncSession, filters: ExportFilters) -> AsyncIterator[Any]:
+    result = await db.stream(_note_query(filters).execution_options(yield_per=BATCH_ROWS))
+    async for row in result:
+        if filters.tags and not set(filters.tags) & set(row.tags):
+            continue
+        yield row
+
+
+async def export_rows(
+    db: AsyncSession,
+    filters: ExportFilters,
+    columns: Sequence[QuestionColumn],
+    key: bytes,
+    *,
+    as_labels: bool,
+) -> AsyncIterator[ExportNote]:
+    labels = (
+        {column.question_id: dict(column.options) for column in columns if column.type in CHOICE_TYPES}
+        if as_labels
+        else None
+    )
+    authors: dict[uuid.UUID, str] = {}
+    async for row in _note_rows(db, filters):
+        spans = row.personal_information or []
+        if row.author_id not in authors:
+            authors[row.author_id] = pseudonym(key, row.author_id)
+        participants = row.participants or {}
+        yield ExportNote(
+            id=row.id,
+            platform=row.platform_code,
+            kind=row.kind,
+            status=row.status,
+            language=row.language,
+            author=authors[row.author_id],
+            interviewee_code=row.interviewee_code,
+            recorded_at=row.recorded_at,
+            received_at=row.received_at,
+            guide_id=row.guide_id,
+            guide_version=row.guide_version,
+            participants_count=participants.get("count"),
+            participant_age_bands=tuple(participants.get("age_bands", ())),
+            tags=tuple(row.tags),
+            text=redact(row.text, "text", spans),
+            answers=export_answers(row.answers, spans, labels),
+        )
+
+
+def audit_export(
+    db: AsyncSession, researcher: User, filters: ExportFilters, format_: str, count: int
+) -> None:
+    record_event(
+        db,
+        "export.notes",
+        actor_id=researcher.id,
+        format=format_,
+        notes=count,
+        platforms=list(filters.platforms),
+        statuses=list(filters.statuses),
+        guide_id=str(filters.guide_id) if filters.guide_id else None,
+        note_kind=filters.kind,
+        since=filters.since.isoformat() if filters.since else None,
+        until=filters.until.isoformat() if filters.until else None,
+        tags=list(filters.tags),
+    )

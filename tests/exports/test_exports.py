@@ -1,0 +1,239 @@
+"""Exports for researchers: each format read back as a researcher would, and nothing in them
+that should stay on the platform."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from server.accounts.consent import CONSENT_VERSION
+from server.accounts.models import ApiToken
+from tests.notes.conftest import note_body
+
+
+async def write(person, **overrides):
+    body = note_body(**overrides)
+    response = await person.request("PUT", f"/api/v1/notes/{body['id']}", json=body)
+    assert response.status_code == 201, response.text
+    return body
+
+
+@pytest.fixture
+async def world(people):
+    """Two peer researchers in Germany, one in Italy, a youth worker who reviews, a researcher."""
+    amina = await people("amina", "youth", ["DE"], display_name="Amina Haddad")
+    karim = await people("karim", "youth", ["DE"])
+    luca = await people("luca", "youth", ["IT"])
+    worker = await people("yara", "youth_worker", ["DE"])
+    it_worker = await people("giulia", "youth_worker", ["IT"])
+    researcher = await people("rosa", "researcher", ["DE"])
+    notes = {
+        "approved": await write(
+            amina, text="She moved here at 14. Mail: amina.k@example.org", tags=["school"]
+        ),
+        "approved_karim": await write(karim, text="He works in a bakery.", tags=["work"]),
+        "submitted": await write(amina, text="Not reviewed yet."),
+        "changes": await write(karim, text="Needs more detail."),
+        "withdrawn": await write(amina, text="Withdrawn later."),
+        "draft": await write(amina, text="Only a draft.", status="draft", consent_confirmed=False),
+        "italy": await write(luca, platform="IT", language="it", text="Una nota italiana."),
+    }
+    for key in ("approved", "approved_karim", "withdrawn"):
+        await worker.post(f"/api/v1/notes/{notes[key]['id']}/review", json={"decision": "approve"})
+    await worker.post(f"/api/v1/notes/{notes['changes']['id']}/review", json={"decision": "request_changes"})
+    await it_worker.post(f"/api/v1/notes/{notes['italy']['id']}/review", json={"decision": "approve"})
+    await amina.delete(f"/api/v1/notes/{notes['withdrawn']['id']}")
+    return {"amina": amina, "karim": karim, "luca": luca, "researcher": researcher, "notes": notes}
+
+
+async def export(person, **params):
+    response = await person.get("/api/v1/exports/notes", params=params)
+    assert response.status_code == 200, response.text
+    return response
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8"), newline="")))
+
+
+async def test_csv_holds_the_approved_notes_of_my_platform_only(world):
+    response = await export(world["researcher"], format="csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = read_csv(response)
+    notes = world["notes"]
+    assert sorted(row["id"] for row in rows) == sorted(
+        [notes["approved"]["id"], notes["approved_karim"]["id"]]
+    )
+    assert response.headers["x-export-count"] == "2"
+    assert response.content.count(b"\r\n") == 3  # RFC 4180: CRLF after the header and each row
+
+
+async def test_status_any_adds_submitted_and_changes_requested_but_never_withdrawn_or_drafts(world):
+    rows = read_csv(await export(world["researcher"], status="any"))
+    notes = world["notes"]
+    expected = {notes[key]["id"] for key in ("approved", "approved_karim", "submitted", "changes")}
+    assert {row["id"] for row in rows} == expected
+
+
+async def test_columns_have_one_per_question_and_choices_as_labels_or_codes(world):
+    labelled = read_csv(await export(world["researcher"]))[0]
+    assert labelled["age_band"] == "16 to 17"
+    assert labelled["belonging"] == "4"
+    assert labelled["hopes"] == "Study nursing and stay near my sister."
+    coded = read_csv(await export(world["researcher"], choices="codes"))[0]
+    assert coded["age_band"] == "16_17"
+
+
+async def test_no_usernames_only_stable_pseudonyms(world):
+    first = await export(world["researcher"], status="any")
+    text = first.content.decode()
+    for secret in ("amina", "Amina", "Haddad", "karim"):
+        assert secret not in text.replace("amina.k", ""), secret
+    authors = {row["id"]: row["author"] for row in read_csv(first)}
+    notes = world["notes"]
+    assert authors[notes["approved"]["id"]] == authors[notes["submitted"]["id"]]
+    assert authors[notes["approved"]["id"]] != authors[notes["approved_karim"]["id"]]
+    assert all(author.startswith("PR-") for author in authors.values())
+    again = {row["id"]: row["author"] for row in read_csv(await export(world["researcher"], status="any"))}
+    assert again == authors
+
+
+async def test_personal_information_marked_by_the_guard_is_redacted(world):
+    rows = {row["id"]: row for row in read_csv(await export(world["researcher"]))}
+    text = rows[world["notes"]["approved"]["id"]]["text"]
+    assert "amina.k@example.org" not in text
+    assert text == "She moved here at 14. Mail: [redacted]"
+
+
+async def test_notes_of_a_person_who_withdrew_consent_never_appear(world):
+    await world["karim"].post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": False})
+    rows = read_csv(await export(world["researcher"], status="any"))
+    assert world["notes"]["approved_karim"]["id"] not in {row["id"] for row in rows}
+    assert rows
+
+
+async def test_notes_of_an_erased_person_never_appear(world):
+    await world["karim"].delete("/api/v1/me")
+    rows = read_csv(await export(world["researcher"], status="any"))
+    assert world["notes"]["approved_karim"]["id"] not in {row["id"] for row in rows}
+
+
+async def test_ndjson_lines_each_carry_the_note_id(world):
+    response = await export(world["researcher"], format="ndjson")
+    lines = [json.loads(line) for line in response.content.decode().splitlines()]
+    assert {line["id"] for line in lines} == {
+        world["notes"]["approved"]["id"],
+        world["notes"]["approved_karim"]["id"],
+    }
+    assert all(line["author"].startswith("PR-") for line in lines)
+
+
+async def test_xlsx_has_the_notes_and_a_codebook(world):
+    from openpyxl import load_workbook
+
+    response = await export(world["researcher"], format="xlsx")
+    workbook = load_workbook(io.BytesIO(response.content), read_only=True)
+    assert workbook.sheetnames == ["notes", "codebook"]
+    notes = list(workbook["notes"].iter_rows(values_only=True))
+    header, rows = notes[0], notes[1:]
+    assert header[0] == "id"
+    assert sorted(row[0] for row in rows) == sorted(
+        [world["notes"]["approved"]["id"], world["notes"]["approved_karim"]["id"]]
+    )
+    codebook = list(workbook["codebook"].iter_rows(values_only=True))
+    assert ("age_band", "16_17", "16 to 17") in {(row[0], row[5], row[6]) for row in codebook}
+
+
+async def test_qdpx_is_a_refi_qda_project(world):
+    response = await export(world["researcher"], format="qdpx")
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    names = archive.namelist()
+    assert "project.qde" in names
+    assert len([name for name in names if name.startswith("Sources/")]) == 2
+    project = archive.read("project.qde").decode()
+    assert "urn:QDA-XML:project:1.0" in project
+    assert "amina" not in project
+
+
+@pytest.mark.parametrize("format_", ["csv", "xlsx", "ndjson", "qdpx"])
+async def test_the_same_filters_over_the_same_data_give_the_same_bytes(world, format_):
+    first = await export(world["researcher"], format=format_, status="any")
+    second = await export(world["researcher"], format=format_, status="any")
+    assert first.content == second.content
+
+
+async def test_filters_by_kind_tags_and_dates(world):
+    tagged = read_csv(await export(world["researcher"], status="any", tags="work"))
+    assert [row["id"] for row in tagged] == [world["notes"]["approved_karim"]["id"]]
+    assert read_csv(await export(world["researcher"], kind="focus_group")) == []
+    assert read_csv(await export(world["researcher"], until="2000-01-01T00:00:00Z")) == []
+
+
+async def test_every_export_is_audited_with_its_filters_and_count(world, people):
+    await export(world["researcher"], format="ndjson", status="any", kind="interview")
+    admin = await people("root", "admin")
+    event = (await admin.get("/api/v1/audit", params={"kind": "export"})).json()["items"][0]
+    assert event["actor_id"] == world["researcher"].id
+    assert event["details"]["format"] == "ndjson"
+    assert event["details"]["notes"] == 4
+    assert event["details"]["note_kind"] == "interview"
+    assert event["details"]["platforms"] == ["DE"]
+
+
+async def test_admins_export_every_platform(world, people):
+    admin = await people("root", "admin")
+    rows = read_csv(await export(admin))
+    assert world["notes"]["italy"]["id"] in {row["id"] for row in rows}
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        ({"format": "pdf"}, 422),
+        ({"since": "2026-05-01T00:00:00Z", "until": "2026-04-01T00:00:00Z"}, 422),
+        ({"platform": "IT"}, 403),
+        ({"colour": "blue"}, 422),
+        ({"status": "withdrawn"}, 422),
+    ],
+)
+async def test_bad_requests_are_refused_before_any_byte(world, params, status):
+    response = await world["researcher"].get("/api/v1/exports/notes", params=params)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("role", ["youth", "youth_worker"])
+async def test_only_researchers_and_admins_export(people, role):
+    person = await people("someone", role, ["DE"])
+    assert (await person.get("/api/v1/exports/notes")).status_code == 403
+
+
+async def test_a_researcher_of_another_platform_gets_none_of_these_notes(world, people):
+    italian = await people("marco", "researcher", ["IT"])
+    rows = read_csv(await export(italian))
+    assert [row["id"] for row in rows] == [world["notes"]["italy"]["id"]]
+
+
+async def test_a_script_downloads_with_a_token_and_an_expired_token_is_refused(app, client, world):
+    researcher = world["researcher"]
+    token = (await researcher.post("/api/v1/tokens", json={"name": "R", "expires_in_days": 1})).json()[
+        "token"
+    ]
+    client.cookies.clear()
+    response = await client.get("/api/v1/exports/notes", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert len(read_csv(response)) == 2
+    import datetime as dt
+
+    async with app.state.test_db() as db:
+        await db.execute(
+            sa.update(ApiToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+        )
+        await db.commit()
+    expired = await client.get("/api/v1/exports/notes", headers={"Authorization": f"Bearer {token}"})
+    assert expired.status_code == 401
