@@ -34,6 +34,7 @@ TITLES: dict[int, str] = {
     410: N_("This is no longer available."),
     413: N_("The request is too large."),
     415: N_("This content type is not supported."),
+    416: N_("This part of the file does not exist."),
     422: N_("Some of the information is not valid."),
     429: N_("Too many attempts. Please wait and try again."),
     500: N_("Something went wrong on our side. Your data is safe; please try again later."),
@@ -80,6 +81,10 @@ class Conflict(TesseraError):
 
 class Gone(TesseraError):
     status = 410
+
+
+class RangeNotSatisfiable(TesseraError):
+    status = 416
 
 
 class InvalidInput(TesseraError):

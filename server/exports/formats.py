@@ -192,11 +192,19 @@ def blocking_rows(rows: AsyncIterator[ExportNote], batch: int = 500) -> Iterator
         yield from taken
 
 
-def file_chunks(handle: IO[bytes]) -> AsyncIterator[bytes]:
+def file_chunks(handle: IO[bytes], start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
+    """The bytes of a temporary file from start to end (exclusive), closing it when done."""
+
     async def chunks() -> AsyncIterator[bytes]:
         try:
-            handle.seek(0)
-            while piece := handle.read(CHUNK_BYTES):
+            handle.seek(start)
+            remaining = None if end is None else end - start
+            while remaining is None or remaining > 0:
+                piece = handle.read(CHUNK_BYTES if remaining is None else min(CHUNK_BYTES, remaining))
+                if not piece:
+                    break
+                if remaining is not None:
+                    remaining -= len(piece)
                 yield piece
         finally:
             handle.close()

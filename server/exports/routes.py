@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from typing import Annotated, Literal
+from typing import IO, Annotated, Literal
 
 import anyio
 from litestar import Request, get
@@ -20,7 +21,7 @@ from server.exports import formats, service
 from server.exports.qdpx import write_qdpx
 from server.i18n import N_, message, request_locale
 from server.notes.schemas import NoteKind
-from server.problems import FieldError, InvalidInput
+from server.problems import FieldError, InvalidInput, RangeNotSatisfiable
 from server.security import current_user, role_in
 
 ExportFormat = Literal["csv", "xlsx", "ndjson", "qdpx"]
@@ -84,29 +85,72 @@ async def export_notes(
             ):
                 yield note
 
-    filename = f"tessera-notes.{format}"
-    if format == "csv":
-        body: AsyncIterator[bytes] = formats.csv_chunks(rows(), questions)
-    elif format == "ndjson":
-        body = formats.ndjson_chunks(rows())
-    else:
-        body = await _zip_file(format, rows(), questions)
+    etag = '"' + await service.export_fingerprint(db, filters, f"{format}|{choices}|{locale}") + '"'
+    headers = {
+        "Content-Disposition": f'attachment; filename="tessera-notes.{format}"',
+        "X-Export-Count": str(count),
+        "Cache-Control": "no-store",
+        "Accept-Ranges": "bytes",
+        "ETag": etag,
+    }
+    wanted = _requested_range(request, etag)
+    if format in ("csv", "ndjson") and wanted is None:
+        body = formats.csv_chunks(rows(), questions) if format == "csv" else formats.ndjson_chunks(rows())
+        return Stream(body, media_type=formats.MEDIA_TYPES[format], headers=headers)
+    handle = await _written_file(format, rows(), questions)
+    size = handle.seek(0, 2)
+    if wanted is None:
+        return Stream(
+            formats.file_chunks(handle),
+            media_type=formats.MEDIA_TYPES[format],
+            headers={**headers, "Content-Length": str(size)},
+        )
+    # A resumed download: the same filters over the same data give the same bytes (the
+    # ETag says so), so the rest of the file continues the part the client already has.
+    start, end = wanted
+    end = min(end if end is not None else size - 1, size - 1)
+    if start >= size or start > end:
+        handle.close()
+        raise RangeNotSatisfiable(headers={"Content-Range": f"bytes */{size}"})
     return Stream(
-        body,
+        formats.file_chunks(handle, start, end + 1),
+        status_code=206,
         media_type=formats.MEDIA_TYPES[format],
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "X-Export-Count": str(count),
-            "Cache-Control": "no-store",
+            **headers,
+            "Content-Range": f"bytes {start}-{end}/{size}",
+            "Content-Length": str(end - start + 1),
         },
     )
 
 
-async def _zip_file(
+_RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
+
+
+def _requested_range(request: Request, etag: str) -> tuple[int, int | None] | None:
+    """The single byte range asked for, if any and if it still applies to this data (If-Range)."""
+    header = request.headers.get("range")
+    if not header:
+        return None
+    if_range = request.headers.get("if-range")
+    if if_range is not None and if_range != etag:
+        return None  # the data changed since the first part: send the whole new file
+    match = _RANGE.match(header.strip())
+    if not match:
+        return None  # not a form we serve (several ranges, suffixes): the whole file it is
+    return int(match.group(1)), int(match.group(2)) if match.group(2) else None
+
+
+async def _written_file(
     format_: str, rows: AsyncIterator[formats.ExportNote], questions: list[formats.QuestionColumn]
-) -> AsyncIterator[bytes]:
-    """Write an XLSX or QDPX to a temporary file off the event loop, then stream it."""
+) -> IO[bytes]:
+    """The whole export in a temporary file: zip formats always, streams when resumed."""
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
+    if format_ in ("csv", "ndjson"):
+        chunks = formats.csv_chunks(rows, questions) if format_ == "csv" else formats.ndjson_chunks(rows)
+        async for chunk in chunks:
+            handle.write(chunk)
+        return handle
 
     def write() -> None:
         pulled = formats.blocking_rows(rows)
@@ -116,7 +160,7 @@ async def _zip_file(
             write_qdpx(handle, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
 
     await anyio.to_thread.run_sync(write)
-    return formats.file_chunks(handle)
+    return handle
 
 
 routes = [export_notes]

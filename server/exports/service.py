@@ -118,6 +118,19 @@ async def count_notes(db: AsyncSession, filters: ExportFilters) -> int:
     return int(await db.scalar(sa.select(sa.func.count()).select_from(Note).where(*_where(filters))) or 0)
 
 
+async def export_fingerprint(db: AsyncSession, filters: ExportFilters, variant: str) -> str:
+    """Changes whenever the export's bytes would: a note added, edited, reviewed or left out."""
+    summary = (
+        await db.execute(
+            sa.select(sa.func.count(), sa.func.max(Note.changed_at), sa.func.sum(Note.version)).where(
+                *_where(filters)
+            )
+        )
+    ).one()
+    text = f"{variant}|{filters!r}|{summary[0]}|{summary[1]}|{summary[2]}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 async def question_columns(db: AsyncSession, filters: ExportFilters, locale: str) -> list[QuestionColumn]:
     """One column per question of the guide versions the exported notes answered."""
     used = (

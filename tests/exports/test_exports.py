@@ -237,3 +237,34 @@ async def test_a_script_downloads_with_a_token_and_an_expired_token_is_refused(a
         await db.commit()
     expired = await client.get("/api/v1/exports/notes", headers={"Authorization": f"Bearer {token}"})
     assert expired.status_code == 401
+
+
+@pytest.mark.parametrize("format_", ["csv", "xlsx"])
+async def test_an_interrupted_download_resumes_where_it_stopped(world, format_):
+    full = await export(world["researcher"], format=format_)
+    etag = full.headers["etag"]
+    assert full.headers["accept-ranges"] == "bytes"
+    rest = await world["researcher"].get(
+        "/api/v1/exports/notes", params={"format": format_},
+        headers={"Range": "bytes=100-", "If-Range": etag},
+    )
+    assert rest.status_code == 206
+    assert rest.content == full.content[100:]
+    assert rest.headers["content-range"] == f"bytes 100-{len(full.content) - 1}/{len(full.content)}"
+
+
+async def test_a_resume_after_the_data_changed_gets_the_whole_new_file(world):
+    full = await export(world["researcher"])
+    await world["karim"].post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": False})
+    again = await world["researcher"].get(
+        "/api/v1/exports/notes", headers={"Range": "bytes=100-", "If-Range": full.headers["etag"]}
+    )
+    assert again.status_code == 200
+    assert again.headers["etag"] != full.headers["etag"]
+    assert len(read_csv(again)) == 1
+
+
+async def test_a_range_beyond_the_end_is_416(world):
+    response = await world["researcher"].get("/api/v1/exports/notes", headers={"Range": "bytes=99999999-"})
+    assert response.status_code == 416
+    assert response.headers["content-range"].startswith("bytes */")
