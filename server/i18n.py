@@ -11,11 +11,15 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from gettext import c2py
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from babel import Locale, dates, numbers
+from babel.messages.mofile import write_mo
 from babel.messages.plurals import get_plural
+from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
 # The programme's languages: the case-study countries' own, and those young migrants
@@ -76,11 +80,6 @@ def load_translations(directory: Path, locale: str) -> NullTranslations:
     po_path = lc_messages / f"{DOMAIN}.po"
     if not po_path.exists():
         return NullTranslations()
-    from io import BytesIO
-
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=locale)
     buffer = BytesIO()
@@ -160,8 +159,6 @@ def catalogue_entries(locale: str) -> tuple[dict[str, str], dict[str, dict[str, 
     plurals: dict[str, dict[str, str]] = {}
     if not po_path.exists():
         return messages, plurals
-    from babel.messages.pofile import read_po
-
     with po_path.open("rb") as po_file:
         catalog = read_po(po_file, locale=locale)
     categories = plural_categories(locale)
@@ -224,6 +221,4 @@ def plural_categories(locale: str) -> list[str]:
 
 
 def _evaluate_plural_expression(expression: str, n: int) -> int:
-    from gettext import c2py
-
     return int(c2py(expression)(n))

@@ -27,14 +27,13 @@ from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.stores.base import Store
 
+from server.accounts.models import ApiToken, User
 from server.i18n import N_, message, plural_message
 from server.problems import NotAllowed, NotSignedIn, Throttled
 from server.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-    from server.accounts.models import User
 
 SESSION_COOKIE = "tessera_session"
 CSRF_HEADER = "x-csrf-token"
@@ -226,8 +225,6 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
 
 
 async def _active_user(db_sessionmaker: async_sessionmaker[AsyncSession], user_id: uuid.UUID) -> User | None:
-    from server.accounts.models import User
-
     async with db_sessionmaker() as db:
         user = await db.get(User, user_id)
     if user is None or user.is_erased:
@@ -246,8 +243,6 @@ def ensure_not_suspended(user: User) -> None:
 async def _user_by_token(
     db_sessionmaker: async_sessionmaker[AsyncSession], token: str
 ) -> tuple[User, uuid.UUID]:
-    from server.accounts.models import ApiToken
-
     now = dt.datetime.now(dt.UTC)
     async with db_sessionmaker() as db:
         api_token = await db.scalar(sa.select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
+import msgspec
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from server.accounts.usernames import normalise_username, username_key, username
 from server.audit.models import AuditEvent
 from server.audit.service import record_event
 from server.db import utcnow
-from server.i18n import N_, message
+from server.i18n import N_, SUPPORTED_LOCALES, message, translate
 from server.platforms.models import Platform
 from server.problems import Conflict, FieldError, Gone, InvalidInput, NotAllowed, NotFound, NotSignedIn
 from server.security import API_TOKEN_PREFIX, LoginThrottle, PasswordHasher, ensure_not_suspended, sha256_hex
@@ -304,8 +305,6 @@ async def update_profile(
 
 
 async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change: UserAdminPatch) -> User:
-    import msgspec
-
     user = await db.get(User, user_id)
     if user is None or user.is_erased:
         raise NotFound()
@@ -433,8 +432,6 @@ async def create_user_from_cli(
     language: str,
 ) -> User:
     """An account made by an operator at the console, under the same rules as registration."""
-    from server.i18n import SUPPORTED_LOCALES, translate
-
     username = normalise_username(username)
     for problem in (username_problem(username), password_problem(password, username)):
         if problem:

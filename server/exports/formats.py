@@ -17,6 +17,7 @@ from typing import IO, Any
 import anyio
 import anyio.from_thread
 import msgspec
+import xlsxwriter
 
 from server.exports.rows import ExportNote, QuestionColumn
 
@@ -121,8 +122,6 @@ def write_xlsx(
     created_at: dt.datetime,
 ) -> int:
     """A workbook of two sheets: the notes, and the codebook (questions, options, codes)."""
-    import xlsxwriter
-
     columns = answer_columns(questions)
     workbook = xlsxwriter.Workbook(
         target,

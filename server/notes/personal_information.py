@@ -10,6 +10,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from server.i18n import N_
+
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)),
     ("url", re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)),
@@ -63,8 +65,6 @@ def interviewee_code_problem(code: str) -> str | None:
     A code such as "DE-INT-014" or "blue-fox" identifies nobody; "Maria Rossi", an e-mail
     address or a phone number does.
     """
-    from server.i18n import N_
-
     if _EMAIL_OR_PHONE.search(code):
         return N_("An interviewee code must not be an e-mail address or a phone number.")
     parts = re.split(r"[\s._-]+", code.strip())
