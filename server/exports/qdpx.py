@@ -47,7 +47,9 @@ NOTE_FIELDS = (
 NOTE_FIELD_TYPES = {"recorded_at": "DateTime", "participants_count": "Integer", "guide_version": "Integer"}
 QUESTION_TYPES = {"scale": "Integer", "number": "Float"}  # every other question type is Text
 # Narrative answers are also appended to the source text, where they can be coded like the note.
-NARRATIVE_TYPES = frozenset({"long_text"})
+# Text answers go into the source text under their prompt, where they can be coded, and not
+# into case variables: NVivo refuses attribute values longer than 255 characters.
+NARRATIVE_TYPES = frozenset({"long_text", "short_text"})
 # GUIDs, dates and numbers go into the XML as they are, since they hold nothing to escape;
 # names and texts go through quoteattr and escape.
 VALUE_ELEMENTS = {
@@ -80,7 +82,8 @@ def write_qdpx(
     files: the schema puts users and codes, known only once every note is read, before them.
     """
     questions = _distinct_questions(questions)
-    variables = _note_variables() + [_question_variable(question) for question in questions]
+    attributes = [question for question in questions if question.type not in NARRATIVE_TYPES]
+    variables = _note_variables() + [_question_variable(question) for question in attributes]
     entry_date = _zip_date(created_at)
     users: dict[str, str] = {}  # pseudonym -> guid
     codes: dict[str, str] = {}  # tag -> guid
@@ -96,7 +99,7 @@ def write_qdpx(
             text = source_text(note, questions)
             source_guid = guid("source", str(note.id))
             archive.writestr(_entry(f"Sources/{source_guid}.txt", entry_date), text.encode())
-            cases.write(_case_xml(note, source_guid, variables, questions).encode())
+            cases.write(_case_xml(note, source_guid, variables, attributes).encode())
             sources.write(_source_xml(note, source_guid, user_guid, code_guids, len(text)).encode())
         project: list[bytes | IO[bytes]] = [_project_head(project_name, created_at, users, codes, variables)]
         # Cases and Sources need at least one child: with no notes they are left out.

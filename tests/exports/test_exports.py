@@ -245,7 +245,8 @@ async def test_an_interrupted_download_resumes_where_it_stopped(world, format_):
     etag = full.headers["etag"]
     assert full.headers["accept-ranges"] == "bytes"
     rest = await world["researcher"].get(
-        "/api/v1/exports/notes", params={"format": format_},
+        "/api/v1/exports/notes",
+        params={"format": format_},
         headers={"Range": "bytes=100-", "If-Range": etag},
     )
     assert rest.status_code == 206

@@ -184,14 +184,16 @@ def test_tags_are_codes_that_code_the_whole_text_of_their_notes():
     assert source_of(root, QUIET_NOTE_ID).find("qda:PlainTextSelection", NS) is None
 
 
-def test_each_note_is_a_case_with_its_metadata_and_answers_as_variables():
+def test_each_note_is_a_case_with_its_metadata_and_closed_answers_as_variables():
     _, data = write(iter(sample_notes()))
     root = project_of(data)
     variables = {v.get("name"): v for v in root.iterfind("qda:Variables/qda:Variable", NS)}
     assert list(variables) == [
         "platform", "kind", "status", "language", "interviewee_code", "recorded_at", "participants_count",
-        "participant_age_bands", "guide_version", "school", "mood", "hours", "worries", "city",
+        "participant_age_bands", "guide_version", "mood", "hours", "worries",
     ]  # fmt: skip
+    # Text answers are in the source text, where they can be coded; NVivo refuses attribute
+    # values over 255 characters.
     assert variables["recorded_at"].get("typeOfVariable") == "DateTime"
     assert variables["mood"].get("typeOfVariable") == "Integer"
     assert variables["hours"].get("typeOfVariable") == "Float"
@@ -206,7 +208,6 @@ def test_each_note_is_a_case_with_its_metadata_and_answers_as_variables():
         "interviewee_code": ("TextValue", "B-12"),
         "recorded_at": ("DateTimeValue", "2025-03-04T10:30:00Z"),
         "guide_version": ("IntegerValue", "1"),
-        "school": ("TextValue", "Too many papers."),
         "mood": ("IntegerValue", "4"),
         "hours": ("FloatValue", "12.5"),
         "worries": ("TextValue", "Papers; Work"),
@@ -214,7 +215,7 @@ def test_each_note_is_a_case_with_its_metadata_and_answers_as_variables():
     markup = case_values(root, MARKUP_NOTE_ID)
     assert markup["participants_count"] == ("IntegerValue", "5")
     assert markup["participant_age_bands"] == ("TextValue", "16-17; 18-21")
-    assert markup["city"] == ("TextValue", "Köln")
+    assert "city" not in markup
     assert "mood" not in markup and "worries" not in markup  # empty answers are left out
     assert "guide_version" not in case_values(root, QUIET_NOTE_ID)
 
@@ -222,14 +223,17 @@ def test_each_note_is_a_case_with_its_metadata_and_answers_as_variables():
     assert case.find("qda:SourceRef", NS).get("targetGUID") == source_of(root, ARABIC_NOTE_ID).get("guid")
 
 
-def test_source_files_hold_the_text_in_utf8_with_long_answers_below_it():
+def test_source_files_hold_the_text_in_utf8_with_text_answers_below_it():
     _, data = write(iter(sample_notes()))
     root = project_of(data)
     assert source_file(data, source_of(root, ARABIC_NOTE_ID)) == (
         "المدرسة صعبة لكن الأصدقاء يساعدونني.\n\nHow is school?\nToo many papers."
     )
     # Markup characters are kept as written; a control character XML cannot carry is dropped.
-    assert source_file(data, source_of(root, MARKUP_NOTE_ID)) == 'Rules say <b> & "never" alone'
+    assert (
+        source_file(data, source_of(root, MARKUP_NOTE_ID))
+        == 'Rules say <b> & "never" alone\n\nWhich city?\nKöln'
+    )
 
 
 def test_the_same_notes_give_the_same_bytes():
@@ -242,7 +246,8 @@ def test_no_notes_still_make_a_valid_project():
     assert count == 0
     assert root.find("qda:Sources", NS) is None
     assert root.find("qda:CodeBook", NS) is None
-    assert len(root.findall("qda:Variables/qda:Variable", NS)) == 9 + 5
+    # The nine note fields and the three closed questions (mood, hours, worries).
+    assert len(root.findall("qda:Variables/qda:Variable", NS)) == 9 + 3
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         assert archive.namelist() == ["project.qde"]
 
@@ -258,7 +263,14 @@ def test_notes_without_tags_leave_out_the_codebook():
 def test_a_tagged_note_without_text_is_coded_as_a_whole_source():
     # A question sharing a note field's name, and a number too small for a plain repr.
     questions = [
-        QuestionColumn(GUIDE_ID, 1, "language", "short_text", "Which language at home?"),
+        QuestionColumn(
+            GUIDE_ID,
+            1,
+            "language",
+            "single_choice",
+            "Which language at home?",
+            (("ti", "Tigrinya"), ("ar", "Arabic")),
+        ),
         QuestionColumn(GUIDE_ID, 1, "hours", "number", "Hours of work a week?"),
     ]
     note = export_note(QUIET_NOTE_ID, tags=("silence",), answers={"language": "Tigrinya", "hours": 1e-07})
