@@ -55,34 +55,42 @@ def answer_columns(questions: Sequence[QuestionColumn]) -> list[str]:
 def cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return value
     if isinstance(value, list | tuple):
         return "; ".join(cell(item) for item in value)
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return timestamp(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
 
 
+def timestamp(value: dt.datetime) -> str:
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
 def row_values(note: ExportNote, columns: Sequence[str]) -> list[str]:
-    metadata = [
-        note.id,
+    # Written out field by field: this runs for every note of an export of 100,000.
+    answers = note.answers
+    return [
+        str(note.id),
         note.platform,
         note.kind,
         note.status,
         note.language,
         note.author,
         note.interviewee_code,
-        note.recorded_at,
-        note.received_at,
-        note.guide_id,
-        note.guide_version,
-        note.participants_count,
-        note.participant_age_bands,
-        note.tags,
+        timestamp(note.recorded_at),
+        timestamp(note.received_at),
+        str(note.guide_id) if note.guide_id else "",
+        "" if note.guide_version is None else str(note.guide_version),
+        "" if note.participants_count is None else str(note.participants_count),
+        "; ".join(note.participant_age_bands),
+        "; ".join(note.tags),
         note.text,
+        *[cell(answers.get(column)) for column in columns],
     ]
-    return [cell(value) for value in metadata] + [cell(note.answers.get(column)) for column in columns]
 
 
 async def csv_chunks(

@@ -182,6 +182,8 @@ def pseudonym(key: bytes, author_id: uuid.UUID) -> str:
 
 
 def redact(text: str, field: str, spans: list[dict[str, Any]]) -> str:
+    if not spans:
+        return text
     for span in sorted((s for s in spans if s["field"] == field), key=lambda s: s["start"], reverse=True):
         text = text[: span["start"]] + REDACTED + text[span["end"] :]
     return text
@@ -236,10 +238,13 @@ def _note_query(filters: ExportFilters) -> Any:
 
 async def _note_rows(db: AsyncSession, filters: ExportFilters) -> AsyncIterator[Any]:
     result = await db.stream(_note_query(filters).execution_options(yield_per=BATCH_ROWS))
-    async for row in result:
-        if filters.tags and not set(filters.tags) & set(row.tags):
-            continue
-        yield row
+    # A batch at a time: fetching row by row would cross from the event loop into
+    # SQLAlchemy's greenlet for every row, a third of an export's time.
+    async for rows in result.partitions(BATCH_ROWS):
+        for row in rows:
+            if filters.tags and not set(filters.tags) & set(row.tags):
+                continue
+            yield row
 
 
 async def export_rows(
