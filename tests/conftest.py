@@ -114,9 +114,23 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, store_dir=str(tmp_path / "store"))
 
 
+class ReusingHasher(PasswordHasher):
+    """Hashes each test password once. Argon2 is slow on purpose and the tests make hundreds
+    of people; the hash they get is a real one, only not made afresh for each of them."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self._made: dict[str, str] = {}
+
+    async def hash(self, password: str) -> str:
+        if password not in self._made:
+            self._made[password] = await super().hash(password)
+        return self._made[password]
+
+
 @pytest.fixture(scope="session")
 def test_hasher() -> PasswordHasher:
-    return PasswordHasher(Settings())
+    return ReusingHasher(Settings())
 
 
 @pytest.fixture
