@@ -70,7 +70,7 @@ async def export_notes(
     )
     locale = request_locale(request)
     questions = await service.question_columns(db, filters, locale)
-    count = await service.count_notes(db, filters)
+    count, fingerprint = await service.summarise(db, filters, f"{format}|{choices}|{locale}")
     # A GET that writes: the audit record, recorded before the first byte (an export that
     # starts is an export that happened), and the pseudonym key on the very first export.
     async with db_sessionmaker() as writing:
@@ -85,7 +85,7 @@ async def export_notes(
             ):
                 yield note
 
-    etag = '"' + await service.export_fingerprint(db, filters, f"{format}|{choices}|{locale}") + '"'
+    etag = f'"{fingerprint}"'
     headers = {
         "Content-Disposition": f'attachment; filename="tessera-notes.{format}"',
         "X-Export-Count": str(count),
