@@ -12,21 +12,29 @@ from typing import Any
 
 from server.i18n import N_
 
-PATTERNS: list[tuple[str, re.Pattern[str]]] = [
-    ("email", re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)),
-    ("url", re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)),
-    ("iban", re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b")),
+_HAS_AT = re.compile(r"@")
+_HAS_DIGITS = re.compile(r"\d\D{0,2}\d")
+_HAS_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+
+# (kind, a cheap test that must match first, the pattern): most notes hold no "@", no run of
+# digits and no link, and the cheap tests spare them the costly patterns.
+PATTERNS: list[tuple[str, re.Pattern[str], re.Pattern[str]]] = [
+    ("email", _HAS_AT, re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)),
+    ("url", _HAS_LINK, re.compile(r"\b(?:https?://|www\.)\S+", re.IGNORECASE)),
+    ("iban", _HAS_DIGITS, re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,7}(?: ?[A-Z0-9]{1,3})?\b")),
     # Seven or more digits, possibly with a country code and separators: a phone number, an
     # ID card, a residence permit or a case number all identify someone.
-    ("phone_or_number", re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){6,}(?![\w])")),
-    ("handle", re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}\b")),
+    ("phone_or_number", _HAS_DIGITS, re.compile(r"(?<![\w])\+?\d(?:[\s().-]{0,2}\d){6,}(?![\w])")),
+    ("handle", _HAS_AT, re.compile(r"(?<![\w@])@[A-Za-z0-9_.]{3,30}\b")),
 ]
 
 
 def find_spans(text: str, field: str) -> list[dict[str, Any]]:
     spans: list[dict[str, Any]] = []
     taken: list[tuple[int, int]] = []
-    for kind, pattern in PATTERNS:
+    for kind, cheap_test, pattern in PATTERNS:
+        if not cheap_test.search(text):
+            continue
         for match in pattern.finditer(text):
             start, end = match.span()
             # An e-mail address is not also reported as a handle or a URL.

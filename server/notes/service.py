@@ -309,8 +309,11 @@ async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
 async def _insert_new(db: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new notes in one statement; the ids that already existed come back as lost."""
     insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(Note).on_conflict_do_nothing(index_elements=[Note.id]).returning(Note.id)
-    inserted = set((await db.execute(statement, rows)).scalars())
+    table: sa.Table = Note.__table__  # type: ignore[assignment]
+    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    # On the session's connection, as Core: the ORM's bulk machinery costs a third of a batch.
+    connection = await db.connection()
+    inserted = set((await connection.execute(statement, rows)).scalars())
     return {row["id"] for row in rows} - inserted
 
 
