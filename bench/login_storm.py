@@ -26,53 +26,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import datetime as dt
 import functools
-import json
-import os
-import platform
 import secrets
-import signal
-import socket
-import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import harness
 import httpx
-from sqlalchemy.engine import make_url
 
 from server.settings import load_settings
 
-HOST = "127.0.0.1"
-PASSWORD = "a long walk by the river"
 TARGET_RATIO = 3.0
-RESULTS_FILE = Path(__file__).resolve().parent / "results" / "login_storm.json"
-# `python -m server` does not exist; this runs the `tessera` command with this very interpreter.
-TESSERA = [sys.executable, "-c", "from server.cli import main; main()"]
-LOGIN = "/api/v1/auth/login"
+RESULTS_FILE = harness.RESULTS_DIR / "login_storm.json"
 PROBED = {"me": "/api/v1/me", "health": "/health"}
-# A request stalled this long counts as failed rather than hanging the run.
-REQUEST_TIMEOUT = httpx.Timeout(30.0)
-# Start-up and `tessera create-user` migrate the database, which takes a while on a fresh
-# PostgreSQL one.
-STARTUP_SECONDS = 60
-
-
-@dataclass
-class Server:
-    """A running `tessera serve`, and what `tessera create-user` needs to reach the same data."""
-
-    base_url: str
-    env: dict[str, str]
-    workdir: Path
-    process: subprocess.Popen[bytes]
-    log_path: Path
 
 
 @dataclass
@@ -96,20 +65,8 @@ class Samples:
         return {
             "requests": len(self.latencies) + self.failures,
             "failures": self.failures,
-            **percentiles_ms(self.latencies),
+            **harness.percentiles_ms(self.latencies),
         }
-
-
-def percentiles_ms(latencies: list[float]) -> dict[str, float | None]:
-    if len(latencies) < 2:
-        only = round(latencies[0] * 1000, 2) if latencies else None
-        return {"p50_ms": only, "p95_ms": only, "p99_ms": only}
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
-    return {
-        "p50_ms": round(cuts[49] * 1000, 2),
-        "p95_ms": round(cuts[94] * 1000, 2),
-        "p99_ms": round(cuts[98] * 1000, 2),
-    }
 
 
 def parse_options() -> argparse.Namespace:
@@ -128,12 +85,8 @@ def parse_options() -> argparse.Namespace:
         default=20.0,
         help="pause between the probe requests of /api/v1/me and /health (default 20)",
     )
-    parser.add_argument(
-        "--database-url",
-        default=None,
-        help="used as-is, e.g. $TESSERA_TEST_POSTGRES_URL (default: a temporary SQLite file)",
-    )
-    parser.add_argument("--output", type=Path, default=RESULTS_FILE, help="where the JSON result goes")
+    harness.add_database_option(parser)
+    harness.add_output_option(parser, RESULTS_FILE)
     parser.add_argument(
         "--check", action="store_true", help=f"exit 1 when a p99 ratio exceeds {TARGET_RATIO:g}x"
     )
@@ -146,121 +99,23 @@ def parse_options() -> argparse.Namespace:
 # The server
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
+def login_storm_environment(workdir: Path, database_url: str | None) -> dict[str, str]:
+    # Only failed logins count, but every client shares one address: a high limit keeps a
+    # stray failure from turning the rest of the storm into throttled, unmeasured answers.
+    extra = {"TESSERA_LOGIN_FAILURES_PER_ADDRESS": "1000000"}
+    return harness.server_environment(workdir, database_url, extra)
 
 
-def server_environment(workdir: Path, database_url: str | None) -> dict[str, str]:
-    return {
-        **os.environ,
-        "TESSERA_DATABASE_URL": database_url or f"sqlite+aiosqlite:///{workdir / 'bench.db'}",
-        "TESSERA_STORE_DIR": str(workdir / "store"),
-        # Only failed logins count, but every client shares one address: a high limit keeps a
-        # stray failure from turning the rest of the storm into throttled, unmeasured answers.
-        "TESSERA_LOGIN_FAILURES_PER_ADDRESS": "1000000",
-    }
-
-
-@contextlib.contextmanager
-def running_server(workdir: Path, env: dict[str, str]) -> Iterator[Server]:
-    """A `tessera serve` process for the length of the block, stopped however the block ends."""
-    port = free_port()
-    log_path = workdir / "server.log"
-    command = [*TESSERA, "serve", "--host", HOST, "--port", str(port), "--no-workers"]
-    # The access log goes to a file, not a pipe: nobody reads a pipe during the run, and a full
-    # one would block the server.
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield Server(f"http://{HOST}:{port}", env, workdir, process, log_path)
-    except Exception:
-        print(f"The server's last words:\n{tail(log_path)}", file=sys.stderr)
-        raise
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-async def wait_until_healthy(server: Server) -> None:
-    deadline = time.perf_counter() + STARTUP_SECONDS
-    async with httpx.AsyncClient(base_url=server.base_url) as client:
-        while time.perf_counter() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"the server exited with code {server.process.returncode}")
-            with contextlib.suppress(httpx.TransportError):
-                if (await client.get("/health")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /health with 200 within {STARTUP_SECONDS} s")
-
-
-async def create_accounts(server: Server, count: int) -> list[str]:
+async def create_accounts(server: harness.Server, count: int) -> list[str]:
     """Young people on platform DE, made with `tessera create-user` as an operator would."""
     # A database given by URL may hold the accounts of earlier runs.
     suffix = secrets.token_hex(3)
     usernames = [f"bench{number}_{suffix}" for number in range(count)]
-    # Each command is a Python start-up and a hash: more at once than cores only queue.
-    slots = asyncio.Semaphore(os.cpu_count() or 1)
-
-    def command(username: str) -> list[str]:
-        role = ["--role", "youth", "--platform", "DE"]
-        return [*TESSERA, "create-user", "--username", username, *role, "--password-stdin"]
-
-    async def create(username: str) -> None:
-        async with slots:
-            process = await asyncio.create_subprocess_exec(
-                *command(username),
-                cwd=server.workdir,
-                env=server.env,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            )
-            try:
-                # A command stuck on a locked database must break the run, not stall it.
-                output, _ = await asyncio.wait_for(
-                    process.communicate(f"{PASSWORD}\n".encode()), STARTUP_SECONDS
-                )
-            finally:
-                if process.returncode is None:
-                    process.kill()
-                    await process.wait()
-        if process.returncode != 0:
-            raise RuntimeError(f"tessera create-user {username} failed:\n{output.decode(errors='replace')}")
-
-    await asyncio.gather(*(create(username) for username in usernames))
+    await harness.create_users(server, dict.fromkeys(usernames, "youth"))
     return usernames
 
 
 # The load
-
-
-async def timed_request(
-    client: httpx.AsyncClient, method: str, path: str, **kwargs: Any
-) -> tuple[httpx.Response | None, float]:
-    started = time.perf_counter()
-    try:
-        response = await client.request(method, path, **kwargs)
-    except httpx.TimeoutException:
-        response = None
-    return response, time.perf_counter() - started
-
-
-async def sign_in(client: httpx.AsyncClient, username: str) -> None:
-    """Leaves the session cookie in the client's jar, as a browser would keep it."""
-    response = await client.post(LOGIN, json={"username": username, "password": PASSWORD})
-    if response.status_code != 200:
-        raise RuntimeError(f"signing in as {username} failed: {response.status_code} {response.text}")
 
 
 async def probe(client: httpx.AsyncClient, path: str, interval: float, deadline: float) -> Samples:
@@ -272,7 +127,7 @@ async def probe(client: httpx.AsyncClient, path: str, interval: float, deadline:
     samples = Samples()
     next_start = time.perf_counter()
     while time.perf_counter() < deadline:
-        samples.record(*await timed_request(client, "GET", path))
+        samples.record(*await harness.timed_request(client, "GET", path))
         next_start = max(next_start + interval, time.perf_counter())
         await asyncio.sleep(next_start - time.perf_counter())
     return samples
@@ -281,11 +136,11 @@ async def probe(client: httpx.AsyncClient, path: str, interval: float, deadline:
 async def login_client(base_url: str, usernames: list[str], first: int, deadline: float) -> Samples:
     """Signs in over and over, each time as the next account, until the deadline."""
     samples = Samples()
-    async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT) as client:
+    async with httpx.AsyncClient(base_url=base_url, timeout=harness.REQUEST_TIMEOUT) as client:
         turn = first
         while time.perf_counter() < deadline:
-            body = {"username": usernames[turn % len(usernames)], "password": PASSWORD}
-            samples.record(*await timed_request(client, "POST", LOGIN, json=body))
+            body = {"username": usernames[turn % len(usernames)], "password": harness.PASSWORD}
+            samples.record(*await harness.timed_request(client, "POST", harness.LOGIN, json=body))
             # A kept cookie would make the next login end that session first: extra work a
             # person signing in on a fresh phone does not cause.
             client.cookies.clear()
@@ -314,13 +169,17 @@ async def warm_up(probes: dict[str, httpx.AsyncClient]) -> None:
                 )
 
 
-async def measure(server: Server, usernames: list[str], options: argparse.Namespace) -> dict[str, Any]:
+async def measure(
+    server: harness.Server, usernames: list[str], options: argparse.Namespace
+) -> dict[str, Any]:
     interval = options.probe_interval_ms / 1000
     alone_seconds = options.seconds / 2
     async with contextlib.AsyncExitStack() as stack:
-        client = functools.partial(httpx.AsyncClient, base_url=server.base_url, timeout=REQUEST_TIMEOUT)
+        client = functools.partial(
+            httpx.AsyncClient, base_url=server.base_url, timeout=harness.REQUEST_TIMEOUT
+        )
         probes = {name: await stack.enter_async_context(client()) for name in PROBED}
-        await sign_in(probes["me"], usernames[0])
+        await harness.sign_in(probes["me"], usernames[0])
         await warm_up(probes)
 
         alone = await probe_both(probes, interval, time.perf_counter() + alone_seconds)
@@ -367,14 +226,9 @@ def p99_ratios(requests: dict[str, Any]) -> dict[str, float | None]:
 
 def describe_run(options: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     settings = load_settings(env)
-    database = (
-        make_url(options.database_url).render_as_string(hide_password=True)
-        if options.database_url
-        else "sqlite (a temporary file)"
-    )
     return {
-        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "database": database,
+        "started_at": harness.started_now(),
+        "database": harness.describe_database(options.database_url),
         "login_clients": options.clients,
         "accounts": options.accounts,
         "alone_seconds": options.seconds / 2,
@@ -383,8 +237,7 @@ def describe_run(options: argparse.Namespace, env: dict[str, str]) -> dict[str, 
         "argon2_memory_kib": settings.argon2_memory_kib,
         "argon2_time_cost": settings.argon2_time_cost,
         "max_concurrent_hashes": settings.max_concurrent_hashes,
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
+        **harness.machine(),
     }
 
 
@@ -406,7 +259,7 @@ def format_table(result: dict[str, Any]) -> str:
         )
         return f"{request:<25}{phase:<7}{summary['requests']:>9}{summary['failures']:>8}{figures}"
 
-    lines.append(row(f"POST {LOGIN}", "storm", logins))
+    lines.append(row(f"POST {harness.LOGIN}", "storm", logins))
     for path, phases in result["requests"].items():
         for phase in ("alone", "storm"):
             lines.append(row(f"GET {path}", phase, phases[phase]))
@@ -418,26 +271,19 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run_benchmark(server: Server, options: argparse.Namespace) -> dict[str, Any]:
-    await wait_until_healthy(server)
+async def run_benchmark(server: harness.Server, options: argparse.Namespace) -> dict[str, Any]:
+    await asyncio.to_thread(harness.wait_until_healthy, server)
     usernames = await create_accounts(server, options.accounts)
     return await measure(server, usernames, options)
 
 
-def end_on_sigterm(signal_number: int, _frame: object) -> None:
-    # A CI job's time limit sends SIGTERM: leave through the finally blocks, so the server ends too.
-    sys.exit(128 + signal_number)
-
-
 def main() -> int:
     options = parse_options()
-    signal.signal(signal.SIGTERM, end_on_sigterm)
-    with tempfile.TemporaryDirectory(prefix="tessera-bench-") as directory:
-        workdir = Path(directory)
-        env = server_environment(workdir, options.database_url)
+    with harness.bench_workdir() as workdir:
+        env = login_storm_environment(workdir, options.database_url)
         # Read the settings as the server will, so a bad TESSERA_* value stops us before it starts.
         run = describe_run(options, env)
-        with running_server(workdir, env) as server:
+        with harness.running_server(workdir, env) as server:
             measured = asyncio.run(run_benchmark(server, options))
     ratios = p99_ratios(measured["requests"])
     result = {
@@ -448,9 +294,7 @@ def main() -> int:
         "within_target": all(is_within_target(ratio) for ratio in ratios.values()),
     }
     print(format_table(result))
-    options.output.parent.mkdir(parents=True, exist_ok=True)
-    options.output.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\nResult written to {options.output}")
+    harness.save_result(result, options.output)
     return 1 if options.check and not result["within_target"] else 0
 
 
