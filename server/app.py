@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.connection import ASGIConnection
@@ -153,6 +154,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
                 "store": store,
                 "after_erasure": after_erasure,
                 "account_services": account_services,
+                # SQLite has one writer at a time, and a writer that waits for the lock inside
+                # SQLite sleeps and polls; note writes queue here instead, woken the moment
+                # the one before them commits. PostgreSQL locks rows and needs no such queue.
+                "write_gate": anyio.Lock() if settings.is_sqlite else contextlib.nullcontext(),
             }
         ),
         lifespan=[lifespan],

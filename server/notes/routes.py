@@ -125,7 +125,9 @@ async def put_note(
             errors=[FieldError("id", message(N_("The id in the body must be the one in the address.")))]
         )
     author = current_user(request)
-    outcome = (await service.write_notes(db, author, [data]))[0]
+    async with request.app.state.write_gate:
+        outcome = (await service.write_notes(db, author, [data]))[0]
+        await db.commit()
     if outcome.status == "invalid":
         raise InvalidInput(errors=outcome.errors)
     if outcome.status == "forbidden":
@@ -149,7 +151,9 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
     server_time = utcnow()
     decoded = _decode_items(data.notes)
     items = [item for item in decoded if isinstance(item, NoteIn)]
-    written = iter(await service.write_notes(db, author, items))
+    async with request.app.state.write_gate:
+        written = iter(await service.write_notes(db, author, items))
+        await db.commit()
     # One outcome per item, in the order the device sent them.
     outcomes = [
         next(written) if isinstance(item, NoteIn) else service.Outcome(item_id, "invalid", errors=item)
