@@ -261,7 +261,7 @@ async def export_rows(
     )
     authors: dict[uuid.UUID, str] = {}
     async for row in _note_rows(db, filters):
-        spans = row.personal_information or []
+        spans = [span for span in row.personal_information or () if not span.get("cleared")]
         if row.author_id not in authors:
             authors[row.author_id] = pseudonym(key, row.author_id)
         participants = row.participants or {}

@@ -250,7 +250,9 @@ async def review_note(
     request: Request, db: Database, note_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn]
 ) -> NoteOut:
     user = current_user(request)
-    note = await service.review_note(db, user, note_id, data.decision, data.comment, request_locale(request))
+    note = await service.review_note(
+        db, user, note_id, data.decision, data.comment, request_locale(request), data.cleared
+    )
     return (await notes_out(db, [note], user))[0]
 
 

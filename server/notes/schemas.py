@@ -62,6 +62,8 @@ class PersonalInformationSpan(msgspec.Struct):
     start: int
     end: int
     kind: str
+    # Cleared by a reviewer as harmless; a span not cleared is redacted in every export.
+    cleared: bool = False
 
 
 class NoteOut(msgspec.Struct):
@@ -124,6 +126,9 @@ class SyncOut(msgspec.Struct):
 class ReviewIn(Strict):
     decision: Literal["approve", "request_changes"]
     comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    # Positions in the note's personal_information list that the reviewer judged harmless
+    # (a public office's phone number, say): exports leave them unredacted.
+    cleared: Annotated[list[Annotated[int, msgspec.Meta(ge=0)]], msgspec.Meta(max_length=200)] = []
 
 
 class OptionIn(Strict):

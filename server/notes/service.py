@@ -31,7 +31,7 @@ from server.notes.models import Note, NoteReview
 from server.notes.personal_information import interviewee_code_problem, scan_note
 from server.notes.schemas import NoteIn
 from server.pagination import decode_cursor, encode_cursor
-from server.problems import FieldError, NotFound
+from server.problems import FieldError, InvalidInput, NotFound
 
 # Phones' clocks drift; a note "recorded" further in the future than this is a mistake.
 CLOCK_SKEW = dt.timedelta(minutes=15)
@@ -410,13 +410,36 @@ async def reviews_of(db: AsyncSession, note_ids: Sequence[uuid.UUID]) -> dict[uu
 
 
 async def review_note(
-    db: AsyncSession, reviewer: User, note_id: uuid.UUID, decision: str, comment: str, comment_language: str
+    db: AsyncSession,
+    reviewer: User,
+    note_id: uuid.UUID,
+    decision: str,
+    comment: str,
+    comment_language: str,
+    cleared: Sequence[int] = (),
 ) -> Note:
     note = await db.get(Note, note_id, with_for_update=True)
     if note is None or not may_read(reviewer, note) or note.author_id == reviewer.id:
         raise NotFound()
     if reviewer.role not in (*REVIEWERS, "admin"):
         raise NotFound()
+    spans = note.personal_information
+    if unknown := [position for position in cleared if position >= len(spans)]:
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    "cleared",
+                    message(N_("This note has no marked passage number {position}."), position=unknown[0]),
+                )
+            ]
+        )
+    if cleared:
+        # A new list, so the JSON column is written; an edit by the author rescans and
+        # every span must be judged again.
+        note.personal_information = [
+            {**span, "cleared": span.get("cleared", False) or position in cleared}
+            for position, span in enumerate(spans)
+        ]
     note.status = "approved" if decision == "approve" else "changes_requested"
     note.changed_at = utcnow()
     db.add(
@@ -437,6 +460,8 @@ async def review_note(
         platform_code=note.platform_code,
         note_id=str(note.id),
         decision=decision,
+        # Which marked passages the reviewer let through to exports: a decision to be traceable.
+        cleared_passages=sorted(set(cleared)),
     )
     await db.flush()
     return note

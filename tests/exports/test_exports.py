@@ -269,3 +269,38 @@ async def test_a_range_beyond_the_end_is_416(world):
     response = await world["researcher"].get("/api/v1/exports/notes", headers={"Range": "bytes=99999999-"})
     assert response.status_code == 416
     assert response.headers["content-range"].startswith("bytes */")
+
+
+async def test_a_passage_the_reviewer_cleared_is_exported_and_the_rest_stays_redacted(people, world):
+    amina = world["amina"]
+    worker = await people("yusuf", "youth_worker", ["DE"])
+    note = await write(amina, text="The advice centre is on 030 1234567. My cousin: 0171 7654321.")
+    marked = (await amina.get(f"/api/v1/notes/{note['id']}")).json()["personal_information"]
+    assert [span["kind"] for span in marked] == ["phone_or_number", "phone_or_number"]
+    reviewed = await worker.post(
+        f"/api/v1/notes/{note['id']}/review", json={"decision": "approve", "cleared": [0]}
+    )
+    assert [span["cleared"] for span in reviewed.json()["personal_information"]] == [True, False]
+    rows = {row["id"]: row for row in read_csv(await export(world["researcher"]))}
+    assert rows[note["id"]]["text"] == "The advice centre is on 030 1234567. My cousin: [redacted]."
+
+
+async def test_clearing_a_passage_the_note_does_not_have_is_refused_and_nothing_changes(people, world):
+    worker = await people("yusuf", "youth_worker", ["DE"])
+    note = world["notes"]["submitted"]
+    response = await worker.post(
+        f"/api/v1/notes/{note['id']}/review", json={"decision": "approve", "cleared": [3]}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "cleared"
+    assert (await world["amina"].get(f"/api/v1/notes/{note['id']}")).json()["status"] == "submitted"
+
+
+async def test_an_edit_by_the_author_needs_its_passages_judged_again(people, world):
+    amina = world["amina"]
+    worker = await people("yusuf", "youth_worker", ["DE"])
+    note = await write(amina, text="Office: 030 1234567.")
+    await worker.post(f"/api/v1/notes/{note['id']}/review", json={"decision": "approve", "cleared": [0]})
+    edited = {**note, "base_version": 1, "text": "Office: 030 1234567. Home: 0171 7654321."}
+    stored = (await amina.request("PUT", f"/api/v1/notes/{note['id']}", json=edited)).json()
+    assert [span["cleared"] for span in stored["personal_information"]] == [False, False]
