@@ -261,8 +261,12 @@ async def change_user(
     status_code=HTTP_201_CREATED,
     summary="Create a personal API token (shown once)",
 )
-async def create_token(request: Request, data: JSONBody[TokenIn], db: Database) -> TokenCreated:
-    api_token, token = await service.create_token(db, current_user(request), data.name, data.expires_in_days)
+async def create_token(
+    request: Request, data: JSONBody[TokenIn], db: Database, settings: NamedDependency[Settings]
+) -> TokenCreated:
+    api_token, token = await service.create_token(
+        db, current_user(request), data.name, data.expires_in_days, settings.api_token_max_days
+    )
     return TokenCreated(api_token.id, api_token.name, token, api_token.expires_at)
 
 

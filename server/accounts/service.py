@@ -343,7 +343,14 @@ async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change:
 # Personal API tokens
 
 
-async def create_token(db: AsyncSession, user: User, name: str, expires_in_days: int) -> tuple[ApiToken, str]:
+async def create_token(
+    db: AsyncSession, user: User, name: str, expires_in_days: int, max_days: int
+) -> tuple[ApiToken, str]:
+    # The schema allows a year; an operator may allow less (TESSERA_API_TOKEN_MAX_DAYS).
+    if expires_in_days > max_days:
+        raise InvalidInput(
+            errors=[FieldError("expires_in_days", message(N_("Must be at most {n}."), n=max_days))]
+        )
     token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
     api_token = ApiToken(
         user_id=user.id,

@@ -101,3 +101,22 @@ async def test_a_token_of_a_suspended_researcher_is_refused(app, client, people)
         await db.commit()
     client.cookies.clear()
     assert (await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})).status_code == 403
+
+
+async def test_an_operator_can_allow_tokens_a_shorter_life(make_app):
+    from litestar.testing import AsyncTestClient
+
+    from tests.conftest import create_person, sign_in
+
+    app = make_app(api_token_max_days=30)
+    async with AsyncTestClient(app=app) as client:
+        await create_person(app, "rosa", "researcher", ["IT"])
+        rosa = await sign_in(client, "rosa")
+        refused = await rosa.post("/api/v1/tokens", json={"name": "R", "expires_in_days": 31})
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "expires_in_days"
+        assert "30" in refused.json()["errors"][0]["message"]
+        assert (await rosa.get("/api/v1/tokens")).json()["items"] == []
+        assert (
+            await rosa.post("/api/v1/tokens", json={"name": "R", "expires_in_days": 30})
+        ).status_code == 201
