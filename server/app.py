@@ -19,7 +19,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.stores.base import Store
-from litestar.stores.file import FileStore
 from litestar.stores.redis import RedisStore
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -29,13 +28,20 @@ from server.accounts.service import Services as AccountServices
 from server.audit import routes as audit_routes
 from server.db import checkpoint_and_truncate_wal, create_engine, create_sessionmaker, migrate, provide_db
 from server.exports import routes as export_routes
+from server.forum import routes as forum_routes
+from server.forum.rate_limits import STORE_NAME, forum_rate_limits
 from server.i18n import request_locale
 from server.languages import routes as language_routes
+from server.moderation import routes as moderation_routes
 from server.notes import routes as note_routes
+from server.notifications import routes as notification_routes
 from server.platforms import routes as platform_routes
 from server.problems import problem_details_plugin
+from server.push import keys as push_keys
+from server.push import routes as push_routes
 from server.security import AuthenticationMiddleware, LoginThrottle, PasswordHasher, Sessions
 from server.settings import Settings, load_settings
+from server.stores import NamespacedFileStore
 from server.system import routes as system_routes
 
 PWA_DIR = Path(__file__).resolve().parent.parent / "pwa"
@@ -78,7 +84,7 @@ def make_store(settings: Settings) -> Store:
         return RedisStore.with_client(settings.redis_url, namespace="tessera")
     directory = Path(settings.store_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    return FileStore(directory)
+    return NamespacedFileStore(directory)
 
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> Litestar:
@@ -99,14 +105,14 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         await migrate(engine)
+        await push_keys.make_key_once(db_sessionmaker, settings)
         async with contextlib.AsyncExitStack() as stack:
+            # Undone last to first: the workers stop before the engines they use are disposed.
+            stack.push_async_callback(engine.dispose)
+            stack.push_async_callback(reader_engine.dispose)
             if run_workers:
-                await stack.enter_async_context(workers.running(store))
-            try:
-                yield
-            finally:
-                await reader_engine.dispose()
-                await engine.dispose()
+                await stack.enter_async_context(workers.running(store, db_sessionmaker, settings))
+            yield
 
     pwa_dir = Path(settings.pwa_dir) if settings.pwa_dir else PWA_DIR
     return Litestar(
@@ -118,6 +124,10 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *language_routes.routes,
             *note_routes.routes,
             *export_routes.routes,
+            *forum_routes.routes,
+            *moderation_routes.routes,
+            *notification_routes.routes,
+            *push_routes.routes,
             create_static_files_router(
                 path="/", directories=[pwa_dir], html_mode=True, include_in_schema=False
             ),
@@ -132,6 +142,8 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         middleware=[
             ResponseHeadersMiddleware(),
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema", "^/health$"]),
+            # After authentication: the limits count per member, not per address.
+            *(config.middleware for config in forum_rate_limits(settings)),
         ],
         plugins=[problem_details_plugin()],
         openapi_config=OpenAPIConfig(
@@ -144,6 +156,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         ),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
+        stores={
+            STORE_NAME: store.with_namespace("ratelimits") if hasattr(store, "with_namespace") else store
+        },
         state=State(
             {
                 "settings": settings,

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
 from server.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,14 +59,23 @@ def serve(host: str, port: int, no_workers: bool) -> None:
 @main.command(help="Run the background workers alone.")
 def worker() -> None:
     from server.app import make_store
+    from server.db import create_engine, create_sessionmaker
+    from server.db import migrate as migrate_schema
+    from server.push.keys import make_key_once
     from server.workers import jobs_for, run_forever
 
     settings = _settings()
 
     async def run() -> None:
-        await _migrate(settings)
-        click.echo("Tessera worker running. Stop with Ctrl+C.")
-        await run_forever(jobs_for(make_store(settings)))
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate_schema(engine)
+            db_sessionmaker = create_sessionmaker(engine)
+            await make_key_once(db_sessionmaker, settings)
+            click.echo("Tessera worker running. Stop with Ctrl+C.")
+            await run_forever(jobs_for(make_store(settings), db_sessionmaker, settings))
+        finally:
+            await engine.dispose()
 
     asyncio.run(run())
 
@@ -120,6 +136,69 @@ def create_user(
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {role} {username} ({user_id}).")
+
+
+@main.group("push-keys", help="The VAPID key this server signs Web Push messages with.")
+def push_keys() -> None:
+    pass
+
+
+def _with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    from server.db import create_engine, create_sessionmaker
+    from server.db import migrate as migrate_schema
+
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            await migrate_schema(engine)
+            async with create_sessionmaker(engine)() as db:
+                result = await work(db)
+                await db.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@push_keys.command("show", help="Print the public key browsers subscribe with (made on first use).")
+def show_push_key() -> None:
+    from server.push.keys import current_vapid, public_key_of
+
+    settings = _settings()
+
+    async def show(db: AsyncSession) -> str:
+        return public_key_of(await current_vapid(db, settings))
+
+    click.echo(_with_db(settings, show))
+    click.echo(
+        "From TESSERA_VAPID_PRIVATE_KEY." if settings.vapid_private_key else "Kept in the database.", err=True
+    )
+
+
+@push_keys.command("rotate", help="Make a new key. Every device must subscribe again.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def rotate_push_key(yes: bool) -> None:
+    from server.push.keys import rotate
+
+    settings = _settings()
+    if settings.vapid_private_key:
+        raise click.ClickException(
+            "The key comes from TESSERA_VAPID_PRIVATE_KEY: change that variable instead (and restart)."
+        )
+    if not yes:
+        click.confirm(
+            "Push services refuse messages signed with a new key for old subscriptions, so every "
+            "subscription is deleted and each device subscribes again when the app next opens. Go on?",
+            abort=True,
+        )
+    public_key, dropped = _with_db(settings, rotate)
+    click.echo(public_key)
+    click.echo(
+        f"New key in use. {dropped} subscription(s) deleted: browsers subscribe again with the new key "
+        "when the app next opens; until then they get no push messages.",
+        err=True,
+    )
 
 
 @main.group(help="Translations: extract messages, update the catalogues, compile them.")

@@ -4,21 +4,36 @@ from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPla
 from server.audit.models import AuditEvent
 from server.db import Base
 from server.exports.models import InstanceSecret
+from server.forum.models import Block, Category, Mute, Post, Report, Topic
+from server.moderation.models import ModerationAction
 from server.notes.models import Guide, GuideVersion, Note, NoteReview
+from server.notifications.models import Notification, NotificationSetting
 from server.platforms.models import Platform
+from server.push.models import PushMessage, PushSubscription
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
     "Base",
+    "Block",
+    "Category",
     "ConsentEvent",
     "Guide",
     "GuideVersion",
     "InstanceSecret",
     "Invite",
+    "ModerationAction",
+    "Mute",
     "Note",
     "NoteReview",
+    "Notification",
+    "NotificationSetting",
     "Platform",
+    "Post",
+    "PushMessage",
+    "PushSubscription",
+    "Report",
+    "Topic",
     "User",
     "UserPlatform",
 ]

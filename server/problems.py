@@ -152,6 +152,9 @@ def _from_http_exception(error: HTTPException) -> LocalisedProblem:
     if isinstance(error, ValidationException):
         return _from_validation_exception(error)
     headers = dict(error.headers or {})
+    if error.status_code == 429 and "RateLimit-Reset" in headers:
+        # Litestar's rate limiter says when the window resets; clients and proxies read Retry-After.
+        headers["Retry-After"] = str(max(1, int(headers["RateLimit-Reset"])))
     return LocalisedProblem(error.status_code, None, [], headers)
 
 

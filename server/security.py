@@ -237,6 +237,15 @@ def ensure_not_suspended(user: User) -> None:
     if user.status == "suspended" and (
         user.suspended_until is None or user.suspended_until > dt.datetime.now(dt.UTC)
     ):
+        if user.suspension_reason:
+            raise NotAllowed(
+                message(
+                    N_(
+                        "Your account is suspended. The reason given: {reason} Please talk to your youth worker."
+                    ),
+                    reason=user.suspension_reason,
+                )
+            )
         raise NotAllowed(message(N_("Your account is suspended. Please talk to your youth worker.")))
 
 

@@ -7,10 +7,12 @@ never runs a platform full of minors' data on a setting they did not mean.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
 from typing import Annotated
 
 import msgspec
+from litestar.di import NamedDependency
 
 PREFIX = "TESSERA_"
 
@@ -50,14 +52,48 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
         default_factory=lambda: max(1, (os.cpu_count() or 2) - 1)
     )
     api_token_max_days: Annotated[int, msgspec.Meta(ge=1)] = 365
+    # The forum's trust rules, tuned for a small invited community of young people: a new
+    # member's first posts wait for a youth worker, and a post reported by this many different
+    # members is hidden until one has looked at it.
+    forum_posts_before_trust: Annotated[int, msgspec.Meta(ge=0, le=100)] = 2
+    forum_reports_to_hide: Annotated[int, msgspec.Meta(ge=1, le=100)] = 3
+    forum_edit_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 60)] = 30
+    forum_topics_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5
+    forum_posts_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
+    # Origins subscriptions may point to; "https://*.host" allows its subdomains (Edge's WNS
+    # hands out many hosts).
     push_allowed_origins: str = (
         "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,"
-        "https://web.push.apple.com,https://wns2-par02p.notify.windows.com"
+        "https://web.push.apple.com,https://*.notify.windows.com"
     )
+    # The VAPID key push services know this server by (RFC 8292): base64url of the raw P-256
+    # private key, as `web-push generate-vapid-keys` prints it. Without it, Tessera makes one
+    # on first start and keeps it in the database.
+    vapid_private_key: str | None = None
+    # Who push services may contact about this server's messages: a mailto: or https: URL.
+    vapid_subject: str | None = None
+    # Messages being posted to push services at once.
+    push_concurrency: Annotated[int, msgspec.Meta(ge=1, le=256)] = 16
+    # Tries before a message is given up; the wait between them doubles from push_retry_seconds.
+    push_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 10
+    push_retry_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 30.0
+    # How long a push service keeps a message for a device that is offline (its TTL header),
+    # and so how long delivery is tried at all.
+    push_ttl_seconds: Annotated[int, msgspec.Meta(ge=60, le=28 * 24 * 3600)] = 24 * 3600
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def push_subject(self) -> str:
+        """The VAPID ``sub``: as set, else the app's https address, else a mailto: at its host."""
+        if self.vapid_subject:
+            return self.vapid_subject
+        if self.public_url.startswith("https://"):
+            return self.public_url.rstrip("/")
+        host = urllib.parse.urlsplit(self.public_url).hostname or "localhost"
+        return f"mailto:push@{host}"
 
     @property
     def secure_cookies(self) -> bool:
@@ -107,3 +143,18 @@ def _check_values(settings: Settings) -> None:
     for origin in settings.push_allowed_origins.split(","):
         if not origin.strip().startswith(("https://", "http://")):
             raise SettingsError("TESSERA_PUSH_ALLOWED_ORIGINS must be a comma-separated list of origins")
+    if settings.vapid_subject is not None and not settings.vapid_subject.startswith(("mailto:", "https://")):
+        raise SettingsError("TESSERA_VAPID_SUBJECT must be a mailto: or https:// address")
+    if settings.vapid_private_key is not None:
+        from server.push.keys import vapid_from_private_key
+
+        try:
+            vapid_from_private_key(settings.vapid_private_key)
+        except ValueError:
+            raise SettingsError(
+                "TESSERA_VAPID_PRIVATE_KEY must be a P-256 private key, base64url-encoded (32 bytes)"
+            ) from None
+
+
+# How route handlers ask for the settings: by the name the app provides them under.
+AppSettings = NamedDependency[Settings]

@@ -9,14 +9,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import anyio
 from litestar.stores.base import Store
 from litestar.stores.file import FileStore
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.push.delivery import PushDelivery, purge_finished
+from server.settings import Settings
 
 logger = logging.getLogger("tessera.workers")
 
 Job = Callable[[], Awaitable[None]]
 
 
-def jobs_for(store: Store) -> list[tuple[str, float, Job]]:
-    """Each job: a name, how often it runs (seconds), what it does."""
+def jobs_for(
+    store: Store, db_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> list[tuple[str, float, Job]]:
+    """Each job: a name, how long to pause between its rounds (seconds), what one round does."""
 
     async def purge_expired_store_entries() -> None:
         # A file store never forgets on its own: expired sessions and throttling counters
@@ -24,7 +30,17 @@ def jobs_for(store: Store) -> list[tuple[str, float, Job]]:
         if isinstance(store, FileStore):
             await store.delete_expired()
 
-    return [("purge expired sessions and counters", 3600.0, purge_expired_store_entries)]
+    async def purge_finished_push_messages() -> None:
+        await purge_finished(db_sessionmaker)
+
+    # A round of delivery waits for work itself (woken when a notification is committed),
+    # so it needs no pause of its own.
+    delivery = PushDelivery(db_sessionmaker, settings)
+    return [
+        ("purge expired sessions and counters", 3600.0, purge_expired_store_entries),
+        ("deliver web push messages", 0.0, delivery.run_round),
+        ("purge finished web push messages", 3600.0, purge_finished_push_messages),
+    ]
 
 
 async def run_forever(jobs: list[tuple[str, float, Job]]) -> None:
@@ -38,15 +54,20 @@ async def _repeat(name: str, interval: float, job: Job) -> None:
         try:
             await job()
         except Exception:
-            # One failed round must not stop the job for good; it runs again next time.
+            # One failed round must not stop the job for good; it runs again next time, and
+            # a job that fails at once every time must not spin.
             logger.exception("background job failed: %s", name)
+            await anyio.sleep(max(interval, 1.0))
+            continue
         await anyio.sleep(interval)
 
 
 @contextlib.asynccontextmanager
-async def running(store: Store) -> AsyncIterator[None]:
+async def running(
+    store: Store, db_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[None]:
     async with anyio.create_task_group() as group:
-        group.start_soon(run_forever, jobs_for(store))
+        group.start_soon(run_forever, jobs_for(store, db_sessionmaker, settings))
         try:
             yield
         finally:

@@ -27,6 +27,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/auth/login", {"username": "x", "password": "y"}, ANYONE),
     ("POST", "/api/v1/auth/register", {}, ANYONE),
     ("POST", "/api/v1/auth/logout", None, SIGNED_IN),
+    ("GET", "/api/v1/auth/session", None, SIGNED_IN),
     ("GET", "/api/v1/me", None, SIGNED_IN),
     ("PATCH", "/api/v1/me", {}, SIGNED_IN),
     ("DELETE", "/api/v1/me", None, SIGNED_IN),
@@ -56,6 +57,29 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ),
     ("DELETE", "/api/v1/notes/{note_id}", None, {"youth"}),
     ("GET", "/api/v1/exports/notes", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/forum/categories", None, SIGNED_IN),
+    ("POST", "/api/v1/forum/categories", {}, {"admin"}),
+    ("GET", "/api/v1/forum/topics", None, SIGNED_IN),
+    ("POST", "/api/v1/forum/topics", {}, SIGNED_IN),
+    ("GET", "/api/v1/forum/topics/{topic_id}", None, SIGNED_IN),
+    ("POST", "/api/v1/forum/topics/{topic_id}/posts", {}, SIGNED_IN),
+    ("PATCH", "/api/v1/forum/posts/{post_id}", {}, SIGNED_IN),
+    ("POST", "/api/v1/forum/posts/{post_id}/flags", {}, SIGNED_IN),
+    ("GET", "/api/v1/forum/blocks", None, SIGNED_IN),
+    ("POST", "/api/v1/forum/blocks", {}, SIGNED_IN),
+    ("DELETE", "/api/v1/forum/blocks/{user_id}", None, SIGNED_IN),
+    ("GET", "/api/v1/moderation/queue", None, {"youth_worker", "admin"}),
+    ("POST", "/api/v1/moderation/posts/{post_id}", {}, {"youth_worker", "admin"}),
+    ("POST", "/api/v1/moderation/topics/{topic_id}", {}, {"youth_worker", "admin"}),
+    ("POST", "/api/v1/moderation/users/{user_id}", {}, {"youth_worker", "admin"}),
+    ("GET", "/api/v1/moderation/log", None, {"youth_worker", "admin"}),
+    ("GET", "/api/v1/notifications", None, SIGNED_IN),
+    ("POST", "/api/v1/notifications/read", {"ids": []}, SIGNED_IN),
+    ("GET", "/api/v1/me/notification-settings", None, SIGNED_IN),
+    ("PUT", "/api/v1/me/notification-settings", {"events": []}, SIGNED_IN),
+    ("GET", "/api/v1/push/key", None, ANYONE),
+    ("POST", "/api/v1/push/subscriptions", {}, SIGNED_IN),
+    ("DELETE", "/api/v1/push/subscriptions", {"endpoint": "https://fcm.googleapis.com/x"}, SIGNED_IN),
 ]
 
 PROTECTED = [row for row in ACCESS_TABLE if row[3] != ANYONE]
@@ -70,6 +94,8 @@ def concrete(path: str) -> str:
         .replace("{token_id}", ZERO)
         .replace("{user_id}", ZERO)
         .replace("{code}", "DE")
+        .replace("{topic_id}", ZERO)
+        .replace("{post_id}", ZERO)
     )
 
 

@@ -30,6 +30,8 @@ class User(Base):
     birth_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
     status: Mapped[str] = mapped_column(sa.String(12), default="active")
     suspended_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # What the moderator told the member, shown to them when they try to sign in.
+    suspension_reason: Mapped[str | None] = mapped_column(sa.String(1000))
     # Bumped whenever every session of the person must end (password change, suspension).
     session_epoch: Mapped[int] = mapped_column(sa.Integer, default=0)
     # Which invite brought the person in (no foreign key: invites point at their makers already).

@@ -37,7 +37,9 @@ from server.accounts.schemas import (
 from server.audit.schemas import AuditEventOut
 from server.audit.service import record_event
 from server.db import Database
+from server.forum import service as forum
 from server.i18n import N_, request_locale, translate
+from server.problems import NotSignedIn
 from server.security import SESSION_COOKIE, Credential, client_address, current_user, role_in, signed_in
 from server.settings import Settings
 
@@ -138,6 +140,23 @@ async def logout(request: Request, db: Database, settings: NamedDependency[Setti
     return _ended_session_response(settings)
 
 
+@get("/api/v1/auth/session", guards=[signed_in], summary="My session: who I am and its CSRF token")
+async def read_session(request: Request) -> Response[LoginOut]:
+    """Lets the app recover its CSRF token after a reload: it keeps the token in memory only.
+
+    Only a same-origin page can read this answer, which is what the synchronizer token needs.
+    """
+    credential: Credential = request.auth
+    record = await request.app.state.sessions.load(credential.session_id) if credential.session_id else None
+    if record is None:
+        raise NotSignedIn()
+    user = current_user(request)
+    return Response(
+        LoginOut(user_out(user, request_locale(request)), record.csrf_token),
+        headers={"Cache-Control": "no-store"},
+    )
+
+
 @post(
     "/api/v1/invites",
     guards=[role_in("youth_worker", "admin")],
@@ -212,6 +231,17 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
         security_events=[
             msgspec.to_builtins(AuditEventOut.from_model(event))
             for event in await service.security_events_of(db, user)
+        ],
+        forum_posts=[
+            {
+                "id": post.id,
+                "topic_id": post.topic_id,
+                "body": post.body,
+                "language": post.language,
+                "status": post.status,
+                "created_at": post.created_at,
+            }
+            for post in await forum.posts_of(db, user)
         ],
     )
 
@@ -288,6 +318,7 @@ async def revoke_token(request: Request, token_id: FromPath[uuid.UUID], db: Data
 routes = [
     login,
     logout,
+    read_session,
     create_invite,
     current_consent_text,
     register,

@@ -145,3 +145,5 @@ class PersonalData(msgspec.Struct):
     api_tokens: list[TokenInfo]
     invites_created: list[InviteOut]
     security_events: list[dict[str, object]]
+    # What the person wrote in the forum, with each post's status.
+    forum_posts: list[dict[str, object]] = []

@@ -20,9 +20,12 @@ from server.accounts.usernames import normalise_username, username_key, username
 from server.audit.models import AuditEvent
 from server.audit.service import record_event
 from server.db import utcnow
+from server.forum import service as forum
 from server.i18n import N_, SUPPORTED_LOCALES, message, translate
+from server.notifications import service as notifications
 from server.platforms.models import Platform
 from server.problems import Conflict, FieldError, Gone, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from server.push import service as push
 from server.security import API_TOKEN_PREFIX, LoginThrottle, PasswordHasher, ensure_not_suspended, sha256_hex
 
 # Invite codes are typed by hand from a poster or a chat message: no 0/O or 1/I/L to confuse.
@@ -408,6 +411,7 @@ async def erase(db: AsyncSession, user: User) -> None:
     stored.username = None
     stored.username_key = f"erased:{stored.id}"
     stored.display_name = None
+    stored.suspension_reason = None
     stored.password_hash = None
     stored.birth_year = None
     stored.status = "erased"
@@ -418,6 +422,9 @@ async def erase(db: AsyncSession, user: User) -> None:
         sa.update(ConsentEvent).where(ConsentEvent.user_id == stored.id).values(guardian_name=None)
     )
     await db.execute(sa.delete(ApiToken).where(ApiToken.user_id == stored.id))
+    await notifications.forget_person(db, stored.id)
+    await push.forget_person(db, stored.id)
+    await forum.forget_person(db, stored.id)
     # Where they signed in from is theirs too.
     await db.execute(
         sa.update(AuditEvent)

@@ -30,6 +30,7 @@ from server.notes.guides import GuideView, get_guide_version, visible_platforms
 from server.notes.models import Note, NoteReview
 from server.notes.personal_information import interviewee_code_problem, scan_note
 from server.notes.schemas import NoteIn
+from server.notifications.service import notify
 from server.pagination import decode_cursor, encode_cursor
 from server.problems import FieldError, InvalidInput, NotFound
 
@@ -462,6 +463,13 @@ async def review_note(
         decision=decision,
         # Which marked passages the reviewer let through to exports: a decision to be traceable.
         cleared_passages=sorted(set(cleared)),
+    )
+    await notify(
+        db,
+        recipient_ids=[note.author_id],
+        event="note_reviewed",
+        params={"decision": decision},
+        link=f"/#/notes/{note.id}",
     )
     await db.flush()
     return note

@@ -1,0 +1,105 @@
+// Small DOM helpers: elements built with textContent (never innerHTML, so no markup injection),
+// icons drawn as inline SVG, and the one live region that announces status changes.
+
+const SVG = "http://www.w3.org/2000/svg";
+
+// h("button", {class: "primary", onclick: f}, "Save"): attributes, then children.
+export function h(tag, attributes, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else if (name in element && typeof value !== "string") element[name] = value;
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+// Paths on a 24-unit grid. Arrows carry the class "directional" and are mirrored right to left.
+const ICONS = {
+  phone: ["M7 2h10a2 2 0 0 1 2 2v16a2 2 0 0 1-2 2H7a2 2 0 0 1-2-2V4a2 2 0 0 1 2-2zm0 3v13h10V5zm4 14h2v1.5h-2z"],
+  clock: ["M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 2a8 8 0 1 1 0 16 8 8 0 0 1 0-16zm-1 3v6l5 3 1-1.7-4-2.3V7z"],
+  check: ["M9 16.2 4.8 12l-1.4 1.4L9 19 21 7l-1.4-1.4z"],
+  approved: ["M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm-2 14.5-4-4 1.4-1.4 2.6 2.6 6.6-6.6L18 8.5z"],
+  edit: ["M3 17.3V21h3.7l11-11-3.7-3.7zM20.7 7a1 1 0 0 0 0-1.4l-2.3-2.3a1 1 0 0 0-1.4 0l-1.8 1.8 3.7 3.7z"],
+  conflict: ["M1 21h22L12 2zm12-3h-2v-2h2zm0-4h-2v-4h2z"],
+  back: ["M20 11H7.8l5.6-5.6L12 4l-8 8 8 8 1.4-1.4L7.8 13H20z"],
+  forward: ["M4 11h12.2l-5.6-5.6L12 4l8 8-8 8-1.4-1.4 5.6-5.6H4z"],
+  home: ["M10 20v-6h4v6h5v-8h3L12 3 2 12h3v8z"],
+  notes: ["M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zm-1 7V3.5L18.5 9zM8 13h8v2H8zm0 4h8v2H8z"],
+  forum: ["M21 6h-2v9H6v2a1 1 0 0 0 1 1h11l4 4V7a1 1 0 0 0-1-1zm-4 6V3a1 1 0 0 0-1-1H3a1 1 0 0 0-1 1v14l4-4h10a1 1 0 0 0 1-1z"],
+  bell: ["M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6v-5c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z"],
+  settings: ["M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z"],
+  offline: ["M23.6 7A17.8 17.8 0 0 0 12 3c-1.3 0-2.6.1-3.8.4L18.7 14zM3.3 2 2 3.3l2 2.1A17.7 17.7 0 0 0 .4 7L12 21.5l3.9-4.9 3.8 3.8 1.3-1.3z"],
+};
+
+export function icon(name, extraClass) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("class", `icon${name === "back" || name === "forward" ? " directional" : ""}${extraClass ? ` ${extraClass}` : ""}`);
+  for (const d of ICONS[name] || []) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.append(path);
+  }
+  return svg;
+}
+
+// Announces a status change to screen readers (and shows it) through the one role="status" region.
+let clearing = null;
+export function announce(text) {
+  const region = document.getElementById("status");
+  region.textContent = "";
+  clearTimeout(clearing);
+  // A fresh text node after clearing makes screen readers repeat an identical message.
+  requestAnimationFrame(() => {
+    region.textContent = text;
+    // The message also shows on screen; it goes away so it never hides the buttons below it.
+    clearing = setTimeout(() => {
+      region.textContent = "";
+    }, 8000);
+  });
+}
+
+// Puts a screen into <main>: one h1 first, focus moved to it so screen readers start there.
+export function showScreen(title, ...content) {
+  const main = document.getElementById("main");
+  const heading = h("h1", { tabindex: "-1" }, title);
+  main.replaceChildren(heading, ...content.flat(Infinity).filter(Boolean));
+  document.title = `${title} · Tessera`;
+  return heading;
+}
+
+// A labelled form field: the label is visible and tied to its control.
+let fieldCounter = 0;
+export function field(labelText, control, hint) {
+  const id = control.id || `field-${++fieldCounter}`;
+  control.id = id;
+  const parts = [h("label", { for: id }, labelText)];
+  if (hint) {
+    const hintId = `${id}-hint`;
+    control.setAttribute("aria-describedby", hintId);
+    parts.push(h("p", { class: "hint", id: hintId }, hint));
+  }
+  parts.push(control);
+  return h("div", { class: "field" }, parts);
+}
+
+export function link(href, ...children) {
+  return h("a", { href }, ...children);
+}
+
+export function errorText(message) {
+  return h("p", { class: "error", role: "alert" }, message);
+}

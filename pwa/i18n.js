@@ -1,0 +1,111 @@
+// Every text a person reads comes from the server's gettext catalogues (GET /api/v1/i18n/{locale});
+// the service worker keeps them, so the app speaks the person's language offline too.
+// Strings are wrapped in _() / N_() / ngettext() so that `tessera i18n extract` finds them.
+
+const FALLBACK = "en";
+const STORAGE_KEY = "tessera.locale"; // only the language code: nothing personal
+
+const current = { locale: FALLBACK, direction: "ltr", messages: {}, plurals: {}, available: [] };
+const listeners = new Set();
+
+function fill(text, params) {
+  if (!params) return text;
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in params ? String(params[name]) : whole));
+}
+
+// Translates a message; {name} placeholders are filled from params (never concatenate sentences).
+export function _(text, params) {
+  return fill(current.messages[text] || text, params);
+}
+
+// Marks a message for extraction; translate it later with _(value).
+export function N_(text) {
+  return text;
+}
+
+// A message with plural forms; the catalogue gives them by CLDR category ("one", "few", ...).
+export function ngettext(singular, plural, count, params) {
+  const forms = current.plurals[singular];
+  const category = new Intl.PluralRules(current.locale).select(count);
+  const text = forms ? forms[category] || forms.other : count === 1 ? singular : plural;
+  return fill(text, { count: formatNumber(count), ...params });
+}
+
+export function formatNumber(value) {
+  return new Intl.NumberFormat(current.locale).format(value);
+}
+
+export function formatDate(value) {
+  if (!value) return "";
+  return new Intl.DateTimeFormat(current.locale, { dateStyle: "medium", timeStyle: "short" }).format(new Date(value));
+}
+
+export function locale() {
+  return current.locale;
+}
+
+export function direction() {
+  return current.direction;
+}
+
+export function availableLocales() {
+  return current.available;
+}
+
+export function onLocaleChange(listener) {
+  listeners.add(listener);
+}
+
+export function savedLocale() {
+  try {
+    return localStorage.getItem(STORAGE_KEY);
+  } catch {
+    return null;
+  }
+}
+
+// The browser's preferred language among Tessera's, or English.
+export function preferredLocale(codes) {
+  const saved = savedLocale();
+  if (saved && codes.includes(saved)) return saved;
+  for (const tag of navigator.languages || []) {
+    const code = tag.split("-")[0].toLowerCase();
+    if (codes.includes(code)) return code;
+  }
+  return FALLBACK;
+}
+
+export async function loadLocaleList() {
+  try {
+    const response = await fetch("/api/v1/i18n", { headers: { Accept: "application/json" } });
+    if (response.ok) current.available = (await response.json()).items;
+  } catch {
+    // Offline and never cached: the switch offers nothing but the current language.
+  }
+  return current.available;
+}
+
+// Loads a catalogue, sets lang and dir on the document, and tells every listener to re-render.
+export async function useLocale(code) {
+  let catalogue;
+  try {
+    const response = await fetch(`/api/v1/i18n/${encodeURIComponent(code)}`, { headers: { Accept: "application/json" } });
+    if (!response.ok) return false;
+    catalogue = await response.json();
+  } catch {
+    return false;
+  }
+  current.locale = catalogue.locale;
+  current.direction = catalogue.direction;
+  current.messages = catalogue.messages;
+  current.plurals = catalogue.plurals;
+  document.documentElement.lang = catalogue.locale;
+  document.documentElement.dir = catalogue.direction;
+  try {
+    localStorage.setItem(STORAGE_KEY, catalogue.locale);
+  } catch {
+    // Storage may be off: the language is then asked again next time.
+  }
+  for (const listener of listeners) listener(catalogue.locale);
+  return true;
+}

@@ -1,0 +1,103 @@
+// Pieces several screens share: the language switch, a note's state in words and an icon,
+// and how an API answer that went wrong is said to the person.
+
+import { announce, h, icon } from "../dom.js";
+import { _, N_, availableLocales, locale, ngettext, useLocale } from "../i18n.js";
+
+export const STATE_LABELS = {
+  saved: N_("Saved on this phone"),
+  waiting: N_("Waiting to send"),
+  sent: N_("Sent"),
+  approved: N_("Approved"),
+  changes_requested: N_("Changes requested"),
+  conflict: N_("Conflict"),
+};
+const STATE_ICONS = { saved: "phone", waiting: "clock", sent: "check", approved: "approved", changes_requested: "edit", conflict: "conflict" };
+
+export function stateBadge(state) {
+  return h("span", { class: `state state-${state}`, "data-state": state }, icon(STATE_ICONS[state]), h("span", null, _(STATE_LABELS[state])));
+}
+
+// The labelled language <select>; choosing re-renders the app at once (lang and dir included).
+export function languageField(onChosen) {
+  const select = h("select", { id: "language", name: "language" });
+  const items = availableLocales().length ? availableLocales() : [{ code: locale(), name: locale() }];
+  for (const item of items) select.append(new Option(item.name, item.code, false, item.code === locale()));
+  select.addEventListener("change", async () => {
+    const code = select.value;
+    if (await useLocale(code)) onChosen?.(code);
+  });
+  // The label also says "Language" in English: whoever chose a language they cannot read
+  // by mistake still finds the way back (a habit of multilingual sites).
+  const translated = _("Language");
+  const label = translated === "Language" ? translated : `${translated} · Language`;
+  return h("div", { class: "field" }, h("label", { for: "language" }, label), select);
+}
+
+// What to tell the person when a request failed: the server's own words where it gave some.
+export function problemText(result) {
+  if (result.offline) return _("You are offline. Please try again when you have a connection.");
+  if (result.status === 404) return _("This is not available yet.");
+  if (result.data?.errors?.length) {
+    return result.data.errors.map((error) => error.message || error.detail || "").filter(Boolean).join(" ") || result.data.detail;
+  }
+  return result.data?.detail || result.data?.title || _("Something went wrong. Please try again.");
+}
+
+export function problem(result) {
+  return h("p", { class: "error", role: "alert" }, problemText(result));
+}
+
+export function emptyText(text) {
+  return h("p", { class: "meta" }, text);
+}
+
+// "Load more" under a list that the API pages with next_cursor. fetchPage(cursor) answers
+// {result, nodes, next}: the API answer, the <li>s drawn from it, and the cursor after them.
+// The first new item takes focus, so keyboard and screen reader users go on where the list grew.
+export function loadMoreButton(list, cursor, fetchPage, describedBy) {
+  if (!cursor) return null;
+  let next = cursor;
+  const button = h("button", { type: "button", class: "secondary more", "aria-describedby": describedBy }, _("Load more"));
+  button.addEventListener("click", async () => {
+    button.disabled = true;
+    const { result, nodes = [], next: after } = await fetchPage(next);
+    button.disabled = false;
+    if (!result.ok) return announce(problemText(result));
+    list.append(...nodes);
+    next = after;
+    button.hidden = !next;
+    if (nodes.length) {
+      nodes[0].tabIndex = -1;
+      nodes[0].focus();
+    }
+    announce(ngettext("{count} more shown.", "{count} more shown.", nodes.length));
+  });
+  return button;
+}
+
+export function backLink(href, text) {
+  return h("p", null, h("a", { href, class: "row" }, icon("back"), h("span", null, text)));
+}
+
+// The interview guides of the person's platforms, kept on the phone so notes can be written offline.
+export async function loadGuides(user) {
+  const { api } = await import("../api.js");
+  const { getMeta, setMeta } = await import("../store.js");
+  const key = `guides:${user.id}:${locale()}`;
+  const result = await api("GET", "/api/v1/guides");
+  if (result.ok) {
+    await setMeta(key, result.data.items);
+    return result.data.items;
+  }
+  return (await getMeta(key)) || (await getMeta(`guides:${user.id}:en`)) || [];
+}
+
+export const KIND_LABELS = { interview: N_("Interview"), focus_group: N_("Focus group"), observation: N_("Observation") };
+
+// How a note is named in lists: its guide (or kind), and the interviewee's code.
+export function noteTitle(body, guides) {
+  const guide = guides.find((item) => item.id === body.guide_id);
+  const name = guide ? guide.title : _(KIND_LABELS[body.kind] || KIND_LABELS.interview);
+  return body.interviewee_code ? _("{title}: {code}", { title: name, code: body.interviewee_code }) : name;
+}

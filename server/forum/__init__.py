@@ -1,0 +1,1 @@
+"""The Migrant Youth Network forum: categories, topics, posts, reports and blocks."""

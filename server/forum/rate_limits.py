@@ -1,0 +1,41 @@
+"""Per-member limits on new topics and replies, with Litestar's rate limiter.
+
+A member who posts faster than a person writes is a script or a flood; either way the youth
+workers' queue must not drown. Each limit counts per member (per address before sign-in),
+and only on the routes tagged with its name (see server/forum/routes.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+
+from server.forum.routes import POST_RATE_LIMIT, TOPIC_RATE_LIMIT
+from server.settings import Settings
+
+STORE_NAME = "rate_limit"
+
+
+def _limit(name: str, per_hour: int) -> RateLimitConfig:
+    def applies(request: Request[Any, Any, Any]) -> bool:
+        return bool(request.route_handler.opt.get("rate_limit") == name)
+
+    def member(request: Request[Any, Any, Any]) -> str:
+        user = request.scope.get("user")
+        return f"{name}:{user.id if user is not None else get_remote_address(request)}"
+
+    return RateLimitConfig(
+        rate_limit=("hour", per_hour),
+        identifier_for_request=member,
+        check_throttle_handler=applies,
+        store=STORE_NAME,
+    )
+
+
+def forum_rate_limits(settings: Settings) -> list[RateLimitConfig]:
+    return [
+        _limit(TOPIC_RATE_LIMIT["rate_limit"], settings.forum_topics_per_hour),
+        _limit(POST_RATE_LIMIT["rate_limit"], settings.forum_posts_per_hour),
+    ]

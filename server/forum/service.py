@@ -1,0 +1,566 @@
+"""The forum's rules: who sees what, when a post waits for a youth worker, reports and blocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.accounts.models import User, UserPlatform
+from server.audit.service import record_event
+from server.db import utcnow
+from server.forum.formatting import contains_markup, render_post
+from server.forum.models import URGENT_REASONS, Block, Category, Mute, Post, Report, Topic
+from server.forum.schemas import CategoryIn, ReplyIn, TopicIn
+from server.i18n import N_, SUPPORTED_LOCALES, message
+from server.notes.personal_information import find_spans
+from server.notifications.service import notify
+from server.pagination import decode_cursor, encode_cursor
+from server.problems import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from server.settings import Settings
+
+# Staff are trusted from their first post; young members earn it (issue: trust).
+TRUSTED_ROLES = ("youth_worker", "researcher", "admin")
+# The people who keep the forum safe: their posts need no approval and nobody can block them.
+MODERATOR_ROLES = ("youth_worker", "admin")
+
+
+Written = TypeVar("Written", Topic, Post)
+
+# Links are what a forum is for; an e-mail address, a phone number, an IBAN or a social-media
+# handle in a young person's post is what must wait for a youth worker.
+HELD_KINDS = ("email", "phone_or_number", "iban", "handle")
+
+
+def has_personal_information(text: str) -> bool:
+    return any(span["kind"] in HELD_KINDS for span in find_spans(text, "body"))
+
+
+# Who may do what
+
+
+def moderates(user: User, platform_code: str | None) -> bool:
+    """Youth workers moderate their platforms' categories; admins every one, network-wide included."""
+    if user.role == "admin":
+        return True
+    return user.role == "youth_worker" and platform_code is not None and platform_code in user.platform_codes
+
+
+def may_see_category(user: User, category: Category) -> bool:
+    return (
+        category.platform_code is None
+        or user.role == "admin"
+        or category.platform_code in user.platform_codes
+    )
+
+
+def visible_categories_clause(user: User) -> sa.ColumnElement[bool]:
+    if user.role == "admin":
+        return sa.true()
+    return sa.or_(Category.platform_code.is_(None), Category.platform_code.in_(user.platform_codes))
+
+
+def blocked_by(user: User) -> sa.Select[Any]:
+    return sa.select(Block.blocked_id).where(Block.blocker_id == user.id)
+
+
+def may_see_post(user: User, post: Post, category: Category) -> bool:
+    if not may_see_category(user, category):
+        return False
+    return post.status == "visible" or post.author_id == user.id or moderates(user, category.platform_code)
+
+
+async def _category(db: AsyncSession, user: User, category_id: uuid.UUID) -> Category:
+    category = await db.get(Category, category_id)
+    if category is None or not may_see_category(user, category):
+        # Another platform's category answers like a missing one: its existence is not for outsiders.
+        raise NotFound(message(N_("This forum category does not exist.")))
+    return category
+
+
+async def _topic(
+    db: AsyncSession, user: User, topic_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Topic, Category]:
+    topic = await db.get(Topic, topic_id, with_for_update=for_update)
+    category = await db.get(Category, topic.category_id) if topic else None
+    if (
+        topic is None
+        or category is None
+        or not may_see_category(user, category)
+        or not (
+            topic.status == "visible" or topic.author_id == user.id or moderates(user, category.platform_code)
+        )
+    ):
+        raise NotFound(message(N_("This topic does not exist.")))
+    if topic.author_id != user.id and await _is_blocked(db, user, topic.author_id):
+        raise NotFound(message(N_("This topic does not exist.")))
+    return topic, category
+
+
+async def post_with_category(
+    db: AsyncSession, user: User, post_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[Post, Topic, Category]:
+    post = await db.get(Post, post_id, with_for_update=for_update)
+    topic = await db.get(Topic, post.topic_id) if post else None
+    category = await db.get(Category, topic.category_id) if topic else None
+    if post is None or topic is None or category is None or not may_see_post(user, post, category):
+        raise NotFound(message(N_("This post does not exist.")))
+    return post, topic, category
+
+
+async def _is_blocked(db: AsyncSession, user: User, author_id: uuid.UUID | None) -> bool:
+    if author_id is None:
+        return False
+    found = await db.scalar(
+        sa.select(Block.blocked_id).where(Block.blocker_id == user.id, Block.blocked_id == author_id)
+    )
+    return found is not None
+
+
+async def ensure_may_post(db: AsyncSession, user: User) -> None:
+    mute = await db.get(Mute, user.id)
+    if mute is not None and mute.until > utcnow():
+        raise NotAllowed(
+            message(
+                N_("A youth worker has paused your posting until {until}. The reason they gave: {reason}"),
+                until=mute.until,
+                reason=mute.reason,
+            )
+        )
+
+
+# Categories
+
+
+async def list_categories(db: AsyncSession, user: User) -> list[Category]:
+    query = (
+        sa.select(Category)
+        .where(visible_categories_clause(user))
+        # Network-wide categories first, then the member's platforms, each in its set order.
+        .order_by(Category.platform_code.is_not(None), Category.platform_code, Category.position, Category.id)
+    )
+    return list(await db.scalars(query))
+
+
+async def create_category(db: AsyncSession, admin: User, data: CategoryIn) -> Category:
+    errors = [
+        FieldError(f"{field}.{locale}", message(N_("This field is required.")))
+        for field, texts in (("names", data.names), ("descriptions", data.descriptions))
+        for locale in SUPPORTED_LOCALES
+        if not texts.get(locale, "").strip()
+    ]
+    if errors:
+        raise InvalidInput(
+            message(N_("A category needs a name and a description in every language.")), errors=errors
+        )
+    category = Category(
+        platform_code=data.platform,
+        names={locale: text.strip() for locale, text in data.names.items()},
+        descriptions={locale: text.strip() for locale, text in data.descriptions.items()},
+        position=data.position,
+    )
+    db.add(category)
+    record_event(db, "forum.category_created", actor_id=admin.id, platform_code=data.platform)
+    try:
+        await db.flush()
+    except IntegrityError:
+        raise InvalidInput(
+            errors=[FieldError("platform", message(N_("This platform does not exist.")))]
+        ) from None
+    return category
+
+
+# Topics and posts
+
+
+def _checked_body(body: str, field: str = "body") -> str:
+    text = body.strip()
+    if not text:
+        raise InvalidInput(errors=[FieldError(field, message(N_("Write something before you post.")))])
+    if contains_markup(text):
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    field,
+                    message(
+                        N_(
+                            "Posts are plain text: HTML tags are not allowed. "
+                            "Use an empty line between paragraphs and - for lists."
+                        )
+                    ),
+                )
+            ]
+        )
+    return text
+
+
+async def _status_for_new_post(
+    db: AsyncSession, author: User, body: str, settings: Settings
+) -> tuple[str, str | None]:
+    if author.role in MODERATOR_ROLES:
+        return "visible", None
+    # An e-mail address, a phone number or a handle in a young person's post waits for a
+    # youth worker: once public, it cannot be taken back.
+    if has_personal_information(body):
+        return "pending", "personal_information"
+    if author.role not in TRUSTED_ROLES:
+        approved = await db.scalar(
+            sa.select(sa.func.count())
+            .select_from(Post)
+            .where(Post.author_id == author.id, Post.status == "visible")
+        )
+        if (approved or 0) < settings.forum_posts_before_trust:
+            return "pending", "new_member"
+    return "visible", None
+
+
+async def _replayed(
+    db: AsyncSession, model: type[Written], item_id: uuid.UUID | None, author: User
+) -> Written | None:
+    """A write sent again with the id the device gave it is answered with what was stored, never twice."""
+    if item_id is None:
+        return None
+    existing = await db.get(model, item_id)
+    if existing is not None and existing.author_id != author.id:
+        raise Conflict(message(N_("This id is already taken. Please try again.")))
+    return existing
+
+
+async def create_topic(
+    db: AsyncSession, author: User, data: TopicIn, settings: Settings
+) -> tuple[Topic, Post]:
+    replayed = await _replayed(db, Topic, data.id, author)
+    if isinstance(replayed, Topic):
+        first_post = await db.get(Post, replayed.first_post_id)
+        assert first_post is not None
+        return replayed, first_post
+    await ensure_may_post(db, author)
+    category = await _category(db, author, data.category_id)
+    title = data.title.strip()
+    if not title:
+        raise InvalidInput(errors=[FieldError("title", message(N_("Give your topic a title.")))])
+    if contains_markup(title):
+        raise InvalidInput(
+            errors=[FieldError("title", message(N_("A title is plain text: HTML tags are not allowed.")))]
+        )
+    body = _checked_body(data.body)
+    status, held_for = await _status_for_new_post(db, author, f"{title}\n{body}", settings)
+    now = utcnow()
+    topic = Topic(
+        id=data.id or uuid.uuid4(),
+        category_id=category.id,
+        author_id=author.id,
+        title=title,
+        language=data.language,
+        status=status,
+        created_at=now,
+        last_post_at=now,
+    )
+    post = Post(
+        topic_id=topic.id,
+        author_id=author.id,
+        body=body,
+        body_html=render_post(body),
+        language=data.language,
+        status=status,
+        held_for=held_for,
+        created_at=now,
+    )
+    topic.first_post_id = post.id = uuid.uuid4()
+    db.add(topic)
+    await db.flush()
+    db.add(post)
+    await db.flush()
+    return topic, post
+
+
+async def reply(
+    db: AsyncSession, author: User, topic_id: uuid.UUID, data: ReplyIn, settings: Settings
+) -> Post:
+    replayed = await _replayed(db, Post, data.id, author)
+    if isinstance(replayed, Post):
+        return replayed
+    await ensure_may_post(db, author)
+    topic, category = await _topic(db, author, topic_id, for_update=True)
+    if topic.status != "visible":
+        raise Conflict(message(N_("You can reply once a youth worker has approved this topic.")))
+    if topic.is_locked and not moderates(author, category.platform_code):
+        raise Conflict(message(N_("This topic is locked: no new replies.")))
+    body = _checked_body(data.body)
+    status, held_for = await _status_for_new_post(db, author, body, settings)
+    post = Post(
+        id=data.id or uuid.uuid4(),
+        topic_id=topic.id,
+        author_id=author.id,
+        body=body,
+        body_html=render_post(body),
+        language=data.language or author.language,
+        status=status,
+        held_for=held_for,
+        created_at=utcnow(),
+    )
+    db.add(post)
+    if status == "visible":
+        await reply_became_visible(db, topic, post)
+    await db.flush()
+    return post
+
+
+async def reply_became_visible(db: AsyncSession, topic: Topic, post: Post) -> None:
+    """Counts the reply and tells the topic's author, unless they wrote it or blocked its writer."""
+    topic.reply_count += 1
+    topic.last_post_at = max(topic.last_post_at, post.created_at)
+    if topic.author_id is None or topic.author_id == post.author_id:
+        return
+    blocked = await db.scalar(
+        sa.select(Block.blocker_id).where(
+            Block.blocker_id == topic.author_id, Block.blocked_id == post.author_id
+        )
+    )
+    if blocked is None:
+        await notify(
+            db, recipient_ids=[topic.author_id], event="topic_reply", params={}, link=topic_link(topic.id)
+        )
+
+
+def topic_link(topic_id: uuid.UUID) -> str:
+    return f"/#/forum/t/{topic_id}"
+
+
+async def edit_post(
+    db: AsyncSession, author: User, post_id: uuid.UUID, body: str, settings: Settings
+) -> Post:
+    post, topic, _ = await post_with_category(db, author, post_id, for_update=True)
+    if post.author_id != author.id:
+        raise NotAllowed(message(N_("Only the author can edit a post.")))
+    if post.status == "hidden":
+        raise Conflict(message(N_("A youth worker has hidden this post: it cannot be edited.")))
+    if utcnow() > editable_until(post, settings):
+        raise Conflict(message(N_("The time to edit this post has passed.")))
+    await ensure_may_post(db, author)
+    text = _checked_body(body)
+    if text == post.body:
+        return post
+    post.body = text
+    post.body_html = render_post(text)
+    post.edited_at = utcnow()
+    # An edit can bring in what the first version did not have: the guard looks again.
+    if post.status == "visible" and has_personal_information(text) and author.role not in MODERATOR_ROLES:
+        post.status, post.held_for = "pending", "personal_information"
+        if topic.first_post_id == post.id:
+            topic.status = "pending"
+        elif topic.reply_count > 0:
+            topic.reply_count -= 1
+    await db.flush()
+    return post
+
+
+def editable_until(post: Post, settings: Settings) -> dt.datetime:
+    return post.created_at + dt.timedelta(minutes=settings.forum_edit_minutes)
+
+
+async def list_topics(
+    db: AsyncSession, user: User, category_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[list[Topic], str | None]:
+    await _category(db, user, category_id)
+    query = sa.select(Topic).where(
+        Topic.category_id == category_id,
+        sa.or_(Topic.status == "visible", sa.and_(Topic.status == "pending", Topic.author_id == user.id)),
+        sa.or_(Topic.author_id.is_(None), Topic.author_id.not_in(blocked_by(user))),
+    )
+    pinned: list[Topic] = []
+    if cursor:
+        at, topic_id = decode_cursor(cursor)
+        # A row-value comparison, which both databases turn into a range of the listing index.
+        query = query.where(sa.tuple_(Topic.last_post_at, Topic.id) < (at, topic_id))
+    else:
+        # Pinned topics head the first page; the pages after it walk the rest.
+        pinned = list(await db.scalars(query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc())))
+    query = query.where(sa.not_(Topic.is_pinned)).order_by(Topic.last_post_at.desc(), Topic.id.desc())
+    topics = list(await db.scalars(query.limit(limit + 1)))
+    next_cursor = (
+        encode_cursor(topics[limit - 1].last_post_at, topics[limit - 1].id) if len(topics) > limit else None
+    )
+    return pinned + topics[:limit], next_cursor
+
+
+async def read_topic(
+    db: AsyncSession, user: User, topic_id: uuid.UUID, *, limit: int, cursor: str | None
+) -> tuple[Topic, list[Post], str | None]:
+    topic, category = await _topic(db, user, topic_id)
+    query = sa.select(Post).where(
+        Post.topic_id == topic.id, sa.or_(Post.author_id.is_(None), Post.author_id.not_in(blocked_by(user)))
+    )
+    if not moderates(user, category.platform_code):
+        query = query.where(
+            sa.or_(Post.status == "visible", sa.and_(Post.status == "pending", Post.author_id == user.id))
+        )
+    if cursor:
+        at, post_id = decode_cursor(cursor)
+        query = query.where(sa.tuple_(Post.created_at, Post.id) > (at, post_id))
+    posts = list(await db.scalars(query.order_by(Post.created_at, Post.id).limit(limit + 1)))
+    next_cursor = (
+        encode_cursor(posts[limit - 1].created_at, posts[limit - 1].id) if len(posts) > limit else None
+    )
+    return topic, posts[:limit], next_cursor
+
+
+async def authors_of(db: AsyncSession, author_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str | None]:
+    wanted = {author_id for author_id in author_ids if author_id is not None}
+    if not wanted:
+        return {}
+    rows = await db.execute(sa.select(User.id, User.display_name).where(User.id.in_(wanted)))
+    return {row.id: row.display_name for row in rows}
+
+
+# Reports
+
+
+async def report_post(
+    db: AsyncSession, reporter: User, post_id: uuid.UUID, reason: str, comment: str, settings: Settings
+) -> tuple[Report, bool]:
+    post, topic, category = await post_with_category(db, reporter, post_id, for_update=True)
+    if post.author_id == reporter.id:
+        raise InvalidInput(errors=[FieldError("post", message(N_("You cannot report your own post.")))])
+    already = await db.scalar(
+        sa.select(Report.id).where(Report.post_id == post.id, Report.reporter_id == reporter.id)
+    )
+    if already is not None:
+        raise Conflict(message(N_("You have already reported this post. A youth worker will look at it.")))
+    report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, comment=comment.strip())
+    db.add(report)
+    try:
+        await db.flush()
+    except IntegrityError:
+        # Two taps of one member racing each other: the second is the same report.
+        raise Conflict(
+            message(N_("You have already reported this post. A youth worker will look at it."))
+        ) from None
+    reporters = await db.scalar(
+        sa.select(sa.func.count(sa.distinct(Report.reporter_id))).where(
+            Report.post_id == post.id, Report.resolved_at.is_(None)
+        )
+    )
+    hidden_now = post.status == "visible" and (reporters or 0) >= settings.forum_reports_to_hide
+    if hidden_now:
+        post.status, post.held_for = "pending", "reports"
+        if topic.first_post_id == post.id:
+            topic.status = "pending"
+        elif topic.reply_count > 0:
+            topic.reply_count -= 1
+    record_event(
+        db,
+        "forum.post_reported",
+        actor_id=reporter.id,
+        subject_id=post.author_id,
+        platform_code=category.platform_code,
+        post_id=str(post.id),
+        reason=reason,
+        hidden=hidden_now,
+    )
+    if reason in URGENT_REASONS:
+        await notify(
+            db,
+            recipient_ids=await moderators_of(db, category.platform_code),
+            event="urgent_report",
+            params={},
+            link="/#/moderation",
+        )
+    await db.flush()
+    return report, hidden_now
+
+
+async def moderators_of(db: AsyncSession, platform_code: str | None) -> list[uuid.UUID]:
+    """The platform's youth workers; the admins for network-wide categories."""
+    if platform_code is None:
+        query = sa.select(User.id).where(User.role == "admin", User.status == "active")
+    else:
+        query = (
+            sa.select(User.id)
+            .join(UserPlatform, UserPlatform.user_id == User.id)
+            .where(
+                User.role == "youth_worker",
+                User.status == "active",
+                UserPlatform.platform_code == platform_code,
+            )
+        )
+    return list(await db.scalars(query))
+
+
+# Blocks
+
+
+async def block_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) -> None:
+    if blocked_id == user.id:
+        raise InvalidInput(errors=[FieldError("user_id", message(N_("You cannot block yourself.")))])
+    target = await db.get(User, blocked_id)
+    if target is None or target.is_erased:
+        raise NotFound(message(N_("This member does not exist.")))
+    if target.role in MODERATOR_ROLES:
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    "user_id",
+                    message(N_("Youth workers and admins cannot be blocked: they keep the forum safe.")),
+                )
+            ]
+        )
+    if await db.get(Block, (user.id, blocked_id)) is None:
+        db.add(Block(blocker_id=user.id, blocked_id=blocked_id))
+        try:
+            await db.flush()
+        except IntegrityError:
+            # The same block sent twice at once: one is enough.
+            await db.rollback()
+
+
+async def unblock_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) -> None:
+    await db.execute(sa.delete(Block).where(Block.blocker_id == user.id, Block.blocked_id == blocked_id))
+
+
+async def list_blocks(db: AsyncSession, user: User) -> list[tuple[uuid.UUID, str | None, dt.datetime]]:
+    query = (
+        sa.select(Block.blocked_id, User.display_name, Block.created_at)
+        .join(User, User.id == Block.blocked_id)
+        .where(Block.blocker_id == user.id)
+        .order_by(Block.created_at.desc())
+    )
+    return [(row[0], row[1], row[2]) for row in await db.execute(query)]
+
+
+# A member's own data: what they get on request and what erasure takes away
+
+
+async def posts_of(db: AsyncSession, user: User) -> list[Post]:
+    return list(await db.scalars(sa.select(Post).where(Post.author_id == user.id).order_by(Post.created_at)))
+
+
+async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """Erasure: the member's posts go. A topic they opened stays for the replies of others,
+    nameless and with its opening post emptied and hidden; with no such replies it goes too."""
+    own_topics = sa.select(Topic.id).where(Topic.author_id == user_id)
+    others_replied = sa.select(Post.topic_id).where(Post.topic_id.in_(own_topics), Post.author_id != user_id)
+    await db.execute(sa.delete(Topic).where(Topic.author_id == user_id, Topic.id.not_in(others_replied)))
+    await db.execute(
+        sa.update(Post)
+        .where(Post.author_id == user_id, Post.id.in_(sa.select(Topic.first_post_id)))
+        .values(body="", body_html="", status="hidden", held_for=None, author_id=None)
+    )
+    replied_in = list(await db.scalars(sa.select(Post.topic_id).where(Post.author_id == user_id).distinct()))
+    await db.execute(sa.delete(Post).where(Post.author_id == user_id))
+    await db.execute(sa.update(Topic).where(Topic.author_id == user_id).values(author_id=None))
+    if replied_in:
+        visible_replies = (
+            sa.select(sa.func.count())
+            .where(Post.topic_id == Topic.id, Post.status == "visible", Post.id != Topic.first_post_id)
+            .scalar_subquery()
+        )
+        await db.execute(sa.update(Topic).where(Topic.id.in_(replied_in)).values(reply_count=visible_replies))
+    await db.execute(sa.update(Report).where(Report.reporter_id == user_id).values(reporter_id=None))
+    await db.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
+    await db.execute(sa.delete(Mute).where(Mute.user_id == user_id))

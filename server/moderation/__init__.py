@@ -1,0 +1,1 @@
+"""Moderation of the forum: the queue, decisions on posts and members, and the moderation log."""

@@ -1,0 +1,264 @@
+"""The rules of Web Push subscriptions, and queueing messages for delivery.
+
+A subscription's endpoint is an address the server will post to, so only the push
+services named in TESSERA_PUSH_ALLOWED_ORIGINS are accepted: a person can never make the
+server send requests to a place of their choosing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+import threading
+import urllib.parse
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import anyio
+import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from server.accounts.models import User
+from server.db import utcnow
+from server.i18n import N_, message
+from server.problems import FieldError, InvalidInput
+from server.push.keys import b64url_decode
+from server.push.models import PushMessage, PushSubscription
+from server.settings import Settings
+
+# A person's devices; the least recently subscribed beyond these are dropped, so one
+# account cannot multiply every notification into thousands of posts.
+MAX_DEVICES = 10
+_HOST = re.compile(r"^[a-z0-9.-]+$")
+
+
+# Subscriptions
+
+
+def origin_of(endpoint: str) -> str | None:
+    """``scheme://host[:port]`` of an endpoint, lower-cased, without a default port; None if unusable."""
+    try:
+        parts = urllib.parse.urlsplit(endpoint)
+        port = parts.port
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("https", "http") or not host or not _HOST.match(host):
+        return None
+    if parts.username is not None or parts.password is not None or parts.fragment:
+        return None
+    default_port = 443 if parts.scheme == "https" else 80
+    return f"{parts.scheme}://{host}" + (f":{port}" if port not in (None, default_port) else "")
+
+
+def is_allowed_endpoint(endpoint: str, allowed_origins: str) -> bool:
+    origin = origin_of(endpoint)
+    if origin is None:
+        return False
+    for entry in (item.strip().lower().rstrip("/") for item in allowed_origins.split(",")):
+        if entry.startswith("https://*.") and origin.startswith("https://"):
+            suffix = entry.removeprefix("https://*")
+            if origin.endswith(suffix) and ":" not in origin.removeprefix("https://"):
+                return True
+        elif origin == entry:
+            return True
+    return False
+
+
+def _subscription_errors(endpoint: str, p256dh: str, auth: str, settings: Settings) -> list[FieldError]:
+    errors = []
+    if not is_allowed_endpoint(endpoint, settings.push_allowed_origins):
+        errors.append(
+            FieldError(
+                "endpoint",
+                message(N_("This is not the address of a push service Tessera can send to.")),
+            )
+        )
+    try:
+        point = b64url_decode(p256dh)
+        # Checks that the point lies on the curve: a bad key would fail every message later.
+        ec.EllipticCurvePublicKey.from_encoded_point(ec.SECP256R1(), point)
+        if len(point) != 65:
+            raise ValueError("compressed")
+    except ValueError:
+        errors.append(
+            FieldError("keys.p256dh", message(N_("This is not a valid browser key for push messages.")))
+        )
+    try:
+        if len(b64url_decode(auth)) != 16:
+            raise ValueError("not 16 bytes")
+    except ValueError:
+        errors.append(
+            FieldError("keys.auth", message(N_("This is not a valid authentication secret (16 bytes).")))
+        )
+    return errors
+
+
+async def subscribe(
+    db: AsyncSession, user: User, settings: Settings, *, endpoint: str, p256dh: str, auth: str
+) -> PushSubscription:
+    """Store a device's subscription, or renew it. An endpoint stored for someone else moves to
+    the caller (a phone changed hands), and nothing queued for its former owner reaches it."""
+    errors = _subscription_errors(endpoint, p256dh, auth, settings)
+    if errors:
+        raise InvalidInput(errors=errors)
+    now = utcnow()
+    # Deleting also deletes the messages queued for it.
+    await db.execute(
+        sa.delete(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id != user.id
+        )
+    )
+    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(PushSubscription).values(
+        id=uuid.uuid4(),
+        user_id=user.id,
+        endpoint=endpoint,
+        p256dh=p256dh,
+        auth=auth,
+        created_at=now,
+        updated_at=now,
+    )
+    await db.execute(
+        statement.on_conflict_do_update(
+            index_elements=["endpoint"],
+            set_={"p256dh": p256dh, "auth": auth, "updated_at": now},
+            where=PushSubscription.user_id == user.id,
+        )
+    )
+    devices = list(
+        await db.scalars(
+            sa.select(PushSubscription.id)
+            .where(PushSubscription.user_id == user.id)
+            .order_by(PushSubscription.updated_at.desc(), PushSubscription.id)
+        )
+    )
+    if len(devices) > MAX_DEVICES:
+        await db.execute(sa.delete(PushSubscription).where(PushSubscription.id.in_(devices[MAX_DEVICES:])))
+    stored = await db.scalar(
+        sa.select(PushSubscription)
+        .where(PushSubscription.endpoint == endpoint)
+        .execution_options(populate_existing=True)
+    )
+    assert stored is not None
+    return stored
+
+
+async def unsubscribe(db: AsyncSession, user: User, endpoint: str) -> None:
+    """Remove the caller's subscription; anyone else's, or none, is left as it is, unanswered."""
+    await db.execute(
+        sa.delete(PushSubscription).where(
+            PushSubscription.endpoint == endpoint, PushSubscription.user_id == user.id
+        )
+    )
+
+
+async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
+    """Erasure: a person's devices go, with every message still queued for them."""
+    await db.execute(sa.delete(PushSubscription).where(PushSubscription.user_id == user_id))
+
+
+# Queueing
+
+
+async def queue_push(
+    db: AsyncSession,
+    recipients: Sequence[tuple[uuid.UUID, uuid.UUID]],
+    *,
+    event: str,
+    params: Mapping[str, Any],
+    link: str,
+) -> None:
+    """One outbox row per device of each (person, notification id); sent once the caller commits."""
+    notification_of = dict(recipients)
+    devices = (
+        await db.execute(
+            sa.select(PushSubscription.id, PushSubscription.user_id).where(
+                PushSubscription.user_id.in_(list(notification_of))
+            )
+        )
+    ).all()
+    if not devices:
+        return
+    now = utcnow()
+    connection = await db.connection()
+    await connection.execute(
+        sa.insert(PushMessage),
+        [
+            {
+                "id": uuid.uuid4(),
+                "subscription_id": subscription_id,
+                "notification_id": notification_of[user_id],
+                "event": event,
+                "params": dict(params),
+                "link": link,
+                "created_at": now,
+                "attempts": 0,
+                "next_attempt_at": now,
+            }
+            for subscription_id, user_id in devices
+        ],
+    )
+    db.sync_session.info[_QUEUED] = True
+
+
+# Waking the delivery workers of this process when queued messages are committed: without
+# it they find them at their next look, a couple of seconds later.
+
+_QUEUED = "tessera.push_queued"
+
+
+class Doorbell:
+    """Rung after a commit that queued push messages; delivery workers wait on it between rounds.
+
+    Safe to ring from any thread or event loop: a waiter is woken on its own loop.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self.rings = 0
+
+    def ring(self) -> None:
+        with self._lock:
+            self.rings += 1
+            waiters = list(self._waiters)
+        for loop, bell in waiters:
+            with contextlib.suppress(RuntimeError):  # that loop has closed
+                loop.call_soon_threadsafe(bell.set)
+
+    async def wait(self, seconds: float, *, rung_since: int) -> None:
+        """Until a ring after the count ``rung_since`` was read, or ``seconds`` have passed."""
+        bell = asyncio.Event()
+        waiter = (asyncio.get_running_loop(), bell)
+        with self._lock:
+            if self.rings != rung_since:
+                return
+            self._waiters.add(waiter)
+        try:
+            with anyio.move_on_after(seconds):
+                await bell.wait()
+        finally:
+            with self._lock:
+                self._waiters.discard(waiter)
+
+
+doorbell = Doorbell()
+
+
+@event.listens_for(Session, "after_commit")
+def _ring_after_commit(session: Session) -> None:
+    if session.info.pop(_QUEUED, False):
+        doorbell.ring()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop(_QUEUED, None)

@@ -1,0 +1,143 @@
+"""Every screen of the app, at phone size, for the role that uses it: one <h1> in <main>, the
+navigation landmark, and no serious or critical axe-core violation. Each leaves a screenshot in
+test-artifacts/screenshots/ for a person to look at."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.browser.conftest import LiveServer
+from tests.browser.phone import (
+    GUIDE_ID,
+    Person,
+    axe_scan,
+    open_phone,
+    screenshot,
+    sign_in,
+    wait_for_quiet_network,
+)
+from tests.notes.conftest import note_body
+
+# (who looks, screen name, route); {placeholders} are filled from the world below.
+SCREENS = [
+    ("nobody", "sign-in", "#/sign-in"),
+    ("nobody", "join", "#/join?code={invite_code}"),
+    ("youth", "home", "#/home"),
+    ("youth", "notes", "#/notes"),
+    ("youth", "note-new", f"#/notes/new?guide={GUIDE_ID}"),
+    ("youth", "note", "#/notes/{note_id}"),
+    ("youth", "forum", "#/forum"),
+    ("youth", "forum-category", "#/forum/c/{category_id}"),
+    ("youth", "forum-topic", "#/forum/t/{topic_id}"),
+    ("youth", "notifications", "#/notifications"),
+    ("youth", "settings", "#/settings"),
+    ("youth_worker", "home", "#/home"),
+    ("youth_worker", "moderation", "#/moderation"),
+    ("youth_worker", "invites", "#/invites"),
+    ("youth_worker", "review", "#/review"),
+    ("youth_worker", "review-note", "#/notes/{note_id}"),
+    ("researcher", "export", "#/export"),
+    ("researcher", "review", "#/review"),
+]
+
+
+@dataclass
+class World:
+    """People of one platform, each on a phone, and something on every screen to show."""
+
+    pages: dict[str, Page]
+    places: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def world(browser: Browser, live_server: LiveServer) -> Iterator[World]:
+    people = {
+        role: live_server.create_person(role, ("DE",)) for role in ("youth", "youth_worker", "researcher")
+    }
+    newcomer = live_server.create_person("youth", ("DE",))
+    places = seed(live_server, people, newcomer)
+    contexts: list[BrowserContext] = []
+    pages = {}
+    for role in ("nobody", *people):
+        context = open_phone(browser, live_server.base_url)
+        contexts.append(context)
+        pages[role] = context.new_page()
+    try:
+        for role, person in people.items():
+            sign_in(pages[role], person)
+        yield World(pages, places)
+    finally:
+        for context in contexts:
+            with contextlib.suppress(Exception):
+                context.close()
+
+
+def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -> dict[str, str]:
+    author, youth_worker = live_server.api(people["youth"]), live_server.api(people["youth_worker"])
+    note = note_body(platform="DE")
+    assert author.request("PUT", f"/api/v1/notes/{note['id']}", json=note).status_code == 201
+    categories = author.get("/api/v1/forum/categories")["items"]
+    category_id = next(str(item["id"]) for item in categories if item["platform"] == "DE")
+    topic = youth_worker.request(
+        "POST",
+        "/api/v1/forum/topics",
+        json={
+            "category_id": category_id,
+            "title": "Welcome to the group",
+            "body": "Say hello and tell us which sports you like.",
+            "language": "en",
+        },
+    )
+    assert topic.status_code == 201, topic.text
+    held = live_server.api(newcomer).request(
+        "POST",
+        f"/api/v1/forum/topics/{topic.json()['id']}/posts",
+        json={"body": "Hello! I like volleyball and chess."},
+    )
+    assert held.status_code == 201, held.text
+    invite = youth_worker.request(
+        "POST",
+        "/api/v1/invites",
+        json={"role": "youth", "platform": "DE", "max_uses": 1, "expires_in_days": 7},
+    )
+    assert invite.status_code == 201, invite.text
+    return {
+        "note_id": note["id"],
+        "category_id": category_id,
+        "topic_id": str(topic.json()["id"]),
+        "invite_code": invite.json()["code"],
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "name", "route"), SCREENS, ids=[f"{role}-{name}" for role, name, _ in SCREENS]
+)
+def test_screen_has_one_heading_a_navigation_and_no_serious_accessibility_violation(
+    world: World, role: str, name: str, route: str
+):
+    page = world.pages[role]
+    address = f"/{route.format(**world.places)}"
+    # Each screen draws a new <h1>: marking the old one tells the next screen's from it.
+    page.evaluate("document.querySelector('main h1')?.setAttribute('data-left', '')")
+    if page.url.endswith(address):
+        page.reload()
+    else:
+        page.goto(address)
+    expect(page.locator("main h1:not([data-left])")).to_be_visible()
+    wait_for_quiet_network(page.context)
+    expect(page.locator("main h1")).to_have_count(1)
+    expect(page.locator("main h1")).to_be_visible()
+    if role != "nobody":
+        expect(page.get_by_role("navigation")).to_be_visible()
+
+    screenshot(page, f"{role}-{name}")
+    violations = axe_scan(page)
+    assert violations == [], "\n".join(
+        f"{violation['impact']}: {violation['id']} ({violation['help']}) on {violation['targets']}"
+        for violation in violations
+    )

@@ -1,0 +1,37 @@
+"""Limits: the edit window and the per-member rate of new topics."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.forum.conftest import category_id, start_topic
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(forum_posts_before_trust=0, forum_edit_minutes=0, forum_topics_per_hour=2)
+
+
+async def test_an_edit_after_the_window_is_refused_and_the_post_kept(member):
+    category = await category_id(member, "DE")
+    created = await start_topic(member, category)
+    response = await member.patch(f"/api/v1/forum/posts/{created['first_post_id']}", json={"body": "Changed"})
+    assert response.status_code == 409
+    assert response.json()["detail"] == "The time to edit this post has passed."
+    posts = (await member.get(f"/api/v1/forum/topics/{created['id']}")).json()["posts"]["items"]
+    assert posts[0]["body"] == "Hello everyone, I arrived in Leipzig last year."
+
+
+async def test_a_member_starting_topics_too_fast_is_slowed_down_not_others(member, people):
+    category = await category_id(member, "DE")
+    await start_topic(member, category)
+    await start_topic(member, category)
+    response = await member.post(
+        "/api/v1/forum/topics",
+        json={"category_id": category, "title": "Third", "body": "Again", "language": "en"},
+    )
+    assert response.status_code == 429
+    assert int(response.headers["retry-after"]) > 0
+    assert response.json()["title"] == "Too many attempts. Please wait and try again."
+    other = await people("leila", "youth", ["DE"])
+    assert (await start_topic(other, category))["status"] == "visible"

@@ -1,0 +1,108 @@
+"""Reports: three members hide a post, a safety report is urgent, nobody reports twice or themselves."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.forum.conftest import category_id, start_topic
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app(forum_posts_before_trust=0, forum_reports_to_hide=3)
+
+
+async def report(person, post_id, reason="bullying"):
+    return await person.post(f"/api/v1/forum/posts/{post_id}/flags", json={"reason": reason})
+
+
+async def test_three_reports_from_different_members_hide_the_post_until_reviewed(
+    member, people, youth_worker
+):
+    category = await category_id(member, "DE")
+    created = await start_topic(member, category, body="You are all stupid")
+    reporters = [await people(name, "youth", ["DE"]) for name in ("leila", "omar", "sara")]
+
+    first, second = (
+        await report(reporters[0], created["first_post_id"]),
+        await report(reporters[1], created["first_post_id"], "hate"),
+    )
+    assert (first.json()["post_hidden"], second.json()["post_hidden"]) == (False, False)
+    assert (await reporters[2].get(f"/api/v1/forum/topics/{created['id']}")).status_code == 200
+    third = await report(reporters[2], created["first_post_id"])
+
+    assert third.json()["post_hidden"] is True
+    assert (await reporters[2].get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
+    queue = (await youth_worker.get("/api/v1/moderation/queue")).json()["items"]
+    assert [(item["post"]["held_for"], item["reports"]) for item in queue] == [
+        ("reports", [{"reason": "bullying", "count": 2}, {"reason": "hate", "count": 1}])
+    ]
+
+
+async def test_reporting_ones_own_post_or_the_same_post_twice_is_refused(member, people):
+    category = await category_id(member, "DE")
+    created = await start_topic(member, category)
+    own = await report(member, created["first_post_id"])
+    assert own.status_code == 422
+
+    other = await people("leila", "youth", ["DE"])
+    assert (await report(other, created["first_post_id"])).status_code == 201
+    twice = await report(other, created["first_post_id"], "spam")
+    assert twice.status_code == 409
+
+
+async def test_a_safety_report_reaches_the_platforms_youth_workers_at_once(member, people, youth_worker):
+    elsewhere = await people("marco", "youth_worker", ["IT"])
+    category = await category_id(member, "DE")
+    created = await start_topic(member, category, body="I don't want to live any more")
+    friend = await people("leila", "youth", ["DE"])
+
+    response = await report(friend, created["first_post_id"], "safety")
+
+    assert response.json()["urgent"] is True
+    alerts = (await youth_worker.get("/api/v1/notifications")).json()["items"]
+    assert [alert["link"] for alert in alerts] == ["/#/moderation"]
+    assert (await elsewhere.get("/api/v1/notifications")).json()["items"] == []
+    urgent = (await youth_worker.get("/api/v1/moderation/queue?urgent=true")).json()["items"]
+    assert [item["urgent"] for item in urgent] == [True]
+
+
+async def test_reporting_a_post_one_cannot_see_is_not_found(member, people):
+    italian = await people("giulia", "youth", ["IT"])
+    created = await start_topic(italian, await category_id(italian, "IT"))
+    assert (await report(member, created["first_post_id"])).status_code == 404
+
+
+async def test_a_blocked_member_disappears_from_the_blockers_forum(member, people):
+    category = await category_id(member, "DE")
+    bully = await people("bully", "youth", ["DE"])
+    created = await start_topic(bully, category)
+    await start_topic(member, category)
+
+    blocked = await member.post("/api/v1/forum/blocks", json={"user_id": bully.id})
+    assert blocked.status_code == 204
+    assert (await member.post("/api/v1/forum/blocks", json={"user_id": bully.id})).status_code == 204
+
+    listed = (await member.get(f"/api/v1/forum/topics?category={category}")).json()["items"]
+    assert bully.id not in [topic["author"]["id"] for topic in listed]
+    assert (await member.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
+    assert [b["user_id"] for b in (await member.get("/api/v1/forum/blocks")).json()["items"]] == [bully.id]
+
+    await member.delete(f"/api/v1/forum/blocks/{bully.id}")
+    assert (await member.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 200
+
+
+async def test_replies_of_a_blocked_member_neither_show_nor_notify(member, people):
+    category = await category_id(member, "DE")
+    created = await start_topic(member, category)
+    bully = await people("bully", "youth", ["DE"])
+    await member.post("/api/v1/forum/blocks", json={"user_id": bully.id})
+    await bully.post(f"/api/v1/forum/topics/{created['id']}/posts", json={"body": "Go away"})
+    topic = (await member.get(f"/api/v1/forum/topics/{created['id']}")).json()
+    assert [post["author"]["id"] for post in topic["posts"]["items"]] == [member.id]
+    assert (await member.get("/api/v1/notifications")).json()["items"] == []
+
+
+async def test_youth_workers_and_oneself_cannot_be_blocked(member, youth_worker):
+    assert (await member.post("/api/v1/forum/blocks", json={"user_id": youth_worker.id})).status_code == 422
+    assert (await member.post("/api/v1/forum/blocks", json={"user_id": member.id})).status_code == 422
