@@ -49,7 +49,9 @@ EVENTS: dict[str, Event] = {
         chosen_by="decision",
     ),
     "urgent_report": Event(
-        frozenset({"youth_worker"}), {"": N_("Urgent: a forum post was reported and needs you now.")}
+        # Admins moderate the network-wide categories, so their urgent reports reach admins.
+        frozenset({"youth_worker", "admin"}),
+        {"": N_("Urgent: a forum post was reported and needs you now.")},
     ),
 }
 

@@ -101,14 +101,16 @@ async def test_a_bad_mark_read_request_is_refused(people, body):
     assert response.json()["errors"]
 
 
-async def test_every_event_is_on_by_default_and_urgent_reports_are_for_youth_workers(people):
+async def test_every_event_is_on_by_default_and_urgent_reports_are_for_moderators(people):
     youth = await people("amina", "youth", ["DE"])
     worker = await people("yara", "youth_worker", ["DE"])
     researcher = await people("rosa", "researcher", ["DE"])
+    admin = await people("ada", "admin", [])
     for person, events in (
         (youth, ["topic_reply", "post_approved", "post_hidden", "note_reviewed"]),
         (worker, ["topic_reply", "post_approved", "post_hidden", "urgent_report"]),
         (researcher, ["topic_reply", "post_approved", "post_hidden"]),
+        (admin, ["topic_reply", "post_approved", "post_hidden", "urgent_report"]),
     ):
         settings = (await person.get("/api/v1/me/notification-settings")).json()["events"]
         assert settings == [{"event": e, "in_app": True, "push": True} for e in events]
@@ -180,13 +182,15 @@ async def test_notify_follows_each_recipients_choices(app, people, push_service)
     assert item["id"] in {str(m.notification_id) for m in await outbox(app)}
 
 
-async def test_an_urgent_report_reaches_youth_workers_only(app, people):
+async def test_an_urgent_report_reaches_moderators_only(app, people):
     worker = await people("yara", "youth_worker", ["DE"])
     youth = await people("amina", "youth", ["DE"])
+    researcher = await people("rosa", "researcher", ["DE"])
     admin = await people("ada", "admin", ["DE"])
-    await tell(app, worker, youth, admin, event="urgent_report", link="/#/moderation")
+    await tell(app, worker, youth, researcher, admin, event="urgent_report", link="/#/moderation")
     assert len((await listed(worker))["items"]) == 1
-    assert (await listed(youth))["items"] == [] and (await listed(admin))["items"] == []
+    assert len((await listed(admin))["items"]) == 1
+    assert (await listed(youth))["items"] == [] and (await listed(researcher))["items"] == []
 
 
 async def test_notify_refuses_content_in_its_parameters_and_links_outside_the_app(app, people):

@@ -70,7 +70,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_forum_topics")),
     )
     op.create_index(
-        "ix_forum_topics_listing", "forum_topics", ["category_id", "status", "last_post_at", "id"]
+        "ix_forum_topics_listing", "forum_topics", ["category_id", "is_pinned", "last_post_at", "id"]
     )
 
     op.create_table(
