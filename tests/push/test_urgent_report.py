@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from server.i18n import translate
 from tests.forum.conftest import category_id, decide, start_topic
-from tests.push.conftest import app, delivery, push_service, subscribe  # noqa: F401 - fixtures
-
+from tests.push.conftest import subscribe
 
 URGENT_TITLE = "Urgent: a forum post was reported and needs you now."
 
@@ -14,7 +13,7 @@ URGENT_TITLE = "Urgent: a forum post was reported and needs you now."
 async def test_a_safety_report_reaches_the_youth_workers_phone_urgently_and_without_the_post(
     people,
     push_service,
-    delivery,  # noqa: F811 - fixtures
+    delivery,
 ):
     youth_worker = await people("jonas", "youth_worker", ["DE"], language="fr")
     elsewhere = await people("marco", "youth_worker", ["IT"])
