@@ -161,6 +161,7 @@ async function signOut() {
   const unsent = await unsentCount();
   if (unsent > 0 && !(await confirmLosingNotes(unsent))) return;
   await unsubscribePush();
+  await closeNotifications();
   await api("POST", "/api/v1/auth/logout"); // offline, the local wipe below still happens
   stopOutbox();
   setCsrfToken(null);
@@ -179,6 +180,18 @@ async function unsubscribePush() {
     await subscription.unsubscribe();
   } catch {
     // Push not available here: nothing to remove.
+  }
+}
+
+// A shared phone: notifications already shown belong to the person signing out.
+async function closeNotifications() {
+  try {
+    // getRegistration(), not .ready: .ready never settles when no worker is registered.
+    const registration = await navigator.serviceWorker?.getRegistration();
+    const shown = (await registration?.getNotifications?.()) || [];
+    for (const notification of shown) notification.close();
+  } catch {
+    // Notifications not available here: nothing to close.
   }
 }
 
@@ -233,6 +246,14 @@ function offerUpdate(worker) {
 
 async function registerServiceWorker() {
   if (!("serviceWorker" in navigator)) return;
+  // A notification was clicked and the worker could not navigate this page itself.
+  navigator.serviceWorker.addEventListener("message", (event) => {
+    if (event.data?.type !== "open") return;
+    const target = new URL(String(event.data.url), location.href);
+    // Only ever an address inside the app, whatever the message says.
+    if (target.origin !== location.origin || !(target.pathname + target.hash).startsWith("/#/")) return;
+    navigate(target.hash);
+  });
   let reloading = false;
   const hadController = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.addEventListener("controllerchange", () => {

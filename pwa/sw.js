@@ -14,7 +14,7 @@ import { flushOutbox } from "./outbox.js";
 
 // Change VERSION whenever any file below changes: a new worker then installs, and the app
 // offers the update ("A new version of Tessera is ready").
-const VERSION = "2026-11-23.2";
+const VERSION = "2026-11-23.3";
 const SHELL_CACHE = `tessera-shell-${VERSION}`;
 const CATALOGUE_CACHE = "tessera-catalogues";
 const SCREENS = ["sign-in", "join", "home", "notes", "editor", "forum", "notifications", "settings", "moderation", "invites", "review", "export", "common"];
@@ -148,6 +148,8 @@ self.addEventListener("notificationclick", (event) => {
       const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
       if (open) {
         await open.focus();
+        // navigate() refuses a page this worker does not control (say, after a hard reload):
+        // the page then navigates itself (the "open" listener in app.js).
         return open.navigate(url).catch(() => open.postMessage({ type: "open", url }));
       }
       return self.clients.openWindow(url);

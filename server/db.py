@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 import sqlalchemy as sa
@@ -34,6 +34,11 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# A time a client sends must say its zone: "14:30" alone is a different moment in Leipzig
+# and in Kyiv, and the database columns refuse it.
+AwareDateTime = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 
 
 class UtcDateTime(sa.TypeDecorator[dt.datetime]):

@@ -24,6 +24,11 @@ def decode_cursor(cursor: str) -> tuple[dt.datetime, uuid.UUID]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         at, row_id = msgspec.json.decode(base64.urlsafe_b64decode(padded), type=tuple[dt.datetime, uuid.UUID])
-    except (ValueError, msgspec.DecodeError):
+        # Cursors are made by Tessera in UTC; a forged one without a zone, or at the edge of
+        # time, is as invalid as garbage.
+        if at.tzinfo is None:
+            raise ValueError("a cursor's time carries its zone")
+        at = at.astimezone(dt.UTC)
+    except (ValueError, OverflowError, msgspec.DecodeError):
         raise InvalidInput(errors=[FieldError("cursor", message(N_("This cursor is not valid.")))]) from None
     return at, row_id

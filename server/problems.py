@@ -6,6 +6,7 @@ routes, oversized bodies) are turned into the same shape, so a client meets one 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from collections.abc import Mapping
@@ -185,6 +186,10 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^Invalid UUID"), N_("Must be a UUID.")),
     (re.compile(r"^Invalid RFC3339"), N_("Must be a date and time such as 2026-05-01T14:30:00Z.")),
+    (
+        re.compile(r"^Expected `datetime` with a timezone"),
+        N_("Must be a date and time such as 2026-05-01T14:30:00Z."),
+    ),
     (re.compile(r"^Expected `str`"), N_("Must be text.")),
     (re.compile(r"^Expected `int`"), N_("Must be a whole number.")),
     (re.compile(r"^Expected `(?:float|number)`"), N_("Must be a number.")),
@@ -224,3 +229,14 @@ def problem_details_plugin() -> ProblemDetailsPlugin:
             }
         )
     )
+
+
+def refuse_times_without_zone(**values: object) -> None:
+    """Query parameters skip msgspec's zone check: a time without its zone is refused here."""
+    errors = [
+        FieldError(name, message(N_("Must be a date and time such as 2026-05-01T14:30:00Z.")))
+        for name, value in values.items()
+        if isinstance(value, dt.datetime) and value.tzinfo is None
+    ]
+    if errors:
+        raise InvalidInput(errors=errors)

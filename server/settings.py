@@ -60,6 +60,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     forum_edit_minutes: Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 60)] = 30
     forum_topics_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5
     forum_posts_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
+    forum_reports_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
     # Origins subscriptions may point to; "https://*.host" allows its subdomains (Edge's WNS
     # hands out many hosts).
     push_allowed_origins: str = (

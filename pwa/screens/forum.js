@@ -103,17 +103,21 @@ async function renderCategory(ctx, categoryId) {
     feedback,
     h("button", { type: "submit" }, _("New topic")),
   );
+  // One id per topic, kept across retries: if the answer was lost, the server sees the same id
+  // and returns the topic it already stored instead of making a second one.
+  let topicId = crypto.randomUUID();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!title.value.trim() || !body.value.trim()) {
       feedback.replaceChildren(h("p", { class: "error", role: "alert" }, _("Please write a title and a message.")));
       return;
     }
-    const result = await api("POST", "/api/v1/forum/topics", { id: crypto.randomUUID(), category_id: categoryId, title: title.value.trim(), body: body.value, language: locale() });
+    const result = await api("POST", "/api/v1/forum/topics", { id: topicId, category_id: categoryId, title: title.value.trim(), body: body.value, language: locale() });
     if (!result.ok) return feedback.replaceChildren(problem(result));
     if (result.data.status === "pending") {
       announce(_("Thank you. A youth worker will look at your topic before others see it."));
       title.value = body.value = "";
+      topicId = crypto.randomUUID(); // the form is empty again: the next topic is a new one
       return;
     }
     announce(_("Your topic is published."));
@@ -260,11 +264,14 @@ async function renderTopic(ctx, topicId) {
   const body = h("textarea", { name: "body", rows: "4", maxlength: "10000", required: true });
   const feedback = h("div", { "aria-live": "polite" });
   const form = h("form", { novalidate: true }, field(_("Your reply"), body), feedback, h("button", { type: "submit" }, _("Reply")));
+  // One id per reply, kept across retries, so a retry after a lost answer never posts it twice.
+  let replyId = crypto.randomUUID();
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!body.value.trim()) return feedback.replaceChildren(h("p", { class: "error", role: "alert" }, _("Please write a message.")));
-    const answer = await api("POST", `/api/v1/forum/topics/${topicId}/posts`, { id: crypto.randomUUID(), body: body.value, language: locale() });
+    const answer = await api("POST", `/api/v1/forum/topics/${topicId}/posts`, { id: replyId, body: body.value, language: locale() });
     if (!answer.ok) return feedback.replaceChildren(problem(answer));
+    replyId = crypto.randomUUID();
     announce(answer.data.status === "pending" ? _("Thank you. A youth worker will look at your reply before others see it.") : _("Your reply is published."));
     ctx.refresh();
   });

@@ -243,6 +243,10 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
             }
             for post in await forum.posts_of(db, user)
         ],
+        forum_reports=[
+            {"post_id": r.post_id, "reason": r.reason, "comment": r.comment, "created_at": r.created_at}
+            for r in await forum.reports_by(db, user)
+        ],
     )
 
 

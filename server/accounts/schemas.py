@@ -147,3 +147,5 @@ class PersonalData(msgspec.Struct):
     security_events: list[dict[str, object]]
     # What the person wrote in the forum, with each post's status.
     forum_posts: list[dict[str, object]] = []
+    # The posts the person reported, why, and what they wrote to the youth workers.
+    forum_reports: list[dict[str, object]] = []

@@ -13,6 +13,7 @@ from server.audit import service
 from server.audit.schemas import AuditEventOut, AuditPage
 from server.db import Database
 from server.pagination import MAX_LIMIT
+from server.problems import refuse_times_without_zone
 from server.security import role_in
 
 
@@ -25,6 +26,7 @@ async def list_audit_events(
     person: FromQuery[uuid.UUID | None] = None,
     since: FromQuery[dt.datetime | None] = None,
 ) -> AuditPage:
+    refuse_times_without_zone(since=since)
     events, next_cursor = await service.list_events(
         db, limit=limit, cursor=cursor, kind=kind, person_id=person, since=since
     )

@@ -21,7 +21,7 @@ from server.exports import formats, service
 from server.exports.qdpx import write_qdpx
 from server.i18n import N_, message, request_locale
 from server.notes.schemas import NoteKind
-from server.problems import FieldError, InvalidInput, RangeNotSatisfiable
+from server.problems import FieldError, InvalidInput, RangeNotSatisfiable, refuse_times_without_zone
 from server.security import current_user, role_in
 
 ExportFormat = Literal["csv", "xlsx", "ndjson", "qdpx"]
@@ -53,6 +53,7 @@ async def export_notes(
     tags: Annotated[list[str] | None, QueryParameter(max_items=20)] = None,
     choices: FromQuery[Literal["labels", "codes"]] = "labels",
 ) -> Stream:
+    refuse_times_without_zone(since=since, until=until)
     researcher = current_user(request)
     if unknown := sorted(set(request.query_params) - EXPORT_PARAMETERS):
         raise InvalidInput(

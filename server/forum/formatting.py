@@ -43,6 +43,14 @@ def contains_markup(body: str) -> bool:
     return False
 
 
+def _absolute_links_only(element: str, attribute: str, value: str) -> str | None:
+    # nh3 lets relative addresses through, and "//host/path" is one: it would lead off
+    # Tessera to a host the member chose, without looking like a link elsewhere.
+    if attribute == "href" and not value.lower().startswith(("http://", "https://", "mailto:")):
+        return None
+    return value
+
+
 def render_post(body: str) -> str:
     html = _renderer().render(body)
     return nh3.clean(
@@ -51,4 +59,5 @@ def render_post(body: str) -> str:
         attributes={"a": {"href"}},
         url_schemes={"http", "https", "mailto"},
         link_rel=LINK_REL,
+        attribute_filter=_absolute_links_only,
     )

@@ -39,7 +39,7 @@ class Topic(Base):
     category_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("forum_categories.id", ondelete="CASCADE"))
     author_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(sa.String(200))
-    language: Mapped[str] = mapped_column(sa.String(8))
+    language: Mapped[str] = mapped_column(sa.String(35))
     # The status of the topic's first post: a topic is seen exactly when its opening post is.
     status: Mapped[str] = mapped_column(sa.String(12))
     first_post_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
@@ -69,7 +69,7 @@ class Post(Base):
     # Rendered and cleaned once, when written: rendering on every read was most of the cost
     # of reading a topic (bench/forum_reading.py).
     body_html: Mapped[str] = mapped_column(sa.Text)
-    language: Mapped[str] = mapped_column(sa.String(8))
+    language: Mapped[str] = mapped_column(sa.String(35))
     status: Mapped[str] = mapped_column(sa.String(12))
     held_for: Mapped[str | None] = mapped_column(sa.String(24))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)

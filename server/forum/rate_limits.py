@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request
 from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
 
-from server.forum.routes import POST_RATE_LIMIT, TOPIC_RATE_LIMIT
+from server.forum.routes import POST_RATE_LIMIT, REPORT_RATE_LIMIT, TOPIC_RATE_LIMIT
 from server.settings import Settings
 
 STORE_NAME = "rate_limit"
@@ -38,4 +38,5 @@ def forum_rate_limits(settings: Settings) -> list[RateLimitConfig]:
     return [
         _limit(TOPIC_RATE_LIMIT["rate_limit"], settings.forum_topics_per_hour),
         _limit(POST_RATE_LIMIT["rate_limit"], settings.forum_posts_per_hour),
+        _limit(REPORT_RATE_LIMIT["rate_limit"], settings.forum_reports_per_hour),
     ]

@@ -37,11 +37,13 @@ from server.forum.schemas import (
 from server.i18n import request_locale
 from server.pagination import MAX_LIMIT
 from server.security import current_user, role_in, signed_in
-from server.settings import AppSettings
+from server.settings import AppSettings, Settings
 
 # Route handlers tagged with one of these are rate limited per member (see server/app.py).
 TOPIC_RATE_LIMIT = {"rate_limit": "forum_topics"}
 POST_RATE_LIMIT = {"rate_limit": "forum_posts"}
+# A "safety" report alerts every youth worker of the platform: one member must not flood them.
+REPORT_RATE_LIMIT = {"rate_limit": "forum_reports"}
 PageLimit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
@@ -55,7 +57,13 @@ def category_out(category: Category, locale: str) -> CategoryOut:
     )
 
 
-def post_out(post: Post, names: dict[uuid.UUID, str | None], viewer: User, settings: AppSettings) -> PostOut:
+def post_out(
+    post: Post,
+    names: dict[uuid.UUID, str | None],
+    viewer: User,
+    settings: Settings,
+    hide_reasons: dict[uuid.UUID, str] | None = None,
+) -> PostOut:
     return PostOut(
         id=post.id,
         topic_id=post.topic_id,
@@ -68,6 +76,7 @@ def post_out(post: Post, names: dict[uuid.UUID, str | None], viewer: User, setti
         created_at=post.created_at,
         edited_at=post.edited_at,
         editable_until=service.editable_until(post, settings) if post.author_id == viewer.id else None,
+        moderation_reason=(hide_reasons or {}).get(post.id),
     )
 
 
@@ -147,10 +156,11 @@ async def read_topic(
     user = current_user(request)
     topic, posts, next_cursor = await service.read_topic(db, user, topic_id, limit=limit, cursor=cursor)
     names = await service.authors_of(db, [topic.author_id, *(post.author_id for post in posts)])
+    reasons = await service.hide_reasons(db, user, posts)
     summary = topic_summary(topic, names)
     return TopicOut(
         **{field: getattr(summary, field) for field in summary.__struct_fields__},
-        posts=PostPage([post_out(post, names, user, settings) for post in posts], next_cursor),
+        posts=PostPage([post_out(post, names, user, settings, reasons) for post in posts], next_cursor),
     )
 
 
@@ -191,6 +201,7 @@ async def edit_post(
     "/api/v1/forum/posts/{post_id:uuid}/flags",
     guards=[signed_in],
     status_code=HTTP_201_CREATED,
+    opt=REPORT_RATE_LIMIT,
     summary="Report a post; 'safety' reaches the platform's youth workers at once",
 )
 async def report_post(

@@ -13,10 +13,13 @@ from server.accounts.schemas import Language, PlatformCode, Strict
 PostStatus = Literal["visible", "pending", "hidden"]
 ReportReason = Literal["spam", "bullying", "hate", "personal_information", "safety"]
 # Posts may be written in any language the members share, not only the app's twelve.
-LanguageTag = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)]
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
-CategoryText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+LanguageTag = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z", max_length=35)]
+# PostgreSQL cannot store a NUL character in text: such input is refused, never a 500.
+NO_NUL = r"^[^\x00]*\Z"
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=NO_NUL)]
+CategoryText = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
+Comment = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
 
 
 class CategoryIn(Strict):
@@ -89,6 +92,8 @@ class PostOut(msgspec.Struct):
     edited_at: dt.datetime | None
     # Until when the author may still edit it; null for everyone else.
     editable_until: dt.datetime | None
+    # For the author of a hidden post: why the youth worker hid it.
+    moderation_reason: str | None = None
 
 
 class PostPage(msgspec.Struct):
@@ -132,7 +137,7 @@ class TopicOut(msgspec.Struct):
 
 class ReportIn(Strict):
     reason: ReportReason
-    comment: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    comment: Comment = ""
 
 
 class ReportOut(msgspec.Struct):

@@ -18,6 +18,7 @@ from server.forum.formatting import contains_markup, render_post
 from server.forum.models import URGENT_REASONS, Block, Category, Mute, Post, Report, Topic
 from server.forum.schemas import CategoryIn, ReplyIn, TopicIn
 from server.i18n import N_, SUPPORTED_LOCALES, message
+from server.moderation.models import ModerationAction
 from server.notes.personal_information import find_spans
 from server.notifications.service import notify
 from server.pagination import decode_cursor, encode_cursor
@@ -106,9 +107,19 @@ async def post_with_category(
     db: AsyncSession, user: User, post_id: uuid.UUID, *, for_update: bool = False
 ) -> tuple[Post, Topic, Category]:
     post = await db.get(Post, post_id, with_for_update=for_update)
-    topic = await db.get(Topic, post.topic_id) if post else None
+    # The topic is locked with the post: its reply count changes with the post's status.
+    topic = await db.get(Topic, post.topic_id, with_for_update=for_update) if post else None
     category = await db.get(Category, topic.category_id) if topic else None
-    if post is None or topic is None or category is None or not may_see_post(user, post, category):
+    if (
+        post is None
+        or topic is None
+        or category is None
+        or not may_see_post(user, post, category)
+        # A reply in a topic the reader cannot see is out of reach too, whatever its own status.
+        or not (
+            topic.status == "visible" or topic.author_id == user.id or moderates(user, category.platform_code)
+        )
+    ):
         raise NotFound(message(N_("This post does not exist.")))
     return post, topic, category
 
@@ -272,21 +283,32 @@ async def create_topic(
         created_at=now,
     )
     topic.first_post_id = post.id = uuid.uuid4()
-    db.add(topic)
-    await db.flush()
-    db.add(post)
-    await db.flush()
+    try:
+        async with db.begin_nested():
+            db.add(topic)
+            await db.flush()
+            db.add(post)
+            await db.flush()
+    except IntegrityError:
+        # The same topic sent twice at once, the other copy stored first: answer with it.
+        stored = await _replayed(db, Topic, data.id, author)
+        first_post = await db.get(Post, stored.first_post_id) if stored else None
+        if stored is None or first_post is None:
+            raise
+        return stored, first_post
     return topic, post
 
 
 async def reply(
     db: AsyncSession, author: User, topic_id: uuid.UUID, data: ReplyIn, settings: Settings
 ) -> Post:
+    # The topic's row is locked first: two copies of one reply sent at once queue here, and
+    # the second finds the first.
+    topic, category = await _topic(db, author, topic_id, for_update=True)
     replayed = await _replayed(db, Post, data.id, author)
     if isinstance(replayed, Post):
         return replayed
     await ensure_may_post(db, author)
-    topic, category = await _topic(db, author, topic_id, for_update=True)
     if topic.status != "visible":
         raise Conflict(message(N_("You can reply once a youth worker has approved this topic.")))
     if topic.is_locked and not moderates(author, category.platform_code):
@@ -397,9 +419,8 @@ async def read_topic(
         Post.topic_id == topic.id, sa.or_(Post.author_id.is_(None), Post.author_id.not_in(blocked_by(user)))
     )
     if not moderates(user, category.platform_code):
-        query = query.where(
-            sa.or_(Post.status == "visible", sa.and_(Post.status == "pending", Post.author_id == user.id))
-        )
+        # Authors see their own waiting and hidden posts, the latter with the moderator's reason.
+        query = query.where(sa.or_(Post.status == "visible", Post.author_id == user.id))
     if cursor:
         at, post_id = decode_cursor(cursor)
         query = query.where(sa.tuple_(Post.created_at, Post.id) > (at, post_id))
@@ -408,6 +429,19 @@ async def read_topic(
         encode_cursor(posts[limit - 1].created_at, posts[limit - 1].id) if len(posts) > limit else None
     )
     return topic, posts[:limit], next_cursor
+
+
+async def hide_reasons(db: AsyncSession, viewer: User, posts: list[Post]) -> dict[uuid.UUID, str]:
+    """Why each of the viewer's own hidden posts was hidden: the member is told, not left guessing."""
+    hidden = [post.id for post in posts if post.status == "hidden" and post.author_id == viewer.id]
+    if not hidden:
+        return {}
+    query = (
+        sa.select(ModerationAction.post_id, ModerationAction.reason)
+        .where(ModerationAction.post_id.in_(hidden), ModerationAction.action == "hide")
+        .order_by(ModerationAction.created_at)
+    )
+    return {post_id: reason for post_id, reason in await db.execute(query) if post_id is not None}
 
 
 async def authors_of(db: AsyncSession, author_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str | None]:
@@ -536,8 +570,18 @@ async def list_blocks(db: AsyncSession, user: User) -> list[tuple[uuid.UUID, str
 # A member's own data: what they get on request and what erasure takes away
 
 
+# What stays of a topic whose author was erased: the replies of others, under no words of theirs.
+ERASED_TITLE = "…"
+
+
 async def posts_of(db: AsyncSession, user: User) -> list[Post]:
     return list(await db.scalars(sa.select(Post).where(Post.author_id == user.id).order_by(Post.created_at)))
+
+
+async def reports_by(db: AsyncSession, user: User) -> list[Report]:
+    return list(
+        await db.scalars(sa.select(Report).where(Report.reporter_id == user.id).order_by(Report.created_at))
+    )
 
 
 async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
@@ -553,7 +597,10 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     )
     replied_in = list(await db.scalars(sa.select(Post.topic_id).where(Post.author_id == user_id).distinct()))
     await db.execute(sa.delete(Post).where(Post.author_id == user_id))
-    await db.execute(sa.update(Topic).where(Topic.author_id == user_id).values(author_id=None))
+    # A title may name the person ("Amina, 15, from Aleppo"): it goes with them.
+    await db.execute(
+        sa.update(Topic).where(Topic.author_id == user_id).values(author_id=None, title=ERASED_TITLE)
+    )
     if replied_in:
         visible_replies = (
             sa.select(sa.func.count())
@@ -561,6 +608,8 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
             .scalar_subquery()
         )
         await db.execute(sa.update(Topic).where(Topic.id.in_(replied_in)).values(reply_count=visible_replies))
-    await db.execute(sa.update(Report).where(Report.reporter_id == user_id).values(reporter_id=None))
+    await db.execute(
+        sa.update(Report).where(Report.reporter_id == user_id).values(reporter_id=None, comment="")
+    )
     await db.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
     await db.execute(sa.delete(Mute).where(Mute.user_id == user_id))

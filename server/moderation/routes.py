@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections import Counter
 from typing import Annotated
 
 from litestar import Request, get, post
@@ -24,10 +25,12 @@ from server.moderation.schemas import (
     PostDecisionIn,
     QueueItem,
     QueuePage,
+    ReportDetail,
     ReportSummary,
     TopicDecisionIn,
 )
 from server.pagination import MAX_LIMIT
+from server.problems import refuse_times_without_zone
 from server.security import current_user, role_in
 from server.settings import AppSettings
 
@@ -57,8 +60,12 @@ async def moderation_queue(
                 post=post_out(post, names, user, settings),
                 topic_title=topic.title,
                 platform=category.platform_code,
-                reports=[ReportSummary(reason, count) for reason, count in sorted(reports[post.id].items())],
-                urgent=any(reason in URGENT_REASONS for reason in reports[post.id]),
+                reports=[
+                    ReportSummary(reason, count)
+                    for reason, count in sorted(Counter(r.reason for r in reports[post.id]).items())
+                ],
+                report_details=[ReportDetail(r.reason, r.comment, r.created_at) for r in reports[post.id]],
+                urgent=any(report.reason in URGENT_REASONS for report in reports[post.id]),
             )
             for post, topic, category in rows
         ],
@@ -124,6 +131,7 @@ async def moderation_log(
     cursor: FromQuery[str | None] = None,
     limit: PageLimit = 50,
 ) -> ActionPage:
+    refuse_times_without_zone(since=since)
     rows, next_cursor = await service.moderation_log(
         db,
         current_user(request),

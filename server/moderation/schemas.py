@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Literal
 
 import msgspec
 
 from server.accounts.schemas import Strict
-from server.forum.schemas import PostOut
+from server.db import AwareDateTime
+from server.forum.schemas import Comment, PostOut
 
-Reason = Annotated[str, msgspec.Meta(max_length=1000)]
+Reason = Comment
 
 
 class PostDecisionIn(Strict):
@@ -28,7 +29,7 @@ class TopicDecisionIn(Strict):
 class MemberDecisionIn(Strict):
     action: Literal["mute", "suspend", "reinstate"]
     # A mute lasts 24 hours unless told otherwise; a suspension without an end lasts until reinstated.
-    until: dt.datetime | None = None
+    until: AwareDateTime | None = None
     reason: Reason = ""
 
 
@@ -37,11 +38,19 @@ class ReportSummary(msgspec.Struct):
     count: int
 
 
+class ReportDetail(msgspec.Struct):
+    reason: str
+    comment: str
+    created_at: dt.datetime
+
+
 class QueueItem(msgspec.Struct):
     post: PostOut
     topic_title: str
     platform: str | None
     reports: list[ReportSummary]
+    # The open reports one by one, with what each reporter wrote (but not who they are).
+    report_details: list[ReportDetail]
     urgent: bool
 
 

@@ -88,7 +88,7 @@ def _log(
 
 async def queue(
     db: AsyncSession, moderator: User, *, limit: int, cursor: str | None, urgent_only: bool = False
-) -> tuple[list[tuple[Post, Topic, Category]], dict[uuid.UUID, dict[str, int]], str | None]:
+) -> tuple[list[tuple[Post, Topic, Category]], dict[uuid.UUID, list[Report]], str | None]:
     open_reports = sa.select(Report.post_id).where(Report.resolved_at.is_(None))
     if urgent_only:
         open_reports = open_reports.where(Report.reason.in_(URGENT_REASONS))
@@ -115,15 +115,17 @@ async def queue(
         encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id) if len(rows) > limit else None
     )
     rows = rows[:limit]
-    reports: dict[uuid.UUID, dict[str, int]] = defaultdict(dict)
+    reports: dict[uuid.UUID, list[Report]] = defaultdict(list)
     if rows:
-        counted = await db.execute(
-            sa.select(Report.post_id, Report.reason, sa.func.count())
+        # Every open report with its words: "she said she would hurt herself tonight" must
+        # reach the youth worker, not only a count. Reporters stay unnamed.
+        open_for_page = (
+            sa.select(Report)
             .where(Report.post_id.in_([post.id for post, _, _ in rows]), Report.resolved_at.is_(None))
-            .group_by(Report.post_id, Report.reason)
+            .order_by(Report.created_at)
         )
-        for post_id, reason, count in counted:
-            reports[post_id][reason] = count
+        for report in await db.scalars(open_for_page):
+            reports[report.post_id].append(report)
     return rows, reports, next_cursor
 
 

@@ -33,7 +33,15 @@ from server.notes.schemas import (
     SyncResult,
 )
 from server.pagination import MAX_LIMIT
-from server.problems import TITLES, Conflict, FieldError, InvalidInput, NotAllowed, describe_decoding_error
+from server.problems import (
+    TITLES,
+    Conflict,
+    FieldError,
+    InvalidInput,
+    NotAllowed,
+    describe_decoding_error,
+    refuse_times_without_zone,
+)
 from server.security import current_user, role_in, signed_in
 
 AUTHORS = role_in("youth")
@@ -226,6 +234,7 @@ async def list_notes(
     cursor: FromQuery[str | None] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
 ) -> NotePage:
+    refuse_times_without_zone(since=since)
     user = current_user(request)
     notes, next_cursor = await service.list_notes(
         db, user, limit=limit, cursor=cursor, status=status, platform=platform, since=since

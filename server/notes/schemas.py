@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from server.accounts.schemas import Language, PlatformCode, Strict
+from server.db import AwareDateTime
 
 NoteKind = Literal["interview", "focus_group", "observation"]
 WritableStatus = Literal["draft", "submitted"]
@@ -98,7 +99,7 @@ class SyncIn(Strict):
     # Each item is checked on its own, so one bad note is reported and the rest applied.
     notes: Annotated[list[dict[str, Any]], msgspec.Meta(max_length=MAX_BATCH)]
     # The server_time of the device's last sync: what changed since then comes back.
-    since: dt.datetime | None = None
+    since: AwareDateTime | None = None
 
 
 class ItemError(msgspec.Struct):

@@ -101,6 +101,9 @@ class PushDelivery:
         adapter = HTTPAdapter(pool_connections=8, pool_maxsize=settings.push_concurrency)
         self._http.mount("https://", adapter)
         self._http.mount("http://", adapter)
+        # A push service answers; it never redirects. Following a redirect would post to an
+        # address nobody checked against TESSERA_PUSH_ALLOWED_ORIGINS.
+        self._http.max_redirects = 0
 
     def close(self) -> None:
         self._http.close()

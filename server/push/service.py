@@ -44,13 +44,17 @@ _HOST = re.compile(r"^[a-z0-9.-]+$")
 
 def origin_of(endpoint: str) -> str | None:
     """``scheme://host[:port]`` of an endpoint, lower-cased, without a default port; None if unusable."""
+    # urlsplit quietly drops whitespace and control characters: what is stored must be what
+    # was checked.
+    if any(character.isspace() or ord(character) < 32 or ord(character) == 127 for character in endpoint):
+        return None
     try:
         parts = urllib.parse.urlsplit(endpoint)
         port = parts.port
     except ValueError:
         return None
     host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host or not _HOST.match(host):
+    if parts.scheme not in ("https", "http") or not _HOST.match(host) or host.startswith("."):
         return None
     if parts.username is not None or parts.password is not None or parts.fragment:
         return None

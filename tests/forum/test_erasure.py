@@ -40,3 +40,21 @@ async def test_my_data_holds_my_forum_posts(member):
     assert [(post["id"], post["body"]) for post in data["forum_posts"]] == [
         (created["first_post_id"], "Hello everyone, I arrived in Leipzig last year.")
     ]
+
+
+async def test_an_erased_members_topic_title_and_report_comments_go(member, people):
+    category = await category_id(member, "DE")
+    leaving = await people("leaving", "youth", ["DE"])
+    topic = await start_topic(leaving, category, title="Amina, 15, from Aleppo")
+    await member.post(f"/api/v1/forum/topics/{topic['id']}/posts", json={"body": "Welcome"})
+    other = await start_topic(member, category)
+    await leaving.post(
+        f"/api/v1/forum/posts/{other['first_post_id']}/flags",
+        json={"reason": "spam", "comment": "I am Amina"},
+    )
+    assert (await leaving.delete("/api/v1/me")).status_code == 204
+    kept = (await member.get(f"/api/v1/forum/topics/{topic['id']}")).json()
+    assert "Amina" not in kept["title"]
+    youth_worker = await people("jonas", "youth_worker", ["DE"])
+    [item] = (await youth_worker.get("/api/v1/moderation/queue")).json()["items"]
+    assert [r["comment"] for r in item["report_details"]] == [""]

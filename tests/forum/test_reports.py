@@ -106,3 +106,32 @@ async def test_replies_of_a_blocked_member_neither_show_nor_notify(member, peopl
 async def test_youth_workers_and_oneself_cannot_be_blocked(member, youth_worker):
     assert (await member.post("/api/v1/forum/blocks", json={"user_id": youth_worker.id})).status_code == 422
     assert (await member.post("/api/v1/forum/blocks", json={"user_id": member.id})).status_code == 422
+
+
+async def test_the_youth_worker_reads_what_the_reporter_wrote_but_not_who_they_are(
+    member, people, youth_worker
+):
+    created = await start_topic(member, await category_id(member, "DE"), body="See you at the station")
+    friend = await people("leila", "youth", ["DE"])
+    await friend.post(
+        f"/api/v1/forum/posts/{created['first_post_id']}/flags",
+        json={"reason": "safety", "comment": "She said she will hurt herself tonight."},
+    )
+    [item] = (await youth_worker.get("/api/v1/moderation/queue")).json()["items"]
+    assert [(r["reason"], r["comment"]) for r in item["report_details"]] == [
+        ("safety", "She said she will hurt herself tonight.")
+    ]
+    assert friend.id not in str(item)
+
+
+async def test_a_reply_in_a_hidden_topic_can_no_longer_be_reported_or_edited(member, people, youth_worker):
+    created = await start_topic(member, await category_id(member, "DE"))
+    replier = await people("leila", "youth", ["DE"])
+    reply = (await replier.post(f"/api/v1/forum/topics/{created['id']}/posts", json={"body": "Hi"})).json()
+    await youth_worker.post(
+        f"/api/v1/moderation/posts/{created['first_post_id']}", json={"action": "hide", "reason": "Spam"}
+    )
+    third = await people("omar", "youth", ["DE"])
+    assert (await report(third, reply["id"], "safety")).status_code == 404
+    edit = await replier.patch(f"/api/v1/forum/posts/{reply['id']}", json={"body": "Changed"})
+    assert edit.status_code == 404

@@ -136,3 +136,15 @@ async def test_the_log_says_who_did_what_when_and_why_and_filters(member, youth_
     assert [e["action"] for e in only_mutes] == ["mute"]
     assert (await elsewhere.get("/api/v1/moderation/log")).json()["items"] == []
     assert (await member.get("/api/v1/moderation/log")).status_code == 403
+
+
+async def test_the_author_of_a_hidden_post_sees_it_with_the_reason(member, youth_worker, people):
+    created = await start_topic(member, await category_id(member, "DE"))
+    await decide(youth_worker, created["first_post_id"], "approve")
+    await decide(youth_worker, created["first_post_id"], "hide", reason="Please keep addresses private.")
+    own = (await member.get(f"/api/v1/forum/topics/{created['id']}")).json()["posts"]["items"]
+    assert [(p["status"], p["moderation_reason"]) for p in own] == [
+        ("hidden", "Please keep addresses private.")
+    ]
+    reader = await people("leila", "youth", ["DE"])
+    assert (await reader.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
