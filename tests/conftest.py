@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from server.accounts.service import create_user_from_cli
 from server.app import create_app
-from server.db import create_engine, create_sessionmaker, migrate
+from server.db import checkpoint_and_truncate_wal, create_engine, create_sessionmaker, migrate
 from server.security import CSRF_HEADER, SESSION_COOKIE, PasswordHasher
 from server.settings import Settings
 
@@ -96,11 +97,31 @@ def postgres_databases() -> Iterator[PostgresDatabases | None]:
     asyncio.run(databases.drop_template())
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per test run; each test gets a copy, as on PostgreSQL."""
+    path = tmp_path_factory.mktemp("template") / "tessera.db"
+
+    async def build() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await migrate(engine)
+        # Everything into the main file, so that copying that one file copies the database.
+        await checkpoint_and_truncate_wal(engine)
+        await engine.dispose()
+
+    asyncio.run(build())
+    return path
+
+
 @pytest.fixture(params=BACKENDS)
 async def database_url(
-    request: pytest.FixtureRequest, tmp_path: Path, postgres_databases: PostgresDatabases | None
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    postgres_databases: PostgresDatabases | None,
 ) -> AsyncIterator[str]:
     if request.param == "sqlite":
+        shutil.copyfile(sqlite_template, tmp_path / "tessera.db")
         yield f"sqlite+aiosqlite:///{tmp_path / 'tessera.db'}"
         return
     assert postgres_databases is not None
@@ -260,3 +281,10 @@ def people(app: Litestar, client: AsyncTestClient[Litestar]) -> Any:
         return await sign_in(client, username, kwargs.get("password", PASSWORD))
 
     return make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # With pytest-xdist, the browser tests share one worker: one live server and one Chromium.
+    for item in items:
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.xdist_group("browser"))

@@ -82,6 +82,12 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("DELETE", "/api/v1/push/subscriptions", {"endpoint": "https://fcm.googleapis.com/x"}, SIGNED_IN),
 ]
 
+
+def readable_id(value: object) -> str:
+    # Sets print in an order that differs between processes; pytest-xdist's workers must agree.
+    return str(sorted(value)) if isinstance(value, set) else str(value)
+
+
 PROTECTED = [row for row in ACCESS_TABLE if row[3] != ANYONE]
 UNSAFE_PROTECTED = [row for row in PROTECTED if row[0] != "GET"]
 
@@ -105,14 +111,14 @@ def test_every_route_is_in_the_access_table(app):
     assert served == tabled
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=readable_id)
 async def test_without_a_session_every_protected_route_is_401(client, method, path, body, allowed):
     response = await client.request(method, concrete(path), json=body)
     assert response.status_code == 401
     assert response.headers["content-type"] == "application/problem+json"
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=readable_id)
 async def test_a_role_without_the_right_is_403(people, method, path, body, allowed):
     for role in sorted(SIGNED_IN - allowed):
         person = await people(f"not-{role}-{uuid.uuid4().hex[:6]}", role, ["DE"])
@@ -120,7 +126,7 @@ async def test_a_role_without_the_right_is_403(people, method, path, body, allow
         assert response.status_code == 403, (role, response.text)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=readable_id)
 async def test_a_role_with_the_right_gets_past_the_guard(people, method, path, body, allowed):
     for role in sorted(allowed):
         person = await people(f"is-{role.replace('_', '-')}-{uuid.uuid4().hex[:6]}", role, ["DE"])
@@ -128,7 +134,7 @@ async def test_a_role_with_the_right_gets_past_the_guard(people, method, path, b
         assert response.status_code not in {401, 403}, (role, response.text)
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), UNSAFE_PROTECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), UNSAFE_PROTECTED, ids=readable_id)
 async def test_an_unsafe_request_without_the_csrf_token_is_403(people, method, path, body, allowed):
     role = sorted(allowed)[0]
     person = await people(f"csrf-{uuid.uuid4().hex[:6]}", role, ["DE"])
@@ -139,7 +145,7 @@ async def test_an_unsafe_request_without_the_csrf_token_is_403(people, method, p
     assert (await person.get("/api/v1/me")).status_code == 200
 
 
-@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=lambda v: str(v))
+@pytest.mark.parametrize(("method", "path", "body", "allowed"), PROTECTED, ids=readable_id)
 async def test_an_erased_persons_old_session_is_refused_everywhere(people, method, path, body, allowed):
     role = sorted(allowed)[0]
     person = await people(f"gone-{uuid.uuid4().hex[:6]}", role, ["DE"])
