@@ -11,9 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from server.db import Base, UtcDateTime, utcnow
 
 POST_STATUSES = ("visible", "pending", "hidden")
-# Why a post waits for a youth worker: a new member's first posts, personal information in it,
-# or enough reports from different members.
-HOLD_REASONS = ("new_member", "personal_information", "reports")
+# Why a post waits for a youth worker: a new member's first posts, personal information in it
+# (from the start, or brought in by an edit of a published post), or enough reports from
+# different members.
+HOLD_REASONS = ("new_member", "personal_information", "personal_information_in_edit", "reports")
 REPORT_REASONS = ("spam", "bullying", "hate", "personal_information", "safety")
 # "Worried about someone's safety" goes straight to the platform's youth workers.
 URGENT_REASONS = ("safety",)
@@ -71,7 +72,7 @@ class Post(Base):
     body_html: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(35))
     status: Mapped[str] = mapped_column(sa.String(12))
-    held_for: Mapped[str | None] = mapped_column(sa.String(24))
+    held_for: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 

@@ -373,7 +373,7 @@ async def edit_post(
     post.edited_at = utcnow()
     # An edit can bring in what the first version did not have: the guard looks again.
     if post.status == "visible" and has_personal_information(text) and author.role not in MODERATOR_ROLES:
-        post.status, post.held_for = "pending", "personal_information"
+        post.status, post.held_for = "pending", "personal_information_in_edit"
         if topic.first_post_id == post.id:
             topic.status = "pending"
         elif topic.reply_count > 0:

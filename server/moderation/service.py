@@ -146,8 +146,11 @@ async def decide_on_post(
             raise Conflict(message(N_("This post is hidden: restore it instead.")))
         post.status, held_for, post.held_for = "visible", post.held_for, None
         if was == "pending":
-            await _became_visible(db, topic, post, is_first_post)
-            if held_for in ("new_member", "personal_information") and post.author_id:
+            # A reply published once and held after an edit was already told to the topic's author.
+            await _became_visible(
+                db, topic, post, is_first_post, tell_author=held_for != "personal_information_in_edit"
+            )
+            if held_for != "reports" and post.author_id:
                 await notify(
                     db,
                     recipient_ids=[post.author_id],

@@ -148,3 +148,26 @@ async def test_the_author_of_a_hidden_post_sees_it_with_the_reason(member, youth
     ]
     reader = await people("leila", "youth", ["DE"])
     assert (await reader.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
+
+
+async def test_a_reply_held_after_an_edit_is_not_announced_twice_to_the_topics_author(people, youth_worker):
+    reader = await people("leila", "youth", ["DE"])
+    topic = await start_topic(youth_worker, await category_id(youth_worker, "DE"))
+    replier = await people("omar", "youth", ["DE"])
+    reply = (await replier.post(f"/api/v1/forum/topics/{topic['id']}/posts", json={"body": "Hi"})).json()
+    await decide(youth_worker, reply["id"], "approve")
+    edited = await replier.patch(
+        f"/api/v1/forum/posts/{reply['id']}", json={"body": "Write me: omar@example.org"}
+    )
+    assert edited.json()["status"] == "pending"
+    assert (await reader.get(f"/api/v1/forum/topics/{topic['id']}")).json()["reply_count"] == 0
+
+    await decide(youth_worker, reply["id"], "approve")
+
+    replies = [
+        n
+        for n in (await youth_worker.get("/api/v1/notifications")).json()["items"]
+        if n["event"] == "topic_reply"
+    ]
+    assert len(replies) == 1
+    assert (await reader.get(f"/api/v1/forum/topics/{topic['id']}")).json()["reply_count"] == 1

@@ -82,7 +82,7 @@ def upgrade() -> None:
         sa.Column("body_html", sa.Text(), nullable=False),
         sa.Column("language", sa.String(35), nullable=False),
         sa.Column("status", sa.String(12), nullable=False),
-        sa.Column("held_for", sa.String(24), nullable=True),
+        sa.Column("held_for", sa.String(32), nullable=True),
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("edited_at", Timestamp, nullable=True),
         sa.CheckConstraint(
