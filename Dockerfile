@@ -6,7 +6,8 @@ COPY pyproject.toml README.md babel.cfg ./
 COPY server ./server
 COPY locales ./locales
 COPY pwa ./pwa
-RUN pip install --no-cache-dir . && tessera i18n compile
+# Editable, so that the package finds locales/ and pwa/ beside it, as in a clone.
+RUN pip install --no-cache-dir -e . && tessera i18n compile
 RUN useradd --system --home /srv/tessera tessera && mkdir -p var && chown tessera var
 USER tessera
 EXPOSE 8000
