@@ -65,9 +65,6 @@ from sync_notes import (
     DISTURBED_CPU,
     SignedIn,
     bare_app_environment,
-    cores,
-    machine_busy_seconds,
-    process_cpu_seconds,
     serve_bare_app,
     signed_in,
 )
@@ -505,7 +502,7 @@ async def measure_phase(
     async with contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(session.client()) for _ in range(options.clients)]
         await warm_up(clients, phase, forum)
-        cpu_at_start = process_cpu_seconds(server.process.pid), time.process_time(), machine_busy_seconds()
+        cpu = harness.CpuUse(server.process.pid)
         started = time.perf_counter()
         deadline = started + options.seconds
         # Each deep reader starts at another cursor.
@@ -519,14 +516,7 @@ async def measure_phase(
         )
         # Requests in flight at the deadline still finish, so time runs until the last one has.
         elapsed = time.perf_counter() - started
-        server_cpu, client_cpu, machine_cpu = (
-            cores(before, after, elapsed)
-            for before, after in zip(
-                cpu_at_start,
-                (process_cpu_seconds(server.process.pid), time.process_time(), machine_busy_seconds()),
-                strict=True,
-            )
-        )
+        server_cpu, client_cpu, machine_cpu = cpu.cores(elapsed)
     tally = Tally()
     for each in tallies:
         tally.extend(each)

@@ -247,3 +247,47 @@ def percentiles_ms(
         return {f"p{percent}_ms": only for percent in percents}
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     return {f"p{percent}_ms": round(cuts[percent - 1] * 1000, 2) for percent in percents}
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """CPU time of a process and all its threads so far, where Linux tells it."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The fields after the command name, which may hold spaces: utime and stime are 14 and 15.
+    fields = stat.rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy_seconds() -> float | None:
+    """CPU time all processes on the machine have used so far, where Linux tells it."""
+    try:
+        first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    except OSError:
+        return None
+    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
+    ticks = [int(value) for value in first_line.split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def cores(before: float | None, after: float | None, seconds: float) -> float | None:
+    return round((after - before) / seconds, 2) if before is not None and after is not None else None
+
+
+class CpuUse:
+    """Cores busy during a phase, in cores (1.0 is one core for the whole phase): the server's,
+    this client's and the whole machine's, so that a disturbed phase shows as one."""
+
+    def __init__(self, server_pid: int) -> None:
+        self.server_pid = server_pid
+        self.at_start = self._now()
+
+    def _now(self) -> tuple[float | None, float | None, float | None]:
+        return process_cpu_seconds(self.server_pid), time.process_time(), machine_busy_seconds()
+
+    def cores(self, elapsed: float) -> tuple[float | None, float | None, float | None]:
+        server, client, machine = (
+            cores(before, after, elapsed) for before, after in zip(self.at_start, self._now(), strict=True)
+        )
+        return server, client, machine

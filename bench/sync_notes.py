@@ -368,32 +368,6 @@ async def signed_in(server: harness.Server, username: str) -> SignedIn:
         return SignedIn(server.base_url, cookie, csrf_token)
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """CPU time of a process and all its threads so far, where Linux tells it."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The fields after the command name, which may hold spaces: utime and stime are 14 and 15.
-    fields = stat.rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def machine_busy_seconds() -> float | None:
-    """CPU time all processes on the machine have used so far, where Linux tells it."""
-    try:
-        first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
-    except OSError:
-        return None
-    # user nice system idle iowait irq softirq steal: all but idle and iowait are busy.
-    ticks = [int(value) for value in first_line.split()[1:9]]
-    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
-
-
-def cores(before: float | None, after: float | None, seconds: float) -> float | None:
-    return round((after - before) / seconds, 2) if before is not None and after is not None else None
-
-
 # The load
 
 
@@ -451,7 +425,7 @@ async def measure_phase(
     async with contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(session.client()) for _ in range(phase.clients)]
         await warm_up(clients, phase, send)
-        cpu_at_start = process_cpu_seconds(server.process.pid), time.process_time(), machine_busy_seconds()
+        cpu = harness.CpuUse(server.process.pid)
         started = time.perf_counter()
         deadline = started + seconds
         # Each client starts at another body, so the clients send different notes at once.
@@ -464,15 +438,7 @@ async def measure_phase(
         )
         # Requests in flight at the deadline still finish, so time runs until the last one has.
         elapsed = time.perf_counter() - started
-        # In cores: 1.0 is one core busy for the whole phase.
-        server_cpu, client_cpu, machine_cpu = (
-            cores(before, after, elapsed)
-            for before, after in zip(
-                cpu_at_start,
-                (process_cpu_seconds(server.process.pid), time.process_time(), machine_busy_seconds()),
-                strict=True,
-            )
-        )
+        server_cpu, client_cpu, machine_cpu = cpu.cores(elapsed)
     tally = Tally()
     for each in tallies:
         tally.extend(each)
