@@ -120,18 +120,9 @@ class TopicPage(msgspec.Struct):
     next_cursor: str | None
 
 
-class TopicOut(msgspec.Struct):
-    id: uuid.UUID
-    category_id: uuid.UUID
-    title: str
-    language: str
-    author: Author
-    status: PostStatus
-    is_pinned: bool
-    is_locked: bool
-    reply_count: int
-    created_at: dt.datetime
-    last_post_at: dt.datetime
+class TopicOut(TopicSummary):
+    """The topic as listed, with a page of its posts."""
+
     posts: PostPage
 
 
