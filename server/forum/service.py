@@ -350,6 +350,17 @@ async def reply_became_visible(db: AsyncSession, topic: Topic, post: Post) -> No
         )
 
 
+def take_out_of_view(topic: Topic, post: Post, status: str, held_for: str | None) -> None:
+    """A post is held or hidden: a topic's opening post takes the topic with it; a reply that
+    was visible counts one reply less."""
+    was_visible = post.status == "visible"
+    post.status, post.held_for = status, held_for
+    if topic.first_post_id == post.id:
+        topic.status = status
+    elif was_visible and topic.reply_count > 0:
+        topic.reply_count -= 1
+
+
 def topic_link(topic_id: uuid.UUID) -> str:
     return f"/#/forum/t/{topic_id}"
 
@@ -373,11 +384,7 @@ async def edit_post(
     post.edited_at = utcnow()
     # An edit can bring in what the first version did not have: the guard looks again.
     if post.status == "visible" and has_personal_information(text) and author.role not in MODERATOR_ROLES:
-        post.status, post.held_for = "pending", "personal_information_in_edit"
-        if topic.first_post_id == post.id:
-            topic.status = "pending"
-        elif topic.reply_count > 0:
-            topic.reply_count -= 1
+        take_out_of_view(topic, post, "pending", "personal_information_in_edit")
     await db.flush()
     return post
 
@@ -482,11 +489,7 @@ async def report_post(
     )
     hidden_now = post.status == "visible" and (reporters or 0) >= settings.forum_reports_to_hide
     if hidden_now:
-        post.status, post.held_for = "pending", "reports"
-        if topic.first_post_id == post.id:
-            topic.status = "pending"
-        elif topic.reply_count > 0:
-            topic.reply_count -= 1
+        take_out_of_view(topic, post, "pending", "reports")
     record_event(
         db,
         "forum.post_reported",

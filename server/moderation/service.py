@@ -18,7 +18,13 @@ from server.accounts.models import User
 from server.audit.service import record_event
 from server.db import utcnow
 from server.forum.models import URGENT_REASONS, Category, Mute, Post, Report, Topic
-from server.forum.service import moderates, post_with_category, reply_became_visible, topic_link
+from server.forum.service import (
+    moderates,
+    post_with_category,
+    reply_became_visible,
+    take_out_of_view,
+    topic_link,
+)
 from server.i18n import N_, message
 from server.moderation.models import ModerationAction
 from server.notifications.service import notify
@@ -161,11 +167,7 @@ async def decide_on_post(
     elif action == "hide":
         if was == "hidden":
             return post
-        post.status, post.held_for = "hidden", None
-        if is_first_post:
-            topic.status = "hidden"
-        elif was == "visible" and topic.reply_count > 0:
-            topic.reply_count -= 1
+        take_out_of_view(topic, post, "hidden", None)
         if post.author_id:
             await notify(
                 db, recipient_ids=[post.author_id], event="post_hidden", params={}, link=topic_link(topic.id)
