@@ -1,6 +1,10 @@
 # Tessera's production-like image: the API and the app, on PostgreSQL given by compose.yaml.
-FROM python:3.11-slim
+# Debian trixie: its PostgreSQL client tools (17) can dump and restore the postgres:16 of
+# compose.yaml (`tessera backup` needs pg_dump of the server's major version or newer).
+FROM python:3.11-slim-trixie
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/tessera
 COPY pyproject.toml README.md babel.cfg ./
 COPY server ./server

@@ -36,10 +36,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import csv
 import datetime as dt
-import json
 import os
 import platform
 import random
@@ -56,6 +54,7 @@ from typing import Any
 
 import harness
 import httpx
+import live_server
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
@@ -148,7 +147,7 @@ def reset_peak_memory(pid: int) -> bool:
 # The people and the notes
 
 
-async def create_accounts(server: harness.Server) -> tuple[list[str], str]:
+async def create_accounts(server: live_server.Server) -> tuple[list[str], str]:
     """Young people and a researcher on platform DE, made with `tessera create-user`."""
     suffix = secrets.token_hex(3)
     youth = [f"bench_youth{number}_{suffix}" for number in range(YOUTH_ACCOUNTS)]
@@ -157,7 +156,7 @@ async def create_accounts(server: harness.Server) -> tuple[list[str], str]:
     return youth, researcher
 
 
-async def create_token(server: harness.Server, researcher: str) -> str:
+async def create_token(server: live_server.Server, researcher: str) -> str:
     """A personal API token, made as a researcher would: sign in, then ask for one."""
     async with httpx.AsyncClient(base_url=server.base_url, timeout=harness.REQUEST_TIMEOUT) as client:
         headers = {CSRF_HEADER: await harness.sign_in(client, researcher)}
@@ -323,7 +322,7 @@ async def fill_notes(database_url: str, youth: list[str], count: int) -> float:
         await engine.dispose()
 
 
-async def prepare(server: harness.Server, database_url: str, count: int) -> tuple[str, float]:
+async def prepare(server: live_server.Server, database_url: str, count: int) -> tuple[str, float]:
     youth, researcher = await create_accounts(server)
     token = await create_token(server, researcher)
     return token, await fill_notes(database_url, youth, count)
@@ -379,7 +378,7 @@ def count_rows(format_: str, path: Path) -> int | None:
 
 
 def download(
-    server: harness.Server,
+    server: live_server.Server,
     token: str,
     format_: str,
     target: Path,
@@ -440,8 +439,8 @@ def measure_export(
 ) -> dict[str, Any]:
     """One format on a freshly started server: time, size, rows and the server's memory growth."""
     target = workdir / f"export.{format_}"
-    with harness.running_server(workdir, env) as server:
-        harness.wait_until_healthy(server)
+    with live_server.running_server(workdir, env) as server:
+        live_server.wait_until_healthy(server)
         warm = download(server, token, format_, target, options, warm_up=True)
         if warm["status"] != 200:
             raise RuntimeError(f"the empty {format_} export answered {warm['status']}: {warm.get('error')}")
@@ -562,20 +561,10 @@ def describe_failure(export: dict[str, Any], notes: int) -> str:
     return f"{export['rows']} rows for {notes} notes"
 
 
-def save(result: dict[str, Any], output: Path) -> None:
-    """Keep the other database kind's latest result beside this one."""
-    saved: dict[str, Any] = {}
-    if output.exists():
-        with contextlib.suppress(ValueError):
-            saved = json.loads(output.read_text())
-    saved[result["run"]["database_kind"]] = result
-    harness.save_result(saved, output)
-
-
 def run_benchmark(workdir: Path, env: dict[str, str], options: argparse.Namespace) -> dict[str, Any]:
     database_url = env["TESSERA_DATABASE_URL"]
-    with harness.running_server(workdir, env) as server:
-        harness.wait_until_healthy(server)
+    with live_server.running_server(workdir, env) as server:
+        live_server.wait_until_healthy(server)
         token, fill_seconds = asyncio.run(prepare(server, database_url, options.notes))
     print(f"{options.notes:,} notes inserted in {fill_seconds:.1f} s", file=sys.stderr)
     dump = measure_dump(database_url, workdir)
@@ -601,9 +590,7 @@ def main() -> int:
     }
     result["targets"] = judge(result)
     result["within_target"] = all(result["targets"].values())
-    print(format_table(result))
-    save(result, options.output)
-    return 1 if options.check and not result["within_target"] else 0
+    return harness.report(result, options, format_table, per_database_kind=True)
 
 
 if __name__ == "__main__":

@@ -54,15 +54,13 @@ from typing import Any
 
 import harness
 import httpx
+import live_server
 import msgspec
 import sqlalchemy as sa
 from bare_app import BARE_TOPICS, FORUM_PAGE_SIZE, forum_post_body, forum_topic_title
-from export_notes import save
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 from sync_notes import (
-    CLIENT_BOUND_CPU,
-    DISTURBED_CPU,
     SignedIn,
     bare_app_environment,
     serve_bare_app,
@@ -407,7 +405,7 @@ async def seed_forum(database_url: str, writers: list[str]) -> Forum:
     )
 
 
-async def create_people(server: harness.Server) -> tuple[list[str], str]:
+async def create_people(server: live_server.Server) -> tuple[list[str], str]:
     """A few young writers and the young reader, on platform DE, made with `tessera create-user`."""
     suffix = secrets.token_hex(3)
     writers = [f"bench_writer{number}_{suffix}" for number in range(WRITERS)]
@@ -497,7 +495,7 @@ async def warm_up(clients: list[httpx.AsyncClient], phase: Phase, forum: Forum) 
 
 
 async def measure_phase(
-    server: harness.Server, session: SignedIn, phase: Phase, forum: Forum, options: argparse.Namespace
+    server: live_server.Server, session: SignedIn, phase: Phase, forum: Forum, options: argparse.Namespace
 ) -> dict[str, Any]:
     async with contextlib.AsyncExitStack() as stack:
         clients = [await stack.enter_async_context(session.client()) for _ in range(options.clients)]
@@ -516,7 +514,8 @@ async def measure_phase(
         )
         # Requests in flight at the deadline still finish, so time runs until the last one has.
         elapsed = time.perf_counter() - started
-        server_cpu, client_cpu, machine_cpu = cpu.cores(elapsed)
+        cpu_figures = cpu.figures(elapsed)
+        server_cpu = cpu_figures["server_cpu"]
     tally = Tally()
     for each in tallies:
         tally.extend(each)
@@ -533,18 +532,12 @@ async def measure_phase(
         **harness.percentiles_ms(tally.latencies, (50, 99)),
         "kb_a_page": round(tally.body_bytes / tally.pages / 1024, 1) if tally.pages else None,
         "wire_kb_a_page": round(tally.wire_bytes / tally.pages / 1024, 1) if tally.pages else None,
-        "server_cpu": server_cpu,
+        **cpu_figures,
         # What the server spent on a page whoever else wanted the cores: steadier than pages/s
         # on a busy machine.
         "server_cpu_ms_a_page": round(server_cpu * elapsed / tally.pages * 1000, 2)
         if server_cpu is not None and tally.pages
         else None,
-        "client_cpu": client_cpu,
-        "client_bound": client_cpu is not None and client_cpu >= CLIENT_BOUND_CPU,
-        # Whatever else ran on the machine meanwhile took cores from server and client alike.
-        "others_cpu": None
-        if machine_cpu is None or server_cpu is None or client_cpu is None
-        else max(0.0, round(machine_cpu - server_cpu - client_cpu, 2)),
     }
 
 
@@ -622,9 +615,9 @@ def format_table(result: dict[str, Any]) -> str:
         f"{'KB/page':>9}{'CPU ms/page':>12}{'server':>8}{'client':>8}{'others':>8}",
     ]
     for name, phase in result["phases"].items():
-        figures = "".join(
-            f"{phase[key]:>{width}.{digits}f}" if phase[key] is not None else f"{'-':>{width}}"
-            for key, width, digits in (
+        figures = harness.figure_cells(
+            phase,
+            (
                 ("pages_per_second", 9, 1),
                 ("p50_ms", 9, 1),
                 ("p99_ms", 9, 1),
@@ -633,7 +626,7 @@ def format_table(result: dict[str, Any]) -> str:
                 ("server_cpu", 8, 2),
                 ("client_cpu", 8, 2),
                 ("others_cpu", 8, 2),
-            )
+            ),
         )
         lines.append(
             f"{name:<12}{phase['route']:<38}{phase['pages']:>7}{phase['failed_requests']:>7}{figures}"
@@ -663,17 +656,7 @@ def format_table(result: dict[str, Any]) -> str:
         f"{walks['topics_listed']:,} topics in {walks['category_pages']} pages "
         f"({'as expected' if walks['topics_as_expected'] else 'NOT the visible topics in order'})"
     )
-    if any(phase["client_bound"] for phase in result["phases"].values()):
-        lines.append(
-            "* The client kept a core busy: the server could go faster than this, so a bare rate so"
-            " marked is a floor and its ratio a ceiling."
-        )
-    if any((phase["others_cpu"] or 0) >= DISTURBED_CPU for phase in result["phases"].values()):
-        lines.append(
-            "Other processes used CPU during the run (the 'others' column, in cores): a database"
-            " server on this machine counts among them; anything else makes the figures lower than"
-            " a quiet machine gives."
-        )
+    lines += harness.cpu_notes(result["phases"].values())
     problems = [
         f"  {phase['route']}: {phase['failed_requests']} failed; first: {phase['first_problem']}"
         for phase in result["phases"].values()
@@ -689,9 +672,9 @@ def format_table(result: dict[str, Any]) -> str:
 
 
 async def run_benchmark(
-    server: harness.Server, options: argparse.Namespace, database_url: str
+    server: live_server.Server, options: argparse.Namespace, database_url: str
 ) -> tuple[Forum, dict[str, Any], dict[str, Any]]:
-    await asyncio.to_thread(harness.wait_until_healthy, server)
+    await asyncio.to_thread(live_server.wait_until_healthy, server)
     writers, reader = await create_people(server)
     forum = await seed_forum(database_url, writers)
     session = await signed_in(server, reader)
@@ -708,7 +691,7 @@ async def run_on_fresh_database(options: argparse.Namespace) -> dict[str, Any]:
             env = bare_app_environment(workdir, database_url)
             # Read the settings as the server will, so a bad TESSERA_* value stops us before it starts.
             run = describe_run(options, env, database_url)
-            with harness.running_server(workdir, env, serve_bare_app, cwd=harness.REPO_ROOT) as server:
+            with live_server.running_server(workdir, env, serve_bare_app, cwd=harness.REPO_ROOT) as server:
                 forum, walks, measured = await run_benchmark(server, options, env["TESSERA_DATABASE_URL"])
     return {
         "run": run,
@@ -725,9 +708,7 @@ def main() -> int:
     result["target_ratio"] = TARGET_RATIO
     result["targets"] = judge(result)
     result["within_target"] = all(result["targets"].values())
-    print(format_table(result))
-    save(result, options.output)
-    return 1 if options.check and not result["within_target"] else 0
+    return harness.report(result, options, format_table, per_database_kind=True)
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
-"""What every Tessera benchmark needs around its measurement: a real server process on 127.0.0.1,
-accounts made as an operator makes them, a signed-in client, and a JSON result.
+"""What every Tessera benchmark needs around its measurement: accounts made as an operator makes
+them, a signed-in client, the figures, and the report (a table and a JSON result); the server
+process itself comes from live_server.py, which the app's browser tests start too.
 
 Each benchmark in bench/ stays runnable on its own (`python bench/<name>.py` puts bench/ on
 sys.path, so `import harness` works); this module holds the parts where they must agree, so
@@ -16,45 +17,31 @@ import json
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
+import live_server
 from sqlalchemy.engine import make_url
 
-HOST = "127.0.0.1"
 PASSWORD = "a long walk by the river"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIR = REPO_ROOT / "bench" / "results"
-# `python -m server` does not exist; this runs the `tessera` command with this very interpreter.
-TESSERA = [sys.executable, "-c", "from server.cli import main; main()"]
 LOGIN = "/api/v1/auth/login"
 # The guide migration 0002_notes seeds on every database: notes answer it, exports show it.
 FIRST_GUIDE_ID = "6f1c1b52-5d0e-4a57-9a43-0c5d2b8f7e01"
+# The client is one Python thread: this busy, it rather than the server sets the pace.
+CLIENT_BOUND_CPU = 0.85
+# Other processes this busy (cores) during a phase leave its figures in doubt.
+DISTURBED_CPU = 0.2
 # A request stalled this long counts as failed rather than hanging the run.
 REQUEST_TIMEOUT = httpx.Timeout(30.0)
-# Start-up and `tessera create-user` migrate the database, which takes a while on a fresh
-# PostgreSQL one.
-STARTUP_SECONDS = 60
-
-
-@dataclass
-class Server:
-    """A running server process, and what `tessera create-user` needs to reach the same data."""
-
-    base_url: str
-    env: dict[str, str]
-    cwd: Path  # where the server runs, and so where `tessera` commands must run to find its data
-    process: subprocess.Popen[bytes]
-    log_path: Path
 
 
 # Options and the run
@@ -100,19 +87,61 @@ def bench_workdir() -> Iterator[Path]:
         yield Path(directory)
 
 
-def save_result(result: dict[str, Any], output: Path) -> None:
+def save_result(result: dict[str, Any], output: Path, *, per_database_kind: bool = False) -> None:
+    """Write the result; per_database_kind keeps the other database kind's latest result beside it."""
+    if per_database_kind:
+        saved: dict[str, Any] = {}
+        if output.exists():
+            with contextlib.suppress(ValueError):
+                saved = json.loads(output.read_text())
+        saved[result["run"]["database_kind"]] = result
+        result = saved
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(result, indent=2) + "\n")
     print(f"\nResult written to {output}")
 
 
+def report(
+    result: dict[str, Any],
+    options: argparse.Namespace,
+    format_table: Callable[[dict[str, Any]], str],
+    *,
+    per_database_kind: bool = False,
+) -> int:
+    """Print the table, write the JSON result, and give the exit code: 1 with --check when a
+    target was missed, else 0 (a benchmark reports, it does not judge unless asked)."""
+    print(format_table(result))
+    save_result(result, options.output, per_database_kind=per_database_kind)
+    return 1 if options.check and not result["within_target"] else 0
+
+
+def figure_cells(row: dict[str, Any], columns: Iterable[tuple[str, int, int]]) -> str:
+    """The row's figures (key, width, digits) right-aligned in a table; "-" for a missing one."""
+    return "".join(
+        f"{row[key]:>{width}.{digits}f}" if row[key] is not None else f"{'-':>{width}}"
+        for key, width, digits in columns
+    )
+
+
+def cpu_notes(phases: Iterable[dict[str, Any]]) -> list[str]:
+    """What the table's reader must know when the client or other processes held the figures down."""
+    phases = list(phases)
+    notes = []
+    if any(phase["client_bound"] for phase in phases):
+        notes.append(
+            "* The client kept a core busy: the server could go faster than this, so a bare rate so"
+            " marked is a floor and its ratio a ceiling."
+        )
+    if any((phase["others_cpu"] or 0) >= DISTURBED_CPU for phase in phases):
+        notes.append(
+            "Other processes used CPU during the run (the 'others' column, in cores): a database"
+            " server on this machine counts among them; anything else makes the figures lower than"
+            " a quiet machine gives."
+        )
+    return notes
+
+
 # The server
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 def server_environment(
@@ -127,67 +156,16 @@ def server_environment(
     }
 
 
-def tessera_serve(port: int) -> list[str]:
-    return [*TESSERA, "serve", "--host", HOST, "--port", str(port), "--no-workers"]
-
-
-@contextlib.contextmanager
-def running_server(
-    workdir: Path,
-    env: dict[str, str],
-    command: Callable[[int], list[str]] = tessera_serve,
-    cwd: Path | None = None,
-) -> Iterator[Server]:
-    """A server process (`tessera serve` unless told) for the length of the block, stopped however it ends."""
-    port = free_port()
-    cwd = cwd or workdir
-    log_path = workdir / "server.log"
-    # The log goes to a file, not a pipe: nobody reads a pipe during the run, and a full one
-    # would block the server. Appended, so a benchmark that restarts the server keeps every log.
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(command(port), cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        yield Server(f"http://{HOST}:{port}", env, cwd, process, log_path)
-    except Exception:
-        print(f"The server's last words:\n{tail(log_path)}", file=sys.stderr)
-        raise
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def tail(path: Path, lines: int = 20) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def wait_until_healthy(server: Server) -> None:
-    """Blocks until GET /health answers 200; an async caller runs it in a thread."""
-    deadline = time.perf_counter() + STARTUP_SECONDS
-    with httpx.Client(base_url=server.base_url) as client:
-        while time.perf_counter() < deadline:
-            if server.process.poll() is not None:
-                raise RuntimeError(f"the server exited with code {server.process.returncode}")
-            with contextlib.suppress(httpx.TransportError):
-                if client.get("/health").status_code == 200:
-                    return
-            time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /health with 200 within {STARTUP_SECONDS} s")
-
-
 # The people
 
 
-async def create_users(server: Server, roles: dict[str, str], platform_code: str = "DE") -> None:
+async def create_users(server: live_server.Server, roles: dict[str, str], platform_code: str = "DE") -> None:
     """Accounts (username: role) on one platform, made with `tessera create-user` as an operator would."""
     # Each command is a Python start-up and a hash: more at once than cores only queue.
     slots = asyncio.Semaphore(os.cpu_count() or 1)
 
     async def create(username: str, role: str) -> None:
-        command = [*TESSERA, "create-user", "--username", username, "--role", role]
+        command = [*live_server.TESSERA, "create-user", "--username", username, "--role", role]
         async with slots:
             process = await asyncio.create_subprocess_exec(
                 *command,
@@ -203,7 +181,7 @@ async def create_users(server: Server, roles: dict[str, str], platform_code: str
             try:
                 # A command stuck on a locked database must break the run, not stall it.
                 output, _ = await asyncio.wait_for(
-                    process.communicate(f"{PASSWORD}\n".encode()), STARTUP_SECONDS
+                    process.communicate(f"{PASSWORD}\n".encode()), live_server.STARTUP_SECONDS
                 )
             finally:
                 if process.returncode is None:
@@ -291,3 +269,16 @@ class CpuUse:
             cores(before, after, elapsed) for before, after in zip(self.at_start, self._now(), strict=True)
         )
         return server, client, machine
+
+    def figures(self, elapsed: float) -> dict[str, Any]:
+        """The phase's cores: the server's, the client's (and whether it set the pace), the others'."""
+        server_cpu, client_cpu, machine_cpu = self.cores(elapsed)
+        return {
+            "server_cpu": server_cpu,
+            "client_cpu": client_cpu,
+            "client_bound": client_cpu is not None and client_cpu >= CLIENT_BOUND_CPU,
+            # Whatever else ran on the machine meanwhile took cores from server and client alike.
+            "others_cpu": None
+            if machine_cpu is None or server_cpu is None or client_cpu is None
+            else max(0.0, round(machine_cpu - server_cpu - client_cpu, 2)),
+        }

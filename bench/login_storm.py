@@ -36,6 +36,7 @@ from typing import Any
 
 import harness
 import httpx
+import live_server
 
 from server.settings import load_settings
 
@@ -106,7 +107,7 @@ def login_storm_environment(workdir: Path, database_url: str | None) -> dict[str
     return harness.server_environment(workdir, database_url, extra)
 
 
-async def create_accounts(server: harness.Server, count: int) -> list[str]:
+async def create_accounts(server: live_server.Server, count: int) -> list[str]:
     """Young people on platform DE, made with `tessera create-user` as an operator would."""
     # A database given by URL may hold the accounts of earlier runs.
     suffix = secrets.token_hex(3)
@@ -170,7 +171,7 @@ async def warm_up(probes: dict[str, httpx.AsyncClient]) -> None:
 
 
 async def measure(
-    server: harness.Server, usernames: list[str], options: argparse.Namespace
+    server: live_server.Server, usernames: list[str], options: argparse.Namespace
 ) -> dict[str, Any]:
     interval = options.probe_interval_ms / 1000
     alone_seconds = options.seconds / 2
@@ -271,8 +272,8 @@ def format_table(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-async def run_benchmark(server: harness.Server, options: argparse.Namespace) -> dict[str, Any]:
-    await asyncio.to_thread(harness.wait_until_healthy, server)
+async def run_benchmark(server: live_server.Server, options: argparse.Namespace) -> dict[str, Any]:
+    await asyncio.to_thread(live_server.wait_until_healthy, server)
     usernames = await create_accounts(server, options.accounts)
     return await measure(server, usernames, options)
 
@@ -283,7 +284,7 @@ def main() -> int:
         env = login_storm_environment(workdir, options.database_url)
         # Read the settings as the server will, so a bad TESSERA_* value stops us before it starts.
         run = describe_run(options, env)
-        with harness.running_server(workdir, env) as server:
+        with live_server.running_server(workdir, env) as server:
             measured = asyncio.run(run_benchmark(server, options))
     ratios = p99_ratios(measured["requests"])
     result = {
@@ -293,9 +294,7 @@ def main() -> int:
         "target_ratio": TARGET_RATIO,
         "within_target": all(is_within_target(ratio) for ratio in ratios.values()),
     }
-    print(format_table(result))
-    harness.save_result(result, options.output)
-    return 1 if options.check and not result["within_target"] else 0
+    return harness.report(result, options, format_table)
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ from pywebpush import webpush
 from requests.adapters import HTTPAdapter
 
 from server.accounts.models import User
-from server.db import create_engine, create_sessionmaker, migrate, utcnow
+from server.db import create_engine, create_sessionmaker, migrate, unit_of_work, utcnow
 from server.i18n import SUPPORTED_LOCALES
 from server.notifications.service import notify, title
 from server.push.delivery import PushDelivery
@@ -160,9 +160,8 @@ async def outbox_round(
     worker = asyncio.create_task(run_worker(delivery))
     await asyncio.sleep(0.2)  # the worker is waiting for work, as in a quiet server
     started = time.perf_counter()
-    async with db_sessionmaker() as db:
+    async with unit_of_work(db_sessionmaker) as db:
         await notify(db, recipient_ids=people, event="topic_reply", link="/#/forum")
-        await db.commit()
     committed = time.perf_counter() - started
     while len(service.received) < expected:  # noqa: ASYNC110 - counted in the service's threads
         await asyncio.sleep(0.005)
@@ -284,9 +283,7 @@ def main() -> int:
         "target_ratio": TARGET_RATIO,
     }
     result["within_target"] = measured["ratio"] >= TARGET_RATIO and measured["delivered_once"]
-    print(format_table(result))
-    harness.save_result(result, options.output)
-    return 1 if options.check and not result["within_target"] else 0
+    return harness.report(result, options, format_table)
 
 
 if __name__ == "__main__":

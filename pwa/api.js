@@ -2,6 +2,8 @@
 // The CSRF token lives in this module's memory only, never in storage: after a reload it is
 // recovered from GET /api/v1/auth/session, which only a same-origin page can read.
 
+import { deleteMeta, getMeta, setMeta } from "./store.js";
+
 const session = { csrfToken: null, locale: "en" };
 const connectivityListeners = new Set();
 const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -25,6 +27,10 @@ function reportConnectivity(online) {
 // Answers {ok, status, data}; a network failure answers {ok: false, status: 0, offline: true}.
 // A 404 from an API that is not there yet is an ordinary answer the screens handle.
 export async function api(method, path, body) {
+  if ((await sendQueuedSignOut()) === "waiting") {
+    reportConnectivity(false);
+    return { ok: false, status: 0, offline: true, data: null };
+  }
   // After a reload the token is gone: fetch it before the first unsafe request needs it.
   if (UNSAFE.has(method) && !session.csrfToken && path !== "/api/v1/auth/login" && path !== "/api/v1/auth/register") {
     const recovered = await recoverSession();
@@ -59,8 +65,55 @@ export async function api(method, path, body) {
 }
 
 // Recovers the signed-in person and the CSRF token from the session cookie, if it is still valid.
+// Nobody signed in is a 200 {user: null} (no console error on every visit); to the callers it
+// is no session, as a 401 would be: ok only with a user.
 export async function recoverSession() {
   const result = await api("GET", "/api/v1/auth/session");
-  if (result.ok) setCsrfToken(result.data.csrf_token);
+  if (!result.ok || !result.data?.user) return result.offline ? result : { ...result, ok: false };
+  setCsrfToken(result.data.csrf_token);
   return result;
+}
+
+// Signing out offline wipes the phone at once, but the session cookie is HttpOnly: only the
+// server can end the session. So the sign-out waits on the phone (a flag that says nothing about
+// the person) and every API request, from the page or the service worker, sends it first: until
+// it has reached the server nothing goes out on the old session, and the next person on a shared
+// phone never finds the last one still signed in.
+const SIGN_OUT_QUEUED = "sign-out-queued";
+
+export function queueSignOut() {
+  return setMeta(SIGN_OUT_QUEUED, true);
+}
+
+// Answers "none" (nothing was queued), "sent" (the session has ended now) or "waiting" (offline).
+export async function sendQueuedSignOut() {
+  if (!(await isSignOutQueued())) return "none";
+  const locks = globalThis.navigator?.locks;
+  return locks ? locks.request("tessera-sign-out", endQueuedSession) : endQueuedSession();
+}
+
+async function isSignOutQueued() {
+  return Boolean(await getMeta(SIGN_OUT_QUEUED).catch(() => null));
+}
+
+async function endQueuedSession() {
+  if (!(await isSignOutQueued())) return "sent"; // by another tab or the service worker meanwhile
+  const request = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } };
+  try {
+    // The CSRF token went with the wipe: the session itself gives it back, once.
+    const current = await fetch("/api/v1/auth/session", request);
+    if (current.status >= 500) return "waiting";
+    const answer = current.ok ? await current.json() : null;
+    if (answer?.user) {
+      const headers = { ...request.headers, "X-CSRF-Token": answer.csrf_token };
+      const ended = await fetch("/api/v1/auth/logout", { ...request, method: "POST", headers });
+      // Only a server in trouble is asked again: any other answer will not change by repeating it.
+      if (ended.status >= 500) return "waiting";
+    }
+  } catch {
+    return "waiting";
+  }
+  // The server's Clear-Site-Data has usually deleted the flag with everything else already.
+  await deleteMeta(SIGN_OUT_QUEUED).catch(() => {});
+  return "sent";
 }

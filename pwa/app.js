@@ -2,54 +2,82 @@
 // loaded when first needed), keeps the navigation, connectivity and outbox state, and offers
 // the update when a new version of the app is ready.
 
-import { onConnectivity, recoverSession, setCsrfToken, setRequestLocale, api } from "./api.js";
-import { announce, h, icon } from "./dom.js";
-import { _, N_, loadLocaleList, onLocaleChange, preferredLocale, useLocale } from "./i18n.js";
+import { onConnectivity, queueSignOut, recoverSession, sendQueuedSignOut, setCsrfToken, setRequestLocale, api } from "./api.js";
+import { announce, bootData, dismissStatus, h, icon } from "./dom.js";
+import { _, N_, likelyLocale, loadLocaleList, locale, onLocaleChange, preferredLocale, useLocale } from "./i18n.js";
 import { deleteMeta, forgetOldSentNotes, getMeta, setMeta, wipeEverything } from "./store.js";
 import { onOutboxChange, requestFlush, startOutbox, stopOutbox, unsentCount } from "./sync.js";
 
-const REVIEWERS = ["youth_worker", "researcher", "admin"];
-const MODERATORS = ["youth_worker", "admin"];
-const RESEARCHERS = ["researcher", "admin"];
-
-// [pattern, screen module, who may see it (omitted: anyone signed in; "public": anyone)]
+// [pattern, screen module, who may see it (omitted: anyone signed in; "public": anyone; else a
+// role group of the server's vocabularies)]
 const ROUTES = [
   [/^sign-in$/, "sign-in", "public"],
   [/^join(?:\/(?<code>[^/?]+))?$/, "join", "public"],
+  [/^reset-password$/, "reset-password", "public"],
   [/^home$/, "home"],
-  [/^notes$/, "notes"],
-  [/^notes\/new$/, "editor", ["youth"]],
-  [/^notes\/(?<id>[0-9a-fA-F-]{36})$/, "editor"],
-  [/^forum$/, "forum"],
-  [/^forum\/c\/(?<id>[^/]+)$/, "forum"],
-  [/^forum\/t\/(?<id>[^/]+)$/, "forum"],
+  [/^notes$/, "notes", "note_readers"],
+  [/^notes\/new$/, "editor", "authors"],
+  [/^notes\/(?<id>[0-9a-fA-F-]{36})$/, "editor", "note_readers"],
+  [/^forum$/, "forum", "forum_members"],
+  [/^forum\/c\/(?<id>[^/]+)$/, "forum", "forum_members"],
+  [/^forum\/t\/(?<id>[^/]+)$/, "forum", "forum_members"],
   [/^notifications$/, "notifications"],
   [/^settings$/, "settings"],
-  [/^moderation$/, "moderation", MODERATORS],
-  [/^invites$/, "invites", MODERATORS],
-  [/^review$/, "review", REVIEWERS],
-  [/^export$/, "export", RESEARCHERS],
+  [/^moderation$/, "moderation", "moderators"],
+  [/^invites$/, "invites", "inviters"],
+  [/^review$/, "review", "staff"],
+  [/^export$/, "export", "researchers"],
 ];
 
-// [hash, label, icon, who sees it]
+// [hash, label, icon, who sees it], in the order of the bottom bar in every language (mirrored
+// right to left by the layout); a role with more places than BAR_PLACES keeps the first ones in
+// the bar and the rest under "More".
 const NAVIGATION = [
   ["#/home", N_("Home"), "home"],
-  ["#/notes", N_("My notes"), "notes", ["youth"]],
-  ["#/review", N_("Review"), "approved", REVIEWERS],
-  ["#/forum", N_("Forum"), "forum"],
-  ["#/moderation", N_("Moderation"), "conflict", MODERATORS],
-  ["#/invites", N_("Invites"), "forward", MODERATORS],
-  ["#/export", N_("Export"), "notes", RESEARCHERS],
+  ["#/notes", N_("My notes"), "notes", "authors"],
+  ["#/review", N_("Review"), "approved", "staff"],
+  ["#/forum", N_("Forum"), "forum", "forum_members"],
+  ["#/moderation", N_("Moderation"), "conflict", "moderators"],
+  ["#/invites", N_("Invites"), "forward", "inviters"],
+  ["#/export", N_("Export"), "notes", "researchers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];
+// Five places fit one row at 320 px with their labels; a sixth would wrap or shrink them.
+const BAR_PLACES = 5;
 
-const app = { user: null, screen: null, ctx: null, renderCount: 0, ready: false };
+// vocabularies: the server's roles, role groups, statuses and reasons (GET /api/v1/vocabularies).
+const app = { user: null, screen: null, ctx: null, renderCount: 0, ready: false, vocabularies: null };
+// Settles once the first screen is drawn: what can wait (the outbox's first sync, keeping guides
+// for offline, installing the service worker) waits for it, so it does not compete with the
+// first screen for a slow network.
+let firstScreenDrawn;
+const firstScreen = new Promise((resolve) => {
+  firstScreenDrawn = resolve;
+});
+
+// Whether the person's role is in one of the server's role groups ("moderators", "staff", ...).
+function inGroup(user, group) {
+  return Boolean(user && app.vocabularies?.role_groups?.[group]?.includes(user.role));
+}
 
 function allowed(who, user) {
   if (who === "public") return true;
   if (!user) return false;
-  return !who || who.includes(user.role);
+  return !who || inGroup(user, who);
+}
+
+// The service worker keeps the last answer (like the language catalogues), so the app knows
+// who sees which screen offline too.
+async function loadVocabularies() {
+  app.vocabularies = bootData("vocabularies") || null;
+  if (app.vocabularies) return;
+  try {
+    const response = await fetch("/api/v1/vocabularies", { headers: { Accept: "application/json" } });
+    if (response.ok) app.vocabularies = await response.json();
+  } catch {
+    // Offline and never kept: only the screens open to everyone signed in are offered.
+  }
 }
 
 function parseHash() {
@@ -70,27 +98,22 @@ function setOnline(online) {
   badge.replaceChildren(icon("offline"), h("span", null, _("Offline")));
 }
 
+function isCurrentPlace(current, hash) {
+  return current === hash || current.startsWith(`${hash}/`);
+}
+
 function renderChrome() {
   const nav = document.getElementById("nav");
   nav.setAttribute("aria-label", _("Main"));
   const current = `#/${parseHash().path}`;
-  const items = app.user
-    ? NAVIGATION.filter(([, , , who]) => allowed(who, app.user)).map(([hash, label, name]) =>
-        h(
-          "li",
-          null,
-          h(
-            "a",
-            { href: hash, "aria-current": current === hash || current.startsWith(`${hash}/`) ? "page" : null },
-            icon(name),
-            h("span", null, _(label)),
-          ),
-        ),
-      )
-    : [];
+  const places = app.user ? NAVIGATION.filter(([, , , who]) => allowed(who, app.user)) : [];
+  const inBar = places.length > BAR_PLACES ? places.slice(0, BAR_PLACES - 1) : places;
+  const placeLink = ([hash, label, name]) =>
+    h("a", { href: hash, "aria-current": isCurrentPlace(current, hash) ? "page" : null }, icon(name), h("span", null, _(label)));
+  const items = inBar.map((place) => h("li", null, placeLink(place)));
+  const more = places.slice(inBar.length);
+  if (more.length) items.push(h("li", null, moreMenu(more.map(placeLink), more.some(([hash]) => isCurrentPlace(current, hash)))));
   nav.replaceChildren(h("ul", null, items));
-  // More than five places do not fit one row at 360 px: a second row keeps them all in reach.
-  document.body.classList.toggle("two-row-nav", items.length > 5);
   nav.hidden = !app.user;
   const signOutButton = document.getElementById("sign-out");
   signOutButton.hidden = !app.user;
@@ -99,10 +122,56 @@ function renderChrome() {
   setOnline(document.documentElement.dataset.online !== "false");
 }
 
+// "More": a disclosure button and the list of places it shows (WAI-ARIA APG's disclosure
+// navigation): Escape, a tap elsewhere or leaving it closes it; the arrow keys go up and down.
+function moreMenu(links, holdsCurrent) {
+  const list = h("ul", { id: "more-places", class: "more-places", hidden: true }, links.map((link) => h("li", null, link)));
+  const button = h(
+    "button",
+    { type: "button", class: "more-button", "aria-expanded": "false", "aria-controls": "more-places", "data-current": holdsCurrent ? "true" : null },
+    icon("more"),
+    h("span", null, _("More")),
+  );
+  const wrapper = h("div", { class: "more" }, button, list);
+  const setOpen = (open) => {
+    list.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    if (open) document.addEventListener("pointerdown", closeOnOutside, true);
+    else document.removeEventListener("pointerdown", closeOnOutside, true);
+  };
+  const closeOnOutside = (event) => {
+    if (!wrapper.contains(event.target)) setOpen(false);
+  };
+  button.addEventListener("click", () => {
+    const open = list.hidden;
+    setOpen(open);
+    if (open) links[0].focus();
+  });
+  wrapper.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && !list.hidden) {
+      event.preventDefault();
+      setOpen(false);
+      button.focus();
+    } else if ((event.key === "ArrowDown" || event.key === "ArrowUp") && !list.hidden) {
+      event.preventDefault();
+      const at = links.indexOf(document.activeElement);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      links[(at + step + links.length) % links.length].focus();
+    }
+  });
+  wrapper.addEventListener("focusout", (event) => {
+    if (!wrapper.contains(event.relatedTarget) && event.relatedTarget) setOpen(false);
+  });
+  for (const link of links) link.addEventListener("click", () => setOpen(false));
+  return wrapper;
+}
+
 // The context every screen gets: who is signed in, the address, and what it may ask the app.
 function screenContext(params, query, count) {
   return {
     user: app.user,
+    vocabularies: app.vocabularies,
+    inGroup: (group) => inGroup(app.user, group),
     params,
     query,
     navigate,
@@ -110,6 +179,7 @@ function screenContext(params, query, count) {
     isCurrent: () => count === app.renderCount,
     signedIn: signedIn,
     signOut,
+    accountErased,
     setUser(user) {
       app.user = user;
       rememberUser(user);
@@ -126,7 +196,8 @@ export async function renderRoute() {
   const [pattern, name, who] = route;
   if (who !== "public" && !app.user) return navigate("#/sign-in");
   if (!allowed(who, app.user)) return navigate("#/home");
-  if (app.user && (name === "sign-in" || name === "join")) return navigate("#/home");
+  if (app.user && (name === "sign-in" || name === "join" || name === "reset-password")) return navigate("#/home");
+  if (path !== app.path) dismissStatus();
   renderChrome();
   const module = await import(`./screens/${name}.js`);
   if (count !== app.renderCount) return;
@@ -154,7 +225,22 @@ async function signedIn(user, csrfToken) {
   if (user.language && user.language !== document.documentElement.lang) await useLocale(user.language);
   // Ask the browser not to evict the notes when space runs low (granted silently or not at all).
   navigator.storage?.persist?.().catch(() => {});
-  if (user.role === "youth") startOutbox(user.id);
+  if (inGroup(user, "authors")) {
+    firstScreen.then(() => {
+      if (app.user?.id !== user.id) return;
+      startOutbox(user.id);
+      keepForOffline(user);
+    });
+  }
+}
+
+// What writing notes offline needs, kept at once rather than when a notes screen is first opened
+// online: the guides of the person's platforms (on the phone, in store.js) and the vocabularies
+// and the person's catalogue (in the service worker's cache). Not awaited: the app goes on.
+function keepForOffline(user) {
+  import("./screens/common.js").then(({ loadGuides }) => loadGuides(user)).catch(() => {});
+  const paths = ["/api/v1/vocabularies", "/api/v1/i18n", `/api/v1/i18n/${encodeURIComponent(document.documentElement.lang)}`];
+  navigator.serviceWorker?.ready.then((registration) => registration.active?.postMessage({ type: "keep-for-offline", paths }));
 }
 
 async function signOut() {
@@ -162,12 +248,31 @@ async function signOut() {
   if (unsent > 0 && !(await confirmLosingNotes(unsent))) return;
   await unsubscribePush();
   await closeNotifications();
-  await api("POST", "/api/v1/auth/logout"); // offline, the local wipe below still happens
+  const ended = await api("POST", "/api/v1/auth/logout");
   stopOutbox();
   setCsrfToken(null);
   app.user = null;
   await wipeEverything();
+  // Offline: the phone is wiped all the same, and the server ends the session the moment the
+  // phone is online again, before any other request goes out (api.js), with the app closed too.
+  if (!ended.ok && ended.status !== 401) {
+    await queueSignOut();
+    const registration = await navigator.serviceWorker?.getRegistration().catch(() => null);
+    await registration?.sync?.register("tessera-outbox").catch(() => {});
+  }
   location.replace("/#/sign-in?signed-out=1");
+  location.reload();
+}
+
+// The account is erased (the server's Clear-Site-Data asked the browser to forget the site):
+// nothing of the person stays on this phone either, unsent notes included, as they chose.
+async function accountErased() {
+  await closeNotifications();
+  stopOutbox();
+  setCsrfToken(null);
+  app.user = null;
+  await wipeEverything();
+  location.replace("/#/sign-in?erased=1");
   location.reload();
 }
 
@@ -263,7 +368,13 @@ async function registerServiceWorker() {
   });
   try {
     // A module worker, so it shares the outbox code with the page (Background Sync sends notes).
-    const registration = await navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" });
+    // Its modules are app files the HTTP cache may keep for an hour: a new worker must not start
+    // with the old ones, so it fetches them past that cache ("none").
+    const registration = await navigator.serviceWorker.register("/sw.js", {
+      type: "module",
+      scope: "/",
+      updateViaCache: "none",
+    });
     if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
     registration.addEventListener("updatefound", () => {
       const worker = registration.installing;
@@ -280,9 +391,20 @@ async function registerServiceWorker() {
 
 async function start() {
   document.documentElement.dataset.outbox = "idle";
+  // The bar's height follows its labels (two lines in some languages): what the page keeps clear
+  // of it, and where the messages above it go, follow the bar.
+  const nav = document.getElementById("nav");
+  new ResizeObserver(() => {
+    if (nav.offsetHeight) document.documentElement.style.setProperty("--nav-height", `${nav.offsetHeight}px`);
+  }).observe(nav);
   setOnline(navigator.onLine !== false);
   onConnectivity((online) => setOnline(online));
-  addEventListener("online", () => setOnline(true));
+  addEventListener("online", async () => {
+    setOnline(true);
+    // A sign-out made offline reaches the server now; the app then starts afresh, as after any
+    // sign-out (the server's Clear-Site-Data took the service worker and its caches along).
+    if ((await sendQueuedSignOut()) === "sent") location.reload();
+  });
   addEventListener("offline", () => setOnline(false));
   addEventListener("hashchange", renderRoute);
   onLocaleChange((code) => {
@@ -300,13 +422,20 @@ async function start() {
     document.querySelector("main h1")?.focus();
   });
 
-  const [codes, session] = await Promise.all([
+  // Everything the first screen needs is asked for at once: on a slow network each wait in turn
+  // would cost a round trip. The catalogue is the likely language's; the list of languages then
+  // says whether it was the right one.
+  const likely = likelyLocale();
+  setRequestLocale(likely);
+  const [codes, session, , likelyLoaded] = await Promise.all([
     loadLocaleList().then((items) => items.map((item) => item.code)),
     recoverSession(),
+    loadVocabularies(),
+    useLocale(likely),
   ]);
   const first = preferredLocale(codes.length ? codes : ["en"]);
   setRequestLocale(first);
-  await useLocale(first);
+  if (!likelyLoaded || locale() !== first) await useLocale(first);
   if (session.ok) {
     await signedIn(session.data.user);
   } else if (session.offline) {
@@ -316,10 +445,16 @@ async function start() {
   } else {
     await deleteMeta("user").catch(() => {});
   }
-  forgetOldSentNotes().catch(() => {});
   app.ready = true;
-  renderRoute();
-  registerServiceWorker();
+  try {
+    await renderRoute();
+  } finally {
+    // Whatever became of the first screen, the outbox and the service worker must start: a
+    // screen that failed to draw must never keep notes from being sent.
+    firstScreenDrawn();
+    forgetOldSentNotes().catch(() => {});
+    registerServiceWorker();
+  }
 }
 
 function sessionEnded() {

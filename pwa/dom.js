@@ -3,6 +3,16 @@
 
 const SVG = "http://www.w3.org/2000/svg";
 
+// What the server wrote into the page for the first screen (server/system/app_shell.py): the
+// languages and the vocabularies, as their API routes answer them. Undefined when absent.
+export function bootData(name) {
+  try {
+    return JSON.parse(document.getElementById("boot")?.textContent || "{}")[name];
+  } catch {
+    return undefined;
+  }
+}
+
 // h("button", {class: "primary", onclick: f}, "Save"): attributes, then children.
 export function h(tag, attributes, ...children) {
   const element = document.createElement(tag);
@@ -39,6 +49,7 @@ const ICONS = {
   forum: ["M21 6h-2v9H6v2a1 1 0 0 0 1 1h11l4 4V7a1 1 0 0 0-1-1zm-4 6V3a1 1 0 0 0-1-1H3a1 1 0 0 0-1 1v14l4-4h10a1 1 0 0 0 1-1z"],
   bell: ["M12 22a2 2 0 0 0 2-2h-4a2 2 0 0 0 2 2zm6-6v-5c0-3.1-1.6-5.6-4.5-6.3V4a1.5 1.5 0 0 0-3 0v.7C7.6 5.4 6 7.9 6 11v5l-2 2v1h16v-1z"],
   settings: ["M19.4 13a7.5 7.5 0 0 0 0-2l2.1-1.6-2-3.5-2.5 1a7 7 0 0 0-1.7-1L15 3h-4l-.4 2.9a7 7 0 0 0-1.7 1l-2.5-1-2 3.5L6.6 11a7.5 7.5 0 0 0 0 2l-2.1 1.6 2 3.5 2.5-1a7 7 0 0 0 1.7 1L11 21h4l.4-2.9a7 7 0 0 0 1.7-1l2.5 1 2-3.5zM13 15.5a3.5 3.5 0 1 1 0-7 3.5 3.5 0 0 1 0 7z"],
+  more: ["M6 10a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm6 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4zm6 0a2 2 0 1 0 0 4 2 2 0 0 0 0-4z"],
   offline: ["M23.6 7A17.8 17.8 0 0 0 12 3c-1.3 0-2.6.1-3.8.4L18.7 14zM3.3 2 2 3.3l2 2.1A17.7 17.7 0 0 0 .4 7L12 21.5l3.9-4.9 3.8 3.8 1.3-1.3z"],
 };
 
@@ -57,22 +68,64 @@ export function icon(name, extraClass) {
 }
 
 // Announces a status change to screen readers (and shows it) through the one role="status" region.
+// A message belongs to the screen it was said on: it goes when the person moves on (see
+// dismissStatus), unless it is the outcome that moved them ("Your topic is published.").
+const SHOWN_MS = 6000;
+const OUTCOME_MS = 1500;
 let clearing = null;
+let announcedAt = -Infinity;
+let carriedOver = true;
 export function announce(text) {
   const region = document.getElementById("status");
   region.textContent = "";
   clearTimeout(clearing);
+  announcedAt = performance.now();
+  carriedOver = false;
   // A fresh text node after clearing makes screen readers repeat an identical message.
   requestAnimationFrame(() => {
     region.textContent = text;
-    // The message also shows on screen; it goes away so it never hides the buttons below it.
     clearing = setTimeout(() => {
       region.textContent = "";
-    }, 8000);
+    }, SHOWN_MS);
   });
 }
 
+// Called as a new screen opens: a message of the screen before does not follow the person.
+export function dismissStatus() {
+  if (!carriedOver && performance.now() - announcedAt < OUTCOME_MS) {
+    carriedOver = true; // to the one screen it led to, no further
+    return;
+  }
+  clearTimeout(clearing);
+  document.getElementById("status").textContent = "";
+}
+
 // Puts a screen into <main>: one h1 first, focus moved to it so screen readers start there.
+// A long list drawn in slices, so the phone's main thread is never held for long: the first
+// screenful at once, the rest a slice per task, yielding to taps and scrolling in between.
+// make(entry) builds one item; isCurrent() false (the person has moved on) stops the drawing.
+const FIRST_SLICE = 25;
+const SLICE = 40;
+
+export function appendInSlices(list, entries, make, isCurrent = () => true) {
+  list.append(...entries.slice(0, FIRST_SLICE).map(make));
+  let next = FIRST_SLICE;
+  const drawn = new Promise((resolve) => {
+    const step = () => {
+      if (next >= entries.length || !isCurrent() || !list.isConnected) return resolve();
+      list.append(...entries.slice(next, next + SLICE).map(make));
+      next += SLICE;
+      setTimeout(step, 0);
+    };
+    setTimeout(step, 0);
+  });
+  list.dataset.drawn = entries.length <= FIRST_SLICE ? "all" : "part";
+  drawn.then(() => {
+    if (next >= entries.length) list.dataset.drawn = "all";
+  });
+  return list;
+}
+
 export function showScreen(title, ...content) {
   const main = document.getElementById("main");
   const heading = h("h1", { tabindex: "-1" }, title);

@@ -107,8 +107,9 @@ async function applyChange(stored) {
   await putNote(note);
 }
 
-// Sends every queued note of the owner. Answers {sent, conflicts, problems, status}:
-// status 0 when offline, 401 when the session has ended, 200 when all went through.
+// Sends every queued note of the owner. Answers {sent, conflicts, problems, status, problem}:
+// status 0 when offline, 401 when the session has ended, 200 when all went through; problem
+// is the type of the server's problem document when the batch was refused.
 export async function flushOutbox(owner) {
   return withLock(async () => {
     const outcome = { sent: 0, conflicts: 0, problems: 0, status: 200 };
@@ -123,6 +124,7 @@ export async function flushOutbox(owner) {
       const response = await api("POST", "/api/v1/sync", { notes: batch.map(wireBody), ...(since ? { since } : {}) });
       if (!response.ok) {
         outcome.status = response.status;
+        outcome.problem = response.data?.type || null;
         return outcome;
       }
       const now = Date.now();

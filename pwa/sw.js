@@ -7,38 +7,32 @@
 // need is a precache, three fetch rules and a few events: about a hundred lines.
 //
 // It is a module worker so it shares the outbox with the page (outbox.js, store.js, api.js).
-// API answers are never cached, apart from the language catalogues: they are not personal.
+// API answers are never cached, apart from the language catalogues and the vocabularies: they
+// are not personal.
 
-import { recoverSession, setRequestLocale } from "./api.js";
+import { recoverSession, sendQueuedSignOut, setRequestLocale } from "./api.js";
 import { flushOutbox } from "./outbox.js";
 
-// Change VERSION whenever any file below changes: a new worker then installs, and the app
-// offers the update ("A new version of Tessera is ready").
-const VERSION = "2026-11-23.3";
+// The server writes these as it serves this file (server/system/app_shell.py): the shell's files,
+// every page, script and style of the app, and a hash of them all. A change to any file changes
+// this worker, so a new worker installs and the app offers the update ("A new version of Tessera
+// is ready").
+const VERSION = "%SHELL_VERSION%";
+const SHELL = ["%SHELL_FILES%"];
 const SHELL_CACHE = `tessera-shell-${VERSION}`;
 const CATALOGUE_CACHE = "tessera-catalogues";
-const SCREENS = ["sign-in", "join", "home", "notes", "editor", "forum", "notifications", "settings", "moderation", "invites", "review", "export", "common"];
-const SHELL = [
-  "/",
-  "/offline.html",
-  "/offline.js",
-  "/app.css",
-  "/app.js",
-  "/api.js",
-  "/dom.js",
-  "/i18n.js",
-  "/store.js",
-  "/outbox.js",
-  "/sync.js",
-  "/manifest.webmanifest",
-  "/icons/icon-192.png",
-  "/icons/maskable-192.png",
-  ...SCREENS.map((name) => `/screens/${name}.js`),
-];
+const VOCABULARIES = "/api/v1/vocabularies";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
-    caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "reload" })))),
+    Promise.all([
+      // "no-cache": what the page has just fetched is asked again with its ETag and comes back as
+      // a bodiless 304, so a first visit does not download the shell twice; a changed file
+      // comes whole, so the shell is never older than this worker.
+      caches.open(SHELL_CACHE).then((cache) => cache.addAll(SHELL.map((path) => new Request(path, { cache: "no-cache" })))),
+      // Who sees which screen: kept at once, so a new version of the app opens offline too.
+      caches.open(CATALOGUE_CACHE).then((cache) => cache.add(VOCABULARIES)).catch(() => {}),
+    ]),
   );
 });
 
@@ -56,7 +50,16 @@ self.addEventListener("activate", (event) => {
 // The person chose "Update now": the waiting worker takes over and the page reloads.
 self.addEventListener("message", (event) => {
   if (event.data?.type === "skip-waiting") self.skipWaiting();
+  // At sign-in the app asks for what writing notes offline needs (app.js, keepForOffline).
+  if (event.data?.type === "keep-for-offline") event.waitUntil(keepForOffline(event.data.paths));
 });
+
+// Only what this worker keeps anyway (not personal), whatever the message asks for.
+async function keepForOffline(paths) {
+  const cache = await caches.open(CATALOGUE_CACHE);
+  const kept = (Array.isArray(paths) ? paths : []).filter((path) => isCatalogue(new URL(String(path), self.location.origin)));
+  await Promise.all(kept.map((path) => cache.add(path).catch(() => {})));
+}
 
 async function fromShell(request) {
   const cache = await caches.open(SHELL_CACHE);
@@ -68,6 +71,8 @@ async function navigation(request) {
   if (url.pathname === "/" || url.pathname === "/index.html") {
     return (await fromShell("/")) || fetch(request).catch(() => fromShell("/offline.html"));
   }
+  // An API address typed in: a sign-out made offline goes first, or the last person's data would.
+  if (url.pathname.startsWith("/api/") && (await sendQueuedSignOut()) === "waiting") return fromShell("/offline.html");
   try {
     return await fetch(request);
   } catch {
@@ -75,8 +80,12 @@ async function navigation(request) {
   }
 }
 
-// Catalogues: answered from the cache at once and refreshed behind, so the app starts offline
-// in the person's language and picks up new translations on the next start.
+function isCatalogue(url) {
+  return url.origin === self.location.origin && (url.pathname === "/api/v1/i18n" || url.pathname.startsWith("/api/v1/i18n/") || url.pathname === VOCABULARIES);
+}
+
+// Catalogues and vocabularies: answered from the cache at once and refreshed behind, so the app
+// starts offline in the person's language and picks up new translations on the next start.
 async function catalogue(request) {
   const cache = await caches.open(CATALOGUE_CACHE);
   const cached = await cache.match(request);
@@ -95,7 +104,7 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (request.mode === "navigate") {
     event.respondWith(navigation(request));
-  } else if (url.pathname === "/api/v1/i18n" || url.pathname.startsWith("/api/v1/i18n/")) {
+  } else if (isCatalogue(url)) {
     event.respondWith(catalogue(request));
   } else if (!url.pathname.startsWith("/api/")) {
     event.respondWith(fromShell(request).then((cached) => cached || fetch(request)));
@@ -109,7 +118,9 @@ self.addEventListener("sync", (event) => {
 
 async function sendOutbox() {
   const session = await recoverSession();
-  if (!session.ok || session.data.user.role !== "youth") return;
+  // Still offline (a sign-out made offline waits too): the browser tries again later.
+  if (session.offline) throw new Error("offline");
+  if (!session.ok || !(await vocabularies())?.role_groups?.authors?.includes(session.data.user.role)) return;
   setRequestLocale(session.data.user.language);
   const outcome = await flushOutbox(session.data.user.id);
   for (const client of await self.clients.matchAll({ type: "window" })) {
@@ -117,6 +128,14 @@ async function sendOutbox() {
   }
   // A failed attempt makes the browser retry the sync later, with its own backoff.
   if (outcome.status !== 200) throw new Error("outbox not sent");
+}
+
+async function vocabularies() {
+  try {
+    return await (await catalogue(new Request(VOCABULARIES))).json();
+  } catch {
+    return null;
+  }
 }
 
 // Push payload {id, title, url}: the tag makes a repeated notification replace the earlier one.

@@ -11,6 +11,8 @@ const PERIOD_MS = 5 * 60 * 1000; // also fetches reviews that arrived meanwhile
 const FIRST_RETRY_MS = 5 * 1000;
 const LONGEST_RETRY_MS = 5 * 60 * 1000;
 const SYNC_TAG = "tessera-outbox";
+// The server's type for a lost or stale CSRF token (docs/contract.md, "Problem types").
+const CSRF_TOKEN_INVALID = "urn:tessera:problem:csrf-token-invalid";
 
 const outbox = { owner: null, running: false, again: false, failures: 0, timer: null, listeners: new Set() };
 
@@ -59,7 +61,7 @@ export async function requestFlush() {
   let outcome;
   try {
     outcome = await flushOutbox(outbox.owner);
-    if (outcome.status === 403) {
+    if (outcome.problem === CSRF_TOKEN_INVALID) {
       // The CSRF token was lost (a reload while offline): recover it once and try again.
       if ((await recoverSession()).ok) outcome = await flushOutbox(outbox.owner);
     }

@@ -1,15 +1,19 @@
-"""The `tessera` command: serve, worker, migrate, create-user, and the translation workflow."""
+"""The `tessera` command: serve, worker, migrate, backup, restore, create-user, and the translation workflow."""
 
 from __future__ import annotations
 
 import asyncio
+import inspect
+import subprocess
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from server.accounts.models import Role
 from server.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -47,13 +51,87 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--no-workers", is_flag=True, help="Leave background work to a separate `tessera worker`.")
-def serve(host: str, port: int, no_workers: bool) -> None:
+@click.option(
+    "--workers",
+    "processes",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="App processes serving the port (several need TESSERA_REDIS_URL).",
+)
+def serve(host: str, port: int, no_workers: bool, processes: int) -> None:
     import uvicorn
 
-    from server.app import create_app
+    settings = _settings()
+    # Which X-Forwarded-For to believe is Tessera's to decide (TESSERA_TRUSTED_PROXIES):
+    # uvicorn's own handling believes any process on the same machine.
+    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": False, "server_header": False}
+    if processes == 1:
+        from server.app import create_app
 
-    app = create_app(_settings(), run_workers=not no_workers)
-    uvicorn.run(app, host=host, port=port, proxy_headers=True, server_header=False)
+        uvicorn.run(create_app(settings, run_workers=not no_workers), **options)
+        return
+    if not settings.redis_url:
+        raise click.ClickException(
+            "--workers needs TESSERA_REDIS_URL: without Redis, sessions and sign-in throttling counters "
+            f"live in files under {settings.store_dir}, which count correctly in one process only "
+            "(split over several, a throttle would let several times as many guesses through)."
+        )
+    # Each app process serves requests only; the background jobs run once, in a process of
+    # their own beside them (as `tessera worker`), not once in every app process.
+    background = None if no_workers else BackgroundProcess([sys.executable, "-m", "server.cli", "worker"])
+    if "timeout_worker_healthcheck" in inspect.signature(uvicorn.Config).parameters:
+        # An app process answers uvicorn's supervisor only once it has started, and starting
+        # migrates the database: on a busy machine that takes longer than uvicorn's 5 s, and
+        # the supervisor would kill it and start another, over and over.
+        options["timeout_worker_healthcheck"] = STARTUP_SECONDS
+    try:
+        uvicorn.run(WEB_APP_FACTORY, factory=True, workers=processes, **options)
+    finally:
+        if background is not None:
+            background.stop()
+
+
+STARTUP_SECONDS = 120
+# For uvicorn's worker processes, which import the app by name: the app without background jobs.
+WEB_APP_FACTORY = "server.app:create_web_app_from_environment"
+
+
+class BackgroundProcess:
+    """A `tessera worker` beside the app processes of `tessera serve --workers N`, started again
+    if it ends, as uvicorn starts an app process again that ends."""
+
+    RESTART_SECONDS = 5.0
+
+    def __init__(self, command: list[str]) -> None:
+        self._command = command
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._supervise, name="tessera-worker", daemon=True)
+        self._thread.start()
+
+    def _supervise(self) -> None:
+        while not self._stopping.is_set():
+            process = subprocess.Popen(self._command)  # noqa: S603 - this interpreter, fixed arguments
+            while process.poll() is None and not self._stopping.wait(0.5):
+                pass
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
+                return
+            click.echo(
+                f"The background worker ended (exit code {process.returncode}); "
+                f"starting it again in {self.RESTART_SECONDS:.0f} s.",
+                err=True,
+            )
+            self._stopping.wait(self.RESTART_SECONDS)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=15)
 
 
 @main.command(help="Run the background workers alone.")
@@ -73,7 +151,8 @@ def worker() -> None:
             db_sessionmaker = create_sessionmaker(engine)
             await make_key_once(db_sessionmaker, settings)
             click.echo("Tessera worker running. Stop with Ctrl+C.")
-            await run_forever(jobs_for(make_store(settings), db_sessionmaker, settings))
+            with jobs_for(make_store(settings), db_sessionmaker, settings) as jobs:
+                await run_forever(jobs)
         finally:
             await engine.dispose()
 
@@ -86,9 +165,38 @@ def migrate() -> None:
     click.echo("The database schema is up to date.")
 
 
+@main.command(help="Write a consistent copy of the database to PATH, while Tessera runs.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def backup(path: Path) -> None:
+    from server.system.backups import BackupError
+    from server.system.backups import backup as back_up
+
+    try:
+        back_up(_settings().database_url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Backup written to {path}.")
+
+
+@main.command(help="Put the backup at PATH into the database, which must be empty.")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+def restore(path: Path) -> None:
+    from server.system.backups import BackupError
+    from server.system.backups import restore as put_back
+
+    try:
+        put_back(_settings().database_url, path)
+    except BackupError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Restored from {path}. Start Tessera: it brings the schema up to date. Repeat the erasures "
+        "made since the backup was taken (the audit log lists them)."
+    )
+
+
 @main.command("create-user", help="Create an account, such as the first admin.")
 @click.option("--username", required=True)
-@click.option("--role", required=True, type=click.Choice(["youth", "youth_worker", "researcher", "admin"]))
+@click.option("--role", required=True, type=click.Choice([role.value for role in Role]))
 @click.option(
     "--platform", "platforms", multiple=True, help="A platform code such as DE; repeat for several."
 )
@@ -104,7 +212,7 @@ def create_user(
     password_stdin: bool,
 ) -> None:
     from server.accounts.service import create_user_from_cli
-    from server.db import create_engine, create_sessionmaker
+    from server.db import create_engine, create_sessionmaker, unit_of_work
     from server.db import migrate as migrate_schema
     from server.security import PasswordHasher
 
@@ -115,18 +223,17 @@ def create_user(
         engine = create_engine(settings.database_url)
         await migrate_schema(engine)
         try:
-            async with create_sessionmaker(engine)() as db:
+            async with unit_of_work(create_sessionmaker(engine)) as db:
                 user = await create_user_from_cli(
                     db,
                     PasswordHasher(settings),
                     username=username,
                     password=password,
-                    role=role,
+                    role=Role(role),
                     platforms=[code.upper() for code in platforms],
                     display_name=display_name,
                     language=language,
                 )
-                await db.commit()
                 return str(user.id)
         finally:
             await engine.dispose()
@@ -144,16 +251,15 @@ def push_keys() -> None:
 
 
 def _with_db(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    from server.db import create_engine, create_sessionmaker
+    from server.db import create_engine, create_sessionmaker, unit_of_work
     from server.db import migrate as migrate_schema
 
     async def run() -> T:
         engine = create_engine(settings.database_url)
         try:
             await migrate_schema(engine)
-            async with create_sessionmaker(engine)() as db:
+            async with unit_of_work(create_sessionmaker(engine)) as db:
                 result = await work(db)
-                await db.commit()
                 return result
         finally:
             await engine.dispose()
@@ -258,3 +364,7 @@ def compile() -> None:
 @click.argument("locale")
 def init_locale(locale: str) -> None:
     _pybabel("init", "-i", str(ROOT / "locales" / "messages.pot"), "-d", str(ROOT / "locales"), "-l", locale)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from gettext import c2py
 from io import BytesIO
 from pathlib import Path
@@ -107,8 +108,13 @@ def translate(
     return text.format(**params) if params else text
 
 
-def direction(locale: str) -> str:
-    return "rtl" if locale in RIGHT_TO_LEFT else "ltr"
+class Direction(StrEnum):
+    LTR = "ltr"
+    RTL = "rtl"
+
+
+def direction(locale: str) -> Direction:
+    return Direction.RTL if locale in RIGHT_TO_LEFT else Direction.LTR
 
 
 def language_name(locale: str) -> str:

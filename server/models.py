@@ -3,13 +3,14 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
-from server.exports.models import InstanceSecret
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
+from server.instance import InstanceSecret
 from server.moderation.models import ModerationAction
 from server.notes.models import Guide, GuideVersion, Note, NoteReview
 from server.notifications.models import Notification, NotificationSetting
 from server.platforms.models import Platform
 from server.push.models import PushMessage, PushSubscription
+from server.stakeholders.models import Engagement, StakeholderEntry
 
 __all__ = [
     "ApiToken",
@@ -18,6 +19,7 @@ __all__ = [
     "Block",
     "Category",
     "ConsentEvent",
+    "Engagement",
     "Guide",
     "GuideVersion",
     "InstanceSecret",
@@ -33,6 +35,7 @@ __all__ = [
     "PushMessage",
     "PushSubscription",
     "Report",
+    "StakeholderEntry",
     "Topic",
     "User",
     "UserPlatform",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import ipaddress
 import secrets
 import time
 import uuid
@@ -26,14 +27,23 @@ from litestar.connection import ASGIConnection
 from litestar.handlers import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.stores.base import Store
+from sqlalchemy.orm import joinedload
 
-from server.accounts.models import ApiToken, User
+from server.accounts.models import AccountStatus, ApiToken, Role, User
 from server.i18n import N_, message, plural_message
-from server.problems import NotAllowed, NotSignedIn, Throttled
+from server.problems import (
+    AccountSuspended,
+    CsrfTokenInvalid,
+    NotAllowed,
+    NotSignedIn,
+    Throttled,
+    TokenReadOnly,
+)
 from server.settings import Settings
+from server.stores import Count, Counters
 
 if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+    from server.db import Databases
 
 SESSION_COOKIE = "tessera_session"
 CSRF_HEADER = "x-csrf-token"
@@ -104,8 +114,12 @@ class Sessions:
         # Keyed by a hash, so whoever reads the store holds no usable session ids.
         return "session:" + sha256_hex(session_id)
 
+    @staticmethod
+    def new_session_id() -> str:
+        return secrets.token_urlsafe(32)
+
     async def start(self, user: User) -> tuple[str, SessionRecord]:
-        session_id = secrets.token_urlsafe(32)
+        session_id = self.new_session_id()
         now = time.time()
         record = SessionRecord(user.id, secrets.token_urlsafe(32), now, user.session_epoch, seen_at=now)
         await self._store.set(self._key(session_id), msgspec.msgpack.encode(record), self._idle_seconds)
@@ -129,52 +143,161 @@ class Sessions:
     async def end(self, session_id: str) -> None:
         await self._store.delete(self._key(session_id))
 
+    async def renew(self, session_id: str, user: User, new_id: str) -> None:
+        """Moves a session to the fresh id ``new_id`` under the person's current epoch, after a
+        password change; a session that has ended meanwhile stays ended.
+
+        Whoever may have copied the old cookie is out with the other sessions; the CSRF token
+        and the absolute timeout stay, so the page that asked goes on as it was.
+        """
+        record = await self.load(session_id)
+        if record is None:
+            return
+        await self.end(session_id)
+        renewed = msgspec.structs.replace(record, epoch=user.session_epoch, seen_at=time.time())
+        await self._store.set(self._key(new_id), msgspec.msgpack.encode(renewed), self._idle_seconds)
+
 
 class LoginThrottle:
-    """Counts failed logins per account and per client address within a window."""
+    """Limits password guesses within a window: per account from one address, per account
+    from all addresses together, and per address.
+
+    Each attempt is counted before its password is hashed, atomically, so guesses sent all
+    at once are refused past a limit like guesses sent one after another. A right password
+    gives its attempt back, so the many people behind one school's address do not use up
+    that address's limit by signing in. The limit per account and address is low and the one
+    per account across addresses high: a stranger who types someone's name a few times slows
+    their own guessing without locking the owner out.
+    """
 
     def __init__(self, store: Store, settings: Settings) -> None:
-        self._store = store
+        self._counters = Counters(store)
         self._window = settings.login_throttle_minutes * 60
-        self._limits = {
-            "account": settings.login_failures_per_account,
-            "address": settings.login_failures_per_address,
-        }
+        self._settings = settings
 
-    def _keys(self, username_key: str, address: str) -> dict[str, str]:
+    def _limits(self, username_key: str, address: str) -> list[tuple[str, int]]:
         # Hashed, so the store never holds a username: erasure must leave none behind.
-        return {
-            "account": "login-fail:account:" + sha256_hex(username_key),
-            "address": "login-fail:address:" + address,
-        }
+        # Ordered so that an attempt refused by one limit has not counted against the next.
+        settings = self._settings
+        address = throttled_address(address)
+        return [
+            (
+                "login-fail:account-address:" + sha256_hex(f"{username_key}\n{address}"),
+                settings.login_failures_per_account,
+            ),
+            ("login-fail:address:" + address, settings.login_failures_per_address),
+            (
+                "login-fail:account:" + sha256_hex(username_key),
+                settings.login_failures_per_account_all_addresses,
+            ),
+        ]
 
-    async def check(self, username_key: str, address: str) -> None:
-        for kind, key in self._keys(username_key, address).items():
-            raw = await self._store.get(key)
-            if raw is not None and int(raw) >= self._limits[kind]:
-                retry_after = await self._store.expires_in(key) or self._window
-                minutes = -(-retry_after // 60)
+    async def count_attempt(self, username_key: str, address: str) -> None:
+        """Count an attempt before its password is checked; Throttled if it is one too many."""
+        counted: list[str] = []
+        for key, limit in self._limits(username_key, address):
+            count = await self._counters.add(key, self._window)
+            counted.append(key)
+            if count.value > limit:
+                # An attempt refused is not checked, so it does not count: a guesser held back
+                # by one limit must not use up the others (the owner's, across addresses).
+                for taken in counted:
+                    await self._counters.subtract(taken)
                 raise Throttled(
-                    retry_after,
+                    count.resets_in_seconds,
                     plural_message(
                         "Too many failed sign-in attempts. Please try again in {count} minute.",
                         "Too many failed sign-in attempts. Please try again in {count} minutes.",
-                        minutes,
+                        _minutes(count),
                     ),
                 )
 
-    async def record_failure(self, username_key: str, address: str) -> None:
-        for key in self._keys(username_key, address).values():
-            raw = await self._store.get(key)
-            remaining = await self._store.expires_in(key) if raw is not None else None
-            await self._store.set(key, str(int(raw or 0) + 1), remaining or self._window)
+    async def succeeded(self, username_key: str, address: str) -> None:
+        """The password was right: the attempt is given back, and the owner's own mistakes from
+        this address are forgotten. Others' failures against the account still count."""
+        (pair, _), (address_key, _), (account, _) = self._limits(username_key, address)
+        await self._counters.reset(pair)
+        await self._counters.subtract(address_key)
+        await self._counters.subtract(account)
 
-    async def forget_account(self, username_key: str, address: str) -> None:
-        await self._store.delete(self._keys(username_key, address)["account"])
+
+class RegistrationThrottle:
+    """Limits failed registrations per address within the window, counted like sign-ins: each
+    one with a valid invite costs a password hash, and each other one is a guess at a code.
+    Joining gives its attempt back, so a youth centre's workshop can join from one address."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self._counters = Counters(store)
+        self._window = settings.login_throttle_minutes * 60
+        self._limit = settings.registration_failures_per_address
+
+    async def count_attempt(self, address: str) -> None:
+        count = await self._counters.add("register-fail:address:" + throttled_address(address), self._window)
+        if count.value > self._limit:
+            await self._counters.subtract("register-fail:address:" + throttled_address(address))
+            raise Throttled(
+                count.resets_in_seconds,
+                plural_message(
+                    "Too many failed attempts to join from here. Please try again in {count} minute.",
+                    "Too many failed attempts to join from here. Please try again in {count} minutes.",
+                    _minutes(count),
+                ),
+            )
+
+    async def succeeded(self, address: str) -> None:
+        await self._counters.subtract("register-fail:address:" + throttled_address(address))
+
+
+def throttled_address(address: str) -> str:
+    """The address as throttling counts it: an IPv6 address by its /64, since a home or phone
+    connection gets a whole /64 and could otherwise guess from a new address each time."""
+    parsed = _ip_address(address)
+    if isinstance(parsed, ipaddress.IPv6Address):
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return address
+
+
+def _minutes(count: Count) -> int:
+    return -(-count.resets_in_seconds // 60)
 
 
 def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    return connection.client.host if connection.client else "unknown"
+    """The address a request comes from: the peer, or, when the peer is one of
+    TESSERA_TRUSTED_PROXIES, the address its X-Forwarded-For names.
+
+    The header is read from the right, since each proxy appends the address it was reached
+    from; the first address that is not a trusted proxy is the client. Whatever lies further
+    left was written by the client itself and is ignored.
+    """
+    peer = connection.client.host if connection.client else "unknown"
+    trusted = connection.app.state.settings.trusted_proxy_networks
+    address = _ip_address(peer)
+    if not trusted or address is None:
+        return peer
+    hops = [hop for value in connection.headers.getall("x-forwarded-for", []) for hop in value.split(",")]
+    while hops and any(address in network for network in trusted):
+        previous = _ip_address(hops.pop())
+        if previous is None:
+            break
+        address = previous
+    return str(address)
+
+
+def _ip_address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """An address as proxies write it: ``10.0.0.7``, ``2001:db8::1``, with a port or without."""
+    text = text.strip()
+    if text.startswith("["):
+        text = text[1:].partition("]")[0]
+    elif text.count(":") == 1:
+        text = text.partition(":")[0]
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    # A dual-stack socket shows IPv4 peers as ::ffff:a.b.c.d; the settings name them as IPv4.
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        return address.ipv4_mapped
+    return address
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,7 +312,8 @@ class Credential:
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     """Resolves the caller from a bearer token or the session cookie; anonymous is allowed.
 
-    Routes say who may call them with guards; this only establishes who is calling.
+    Routes say who may call them with guards; this establishes who is calling, and that a
+    personal API token only reads: every unsafe method needs a session.
     """
 
     async def authenticate_request(
@@ -201,7 +325,12 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
                 raise NotSignedIn(message(N_("The Authorization header must be “Bearer” and a token.")))
-            user, token_id = await _user_by_token(state.db_sessionmaker, token.strip())
+            user, token_id = await _user_by_token(state.databases, token.strip())
+            # A token's scope is reading (lists and exports), checked here once for every route:
+            # a leaked token can never make tokens, change or erase an account, or change roles,
+            # and a route added later cannot become writable by token by accident.
+            if connection.scope.get("method") not in SAFE_METHODS:
+                raise TokenReadOnly(message(N_("This needs a signed-in session; API tokens can only read.")))
             return AuthenticationResult(user=user, auth=Credential("token", token_id=token_id))
 
         session_id = connection.cookies.get(SESSION_COOKIE)
@@ -209,14 +338,14 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=None, auth=None)
         sessions: Sessions = state.sessions
         record = await sessions.load(session_id)
-        active = await _active_user(state.db_reader, record.user_id) if record else None
+        active = await _active_user(state.databases, record.user_id) if record else None
         if record is None or active is None or active.session_epoch != record.epoch:
             # An ended or expired session is simply no session: the caller is anonymous.
             return AuthenticationResult(user=None, auth=None)
         if connection.scope.get("method") not in SAFE_METHODS:
             sent = connection.headers.get(CSRF_HEADER, "")
             if not hmac.compare_digest(sent.encode(), record.csrf_token.encode()):
-                raise NotAllowed(
+                raise CsrfTokenInvalid(
                     message(
                         N_("The X-CSRF-Token header is missing or wrong. Sign in again if this persists.")
                     )
@@ -224,9 +353,14 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=active, auth=Credential("session", session_id=session_id))
 
 
-async def _active_user(db_sessionmaker: async_sessionmaker[AsyncSession], user_id: uuid.UUID) -> User | None:
-    async with db_sessionmaker() as db:
-        user = await db.get(User, user_id)
+# The middleware runs before the request's unit of work exists, and what it reads or notes
+# is its own business: it reads and writes in short units of work of its own.
+
+
+async def _active_user(databases: Databases, user_id: uuid.UUID) -> User | None:
+    async with databases.reading() as db:
+        # The person and their platforms in one statement: this runs before every request.
+        user = await db.get(User, user_id, options=[joinedload(User.platforms)])
     if user is None or user.is_erased:
         return None
     ensure_not_suspended(user)
@@ -234,11 +368,11 @@ async def _active_user(db_sessionmaker: async_sessionmaker[AsyncSession], user_i
 
 
 def ensure_not_suspended(user: User) -> None:
-    if user.status == "suspended" and (
+    if user.status == AccountStatus.SUSPENDED and (
         user.suspended_until is None or user.suspended_until > dt.datetime.now(dt.UTC)
     ):
         if user.suspension_reason:
-            raise NotAllowed(
+            raise AccountSuspended(
                 message(
                     N_(
                         "Your account is suspended. The reason given: {reason} Please talk to your youth worker."
@@ -246,23 +380,21 @@ def ensure_not_suspended(user: User) -> None:
                     reason=user.suspension_reason,
                 )
             )
-        raise NotAllowed(message(N_("Your account is suspended. Please talk to your youth worker.")))
+        raise AccountSuspended(message(N_("Your account is suspended. Please talk to your youth worker.")))
 
 
-async def _user_by_token(
-    db_sessionmaker: async_sessionmaker[AsyncSession], token: str
-) -> tuple[User, uuid.UUID]:
+async def _user_by_token(databases: Databases, token: str) -> tuple[User, uuid.UUID]:
     now = dt.datetime.now(dt.UTC)
-    async with db_sessionmaker() as db:
+    async with databases.reading() as db:
         api_token = await db.scalar(sa.select(ApiToken).where(ApiToken.token_hash == sha256_hex(token)))
-        if api_token is None or api_token.revoked_at is not None or api_token.expires_at <= now:
-            raise NotSignedIn(message(N_("This API token is unknown, revoked or expired.")))
-        # Last use is recorded at most hourly, so a script's many requests don't each write.
-        if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(hours=1):
-            api_token.last_used_at = now
-            await db.commit()
-        token_id = api_token.id
-    user = await _active_user(db_sessionmaker, api_token.user_id)
+    if api_token is None or api_token.revoked_at is not None or api_token.expires_at <= now:
+        raise NotSignedIn(message(N_("This API token is unknown, revoked or expired.")))
+    token_id = api_token.id
+    # Last use is recorded at most hourly, so a script's many requests don't each write.
+    if api_token.last_used_at is None or now - api_token.last_used_at > dt.timedelta(hours=1):
+        async with databases.separate_unit_of_work() as db:
+            await db.execute(sa.update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+    user = await _active_user(databases, api_token.user_id)
     if user is None:
         raise NotSignedIn(message(N_("This API token is unknown, revoked or expired.")))
     return user, token_id
@@ -276,13 +408,13 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandle
         raise NotSignedIn()
 
 
-def role_in(*roles: str) -> Any:
+def role_in(*roles: Role) -> Any:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         signed_in(connection, handler)
         if connection.scope["user"].role not in roles:
             raise NotAllowed()
 
-    guard.__name__ = "role_in_" + "_".join(roles)
+    guard.__name__ = "role_in_" + "_".join(sorted(roles))
     return guard
 
 

@@ -6,6 +6,8 @@ never runs a platform full of minors' data on a setting they did not mean.
 
 from __future__ import annotations
 
+import functools
+import ipaddress
 import os
 import urllib.parse
 from collections.abc import Mapping
@@ -15,6 +17,8 @@ import msgspec
 from litestar.di import NamedDependency
 
 PREFIX = "TESSERA_"
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 # OWASP's password storage cheat sheet: argon2id with at least 19 MiB, 2 passes, 1 lane
 # (or an equivalent trade of memory for passes). We refuse anything weaker.
@@ -39,9 +43,20 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     # so a session does not outlive a working day of inactivity nor a week in all.
     session_idle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 12 * 60
     session_absolute_hours: Annotated[int, msgspec.Meta(ge=1)] = 7 * 24
+    # Sign-in attempts that may fail within the window: for one account from one address, for
+    # one account from all addresses together, and from one address for all accounts. The first
+    # slows a guesser; the second, much higher, stops one spread over many addresses without
+    # locking the owner out because someone else typed their name five times.
     login_failures_per_account: Annotated[int, msgspec.Meta(ge=1)] = 5
+    login_failures_per_account_all_addresses: Annotated[int, msgspec.Meta(ge=1)] = 50
     login_failures_per_address: Annotated[int, msgspec.Meta(ge=1)] = 30
+    # Registrations from one address that may fail within the window (each one with a valid
+    # invite costs a password hash).
+    registration_failures_per_address: Annotated[int, msgspec.Meta(ge=1)] = 20
     login_throttle_minutes: Annotated[int, msgspec.Meta(ge=1)] = 15
+    # Proxies whose X-Forwarded-For names the client: comma-separated addresses or networks.
+    # From anyone else the header is ignored, or a throttled guesser would just send another.
+    trusted_proxies: str = ""
     argon2_memory_kib: Annotated[int, msgspec.Meta(ge=OWASP_MIN_MEMORY_KIB)] = 47_104
     argon2_time_cost: Annotated[int, msgspec.Meta(ge=1)] = 1
     argon2_parallelism: Annotated[int, msgspec.Meta(ge=1)] = 1
@@ -97,9 +112,19 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
         return f"mailto:push@{host}"
 
     @property
+    def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
+        return proxy_networks(self.trusted_proxies)
+
+    @property
     def secure_cookies(self) -> bool:
         """Cookies are Secure unless Tessera runs on plain http for local development."""
         return self.public_url.startswith("https://")
+
+
+@functools.cache
+def proxy_networks(text: str) -> tuple[IPNetwork, ...]:
+    """``"10.0.0.1, fd00::/8"`` as networks; ValueError for anything that is not one."""
+    return tuple(ipaddress.ip_network(item.strip(), strict=False) for item in text.split(",") if item.strip())
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
@@ -141,6 +166,12 @@ def _check_values(settings: Settings) -> None:
         raise SettingsError("TESSERA_PUBLIC_URL must be an http:// or https:// address")
     if settings.redis_url is not None and not settings.redis_url.startswith(("redis://", "rediss://")):
         raise SettingsError("TESSERA_REDIS_URL must start with redis:// or rediss://")
+    try:
+        settings.trusted_proxy_networks  # noqa: B018 - parsed here so that a typo stops start-up
+    except ValueError:
+        raise SettingsError(
+            "TESSERA_TRUSTED_PROXIES must be comma-separated addresses or networks, such as 10.0.0.2,fd00::/64"
+        ) from None
     for origin in settings.push_allowed_origins.split(","):
         if not origin.strip().startswith(("https://", "http://")):
             raise SettingsError("TESSERA_PUSH_ALLOWED_ORIGINS must be a comma-separated list of origins")

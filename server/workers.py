@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import anyio
 from litestar.stores.base import Store
@@ -19,10 +19,15 @@ logger = logging.getLogger("tessera.workers")
 Job = Callable[[], Awaitable[None]]
 
 
+@contextlib.contextmanager
 def jobs_for(
     store: Store, db_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
-) -> list[tuple[str, float, Job]]:
-    """Each job: a name, how long to pause between its rounds (seconds), what one round does."""
+) -> Iterator[list[tuple[str, float, Job]]]:
+    """Each job: a name, how long to pause between its rounds (seconds), what one round does.
+
+    What the jobs hold open (the push sender's connections to push services) is closed when
+    the block ends.
+    """
 
     async def purge_expired_store_entries() -> None:
         # A file store never forgets on its own: expired sessions and throttling counters
@@ -36,11 +41,19 @@ def jobs_for(
     # A round of delivery waits for work itself (woken when a notification is committed),
     # so it needs no pause of its own.
     delivery = PushDelivery(db_sessionmaker, settings)
-    return [
+    jobs: list[tuple[str, float, Job]] = [
         ("purge expired sessions and counters", 3600.0, purge_expired_store_entries),
         ("deliver web push messages", 0.0, delivery.run_round),
         ("purge finished web push messages", 3600.0, purge_finished_push_messages),
     ]
+    if not settings.is_sqlite:
+        # Woken by PostgreSQL's NOTIFY from whichever process queued a message, not by
+        # polling every few seconds; started again a moment after its connection is lost.
+        jobs.append(("listen for queued web push messages", 1.0, delivery.listen_for_queued_messages))
+    try:
+        yield jobs
+    finally:
+        delivery.close()
 
 
 async def run_forever(jobs: list[tuple[str, float, Job]]) -> None:
@@ -66,9 +79,10 @@ async def _repeat(name: str, interval: float, job: Job) -> None:
 async def running(
     store: Store, db_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings
 ) -> AsyncIterator[None]:
-    async with anyio.create_task_group() as group:
-        group.start_soon(run_forever, jobs_for(store, db_sessionmaker, settings))
-        try:
-            yield
-        finally:
-            group.cancel_scope.cancel()
+    with jobs_for(store, db_sessionmaker, settings) as jobs:
+        async with anyio.create_task_group() as group:
+            group.start_soon(run_forever, jobs)
+            try:
+                yield
+            finally:
+                group.cancel_scope.cancel()

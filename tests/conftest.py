@@ -272,6 +272,14 @@ async def sign_in(client: AsyncTestClient[Litestar], username: str, password: st
     return Person(client, body["user"], session_id, body["csrf_token"])
 
 
+async def without_platforms(client: AsyncTestClient[Litestar], admin: Person, person: Person) -> Person:
+    """The person signed in again after an admin took every platform away from them."""
+    response = await admin.patch(f"/api/v1/users/{person.id}", json={"platforms": []})
+    assert response.status_code == 200, response.text
+    assert response.json()["platforms"] == []
+    return await sign_in(client, person.user["username"])
+
+
 @pytest.fixture
 def people(app: Litestar, client: AsyncTestClient[Litestar]) -> Any:
     """``await people("amina", "youth", ["DE"])`` creates a person and signs them in."""

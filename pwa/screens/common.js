@@ -34,14 +34,19 @@ export function languageField(onChosen) {
   return h("div", { class: "field" }, h("label", { for: "language" }, label), select);
 }
 
-// What to tell the person when a request failed: the server's own words where it gave some.
+// What to tell the person when a request failed: the server's own words, already in their
+// language, wherever it gave some; a message of the app's own only when there are none
+// (offline, or an answer that is not a problem document).
 export function problemText(result) {
   if (result.offline) return _("You are offline. Please try again when you have a connection.");
-  if (result.status === 404) return _("This is not available yet.");
-  if (result.data?.errors?.length) {
-    return result.data.errors.map((error) => error.message || error.detail || "").filter(Boolean).join(" ") || result.data.detail;
+  const problem = result.data || {};
+  if (problem.errors?.length) {
+    const said = problem.errors.map((error) => error.message || "").filter(Boolean).join(" ");
+    if (said) return said;
   }
-  return result.data?.detail || result.data?.title || _("Something went wrong. Please try again.");
+  if (problem.detail || problem.title) return problem.detail || problem.title;
+  if (result.status === 404) return _("This is not available yet.");
+  return _("Something went wrong. Please try again.");
 }
 
 export function problem(result) {

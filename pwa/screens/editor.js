@@ -11,7 +11,7 @@ import { registerBackgroundSync, requestFlush } from "../sync.js";
 import { KIND_LABELS, backLink, loadGuides, noteTitle, problem, stateBadge } from "./common.js";
 
 const AUTOSAVE_MS = 800;
-const AGE_BANDS = ["under-14", "14-15", "16-17", "18-21", "22-25", "26-29", "30-plus"];
+// Labels of the server's age bands (GET /api/v1/vocabularies), in their order.
 const AGE_BAND_LABELS = {
   "under-14": N_("Under 14"), "14-15": N_("14 to 15"), "16-17": N_("16 to 17"), "18-21": N_("18 to 21"),
   "22-25": N_("22 to 25"), "26-29": N_("26 to 29"), "30-plus": N_("30 or older"),
@@ -97,7 +97,7 @@ function questionControl(question, value) {
     case "number":
       return field(question.prompt, h("input", { type: "number", name, "data-question": question.id, step: "any", inputmode: "decimal", value: value ?? "" }));
     default:
-      return field(question.prompt, h("input", { name, "data-question": question.id, value: value ?? "", maxlength: "2000" }));
+      return field(question.prompt, h("input", { type: "text", name, "data-question": question.id, value: value ?? "", maxlength: "2000" }));
   }
 }
 
@@ -261,7 +261,7 @@ async function keepServers() {
 }
 
 export async function render(ctx) {
-  if (ctx.user.role !== "youth") {
+  if (!ctx.inGroup("authors")) {
     const review = await import("./review.js");
     return review.renderNote(ctx, ctx.params.id);
   }
@@ -327,7 +327,8 @@ export async function render(ctx) {
     parts.push(h("div", { class: "notice gentle", role: "alert" }, h("p", null, _("This note could not be sent: {reason}", { reason: note.error })), (note.errors || []).map((error) => h("p", { class: "error" }, error.message))));
   }
 
-  const kind = h("select", { name: "kind" }, Object.entries(KIND_LABELS).map(([code, label]) => new Option(_(label), code, false, code === body.kind)));
+  const kinds = ctx.vocabularies?.note_kinds || Object.keys(KIND_LABELS);
+  const kind = h("select", { name: "kind" }, kinds.map((code) => new Option(_(KIND_LABELS[code] || code), code, false, code === body.kind)));
   const platforms = ctx.user.platforms.length ? ctx.user.platforms : [body.platform];
   const platform = h("select", { name: "platform" }, platforms.map((code) => new Option(code, code, false, code === body.platform)));
   const participants = h(
@@ -336,7 +337,7 @@ export async function render(ctx) {
     h("legend", null, _("Who took part")),
     field(_("Number of people"), h("input", { type: "number", name: "participants_count", min: "2", max: "50", inputmode: "numeric", value: body.participants?.count ?? "" })),
     h("p", { class: "hint" }, _("Age groups (no names)")),
-    AGE_BANDS.map((band) => h("label", { class: "choice" }, h("input", { type: "checkbox", name: "age_bands", value: band, checked: Boolean(body.participants?.age_bands?.includes(band)) }), h("span", null, _(AGE_BAND_LABELS[band])))),
+    (ctx.vocabularies?.age_bands || Object.keys(AGE_BAND_LABELS)).map((band) => h("label", { class: "choice" }, h("input", { type: "checkbox", name: "age_bands", value: band, checked: Boolean(body.participants?.age_bands?.includes(band)) }), h("span", null, _(AGE_BAND_LABELS[band] || band)))),
   );
   kind.addEventListener("change", () => {
     participants.hidden = kind.value !== "focus_group";
@@ -349,11 +350,11 @@ export async function render(ctx) {
     field(_("Kind of note"), kind),
     platforms.length > 1 ? field(_("Platform"), platform) : h("input", { type: "hidden", name: "platform", value: platforms[0] }),
     field(_("Date and time"), h("input", { type: "datetime-local", name: "recorded_at", value: localDateTime(body.recorded_at) })),
-    field(_("Interviewee code"), h("input", { name: "interviewee_code", maxlength: "32", autocomplete: "off", value: body.interviewee_code }), _("A code you agreed on, never a name.")),
+    field(_("Interviewee code"), h("input", { type: "text", name: "interviewee_code", maxlength: "32", autocomplete: "off", value: body.interviewee_code }), _("A code you agreed on, never a name.")),
     participants,
     (editing.guide?.questions || []).map((question) => questionControl(question, body.answers?.[question.id])),
     field(_("Notes"), h("textarea", { name: "text", rows: "8", maxlength: "50000" }, body.text || ""), _("What was said, in your own words. Leave out names, addresses and phone numbers.")),
-    field(_("Tags"), h("input", { name: "tags", value: (body.tags || []).join(", "), autocomplete: "off" }), _("Separate tags with commas.")),
+    field(_("Tags"), h("input", { type: "text", name: "tags", value: (body.tags || []).join(", "), autocomplete: "off" }), _("Separate tags with commas.")),
     h("label", { class: "choice", for: "consent-confirmed" }, consent, h("span", null, _("The person I talked with agreed to this interview and to my notes."))),
     feedback,
     h(

@@ -24,7 +24,7 @@ export async function render(ctx) {
 
   const tokens = await api("GET", "/api/v1/tokens");
   if (!ctx.isCurrent()) return;
-  const tokenName = h("input", { name: "name", maxlength: "64", required: true, autocomplete: "off" });
+  const tokenName = h("input", { type: "text", name: "name", maxlength: "64", required: true, autocomplete: "off" });
   const shown = h("div", { "aria-live": "polite" });
   const tokenForm = h("form", { novalidate: true }, field(_("Name of the token (for example, the computer it is for)"), tokenName), h("button", { type: "submit", class: "secondary" }, _("Create token")), shown);
   tokenForm.addEventListener("submit", async (event) => {

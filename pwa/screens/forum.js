@@ -7,6 +7,7 @@ import { announce, field, h, icon, showScreen } from "../dom.js";
 import { _, N_, formatDate, locale, ngettext } from "../i18n.js";
 import { backLink, loadMoreButton, problem, problemText } from "./common.js";
 
+// Labels of the server's report reasons, in the order the form offers them.
 const REPORT_REASONS = {
   bullying: N_("Bullying or threats"),
   hate: N_("Hate or discrimination"),
@@ -54,7 +55,8 @@ function rebuild(node) {
   return h(node.tagName.toLowerCase(), null, children);
 }
 
-function postBody(post) {
+// The post as its author formatted it: also the moderation queue shows it this way.
+export function postBody(post) {
   const attributes = { lang: post.language || null, dir: "auto" };
   if (!post.body_html || typeof DOMParser === "undefined") return h("p", { class: "post", ...attributes }, post.body);
   // A parsed document is inert: its scripts never run and its images never load.
@@ -91,7 +93,7 @@ async function renderCategory(ctx, categoryId) {
   ]);
   if (!ctx.isCurrent()) return;
   const category = categories.ok ? (categories.data.items || []).find((item) => item.id === categoryId) : null;
-  const title = h("input", { name: "title", maxlength: "200", required: true });
+  const title = h("input", { type: "text", name: "title", maxlength: "200", required: true });
   const body = h("textarea", { name: "body", rows: "5", maxlength: "10000", required: true });
   const feedback = h("div", { "aria-live": "polite" });
   const form = h(
@@ -150,8 +152,11 @@ function block(authorId) {
   return api("POST", "/api/v1/forum/blocks", { user_id: authorId });
 }
 
-function reportForm(post, onDone) {
-  const reason = h("select", { name: "reason" }, Object.entries(REPORT_REASONS).map(([code, label]) => new Option(_(label), code)));
+function reportForm(ctx, post, onDone) {
+  // The reasons the server takes (every one we have a label for when it is not known offline).
+  const known = ctx.vocabularies?.report_reasons;
+  const reasons = Object.entries(REPORT_REASONS).filter(([code]) => !known || known.includes(code));
+  const reason = h("select", { name: "reason" }, reasons.map(([code, label]) => new Option(_(label), code)));
   const comment = h("textarea", { name: "comment", rows: "3", maxlength: "1000" });
   const feedback = h("div", { "aria-live": "polite" });
   const form = h(
@@ -220,7 +225,7 @@ function postItem(ctx, post) {
   if (!mine) {
     actions.append(
       h("button", { type: "button", class: "secondary", onclick: () => {
-        const form = reportForm(post, () => slot.replaceChildren());
+        const form = reportForm(ctx, post, () => slot.replaceChildren());
         slot.replaceChildren(form);
         form.querySelector("select").focus();
       } }, _("Report")),

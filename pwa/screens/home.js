@@ -1,8 +1,9 @@
 // Home: what to do next. Peer researchers see their notes at a glance and a gentle reminder
 // about notes that have waited on the phone for days; others see the screens of their role.
 
-import { h, showScreen } from "../dom.js";
-import { _, ngettext } from "../i18n.js";
+import { api } from "../api.js";
+import { h, icon, showScreen } from "../dom.js";
+import { _, formatDate, ngettext } from "../i18n.js";
 import { localNotes, noteState } from "../outbox.js";
 import { stateBadge } from "./common.js";
 
@@ -12,7 +13,7 @@ const DAY_MS = 24 * 3600 * 1000;
 export async function render(ctx) {
   const { user } = ctx;
   const parts = [h("p", null, _("Welcome, {name}", { name: user.display_name }))];
-  if (user.role === "youth") {
+  if (ctx.inGroup("authors")) {
     const notes = await localNotes(user.id);
     if (!ctx.isCurrent()) return;
     const unsent = notes.filter((note) => ["saved", "waiting", "conflict"].includes(noteState(note)));
@@ -39,10 +40,39 @@ export async function render(ctx) {
         : h("p", { class: "meta" }, _("No notes on this phone yet.")),
     );
   }
-  if (user.role !== "youth") {
-    parts.push(h("p", null, _("Use the menu to reach the forum, your notifications and the tools of your role.")));
-  }
+  // What waits on the server comes after the screen is shown: the home is usable at once, and
+  // offline it simply stays away.
+  const waiting = h("section", { class: "next-steps", "aria-labelledby": "next-steps-title" });
+  parts.push(waiting);
   showScreen(_("Home"), parts);
+  const answer = await api("GET", "/api/v1/me/next-steps");
+  if (!ctx.isCurrent() || !answer.ok) return;
+  const steps = nextSteps(answer.data);
+  waiting.append(
+    h("h2", { id: "next-steps-title" }, _("What’s next")),
+    steps.length
+      ? h("ul", { class: "list" }, steps.map(([href, text, urgent]) => h("li", { class: urgent ? "card urgent" : "card" }, h("a", { href, class: "row" }, h("span", { class: "grow" }, text), icon("forward")))))
+      : h("p", { class: "meta" }, _("Nothing waits for you right now.")),
+  );
+}
+
+// [where to go, what to say, whether it is urgent], most urgent first; only what has a count.
+function nextSteps(data) {
+  const steps = [];
+  const add = (count, href, text, urgent = false) => {
+    if (count > 0) steps.push([href, text, urgent]);
+  };
+  add(data.urgent_reports, "#/moderation", ngettext("{count} urgent report", "{count} urgent reports", data.urgent_reports || 0), true);
+  add(data.notes_changes_requested, "#/notes", ngettext("{count} note needs changes", "{count} notes need changes", data.notes_changes_requested || 0));
+  add(data.moderation_queue, "#/moderation", ngettext("{count} post waits in the moderation queue", "{count} posts wait in the moderation queue", data.moderation_queue || 0));
+  add(data.notes_to_review, "#/review", ngettext("{count} note waits for review", "{count} notes wait for review", data.notes_to_review || 0));
+  add(data.new_replies, "#/notifications", ngettext("{count} new reply to your topic", "{count} new replies to your topics", data.new_replies || 0));
+  const others = (data.unread_notifications || 0) - (data.new_replies || 0);
+  add(others, "#/notifications", ngettext("{count} unread notification", "{count} unread notifications", others));
+  if (data.last_export_at !== undefined) {
+    steps.push(["#/export", data.last_export_at ? _("Last export: {date}", { date: formatDate(data.last_export_at) }) : _("No export yet: download notes for analysis"), false]);
+  }
+  return steps;
 }
 
 export function onOutboxChange(ctx) {

@@ -1,13 +1,27 @@
-// Invites (youth workers): a link that lets young people of their platform join, shown once.
+// Invites (youth workers, researchers, admins): a link that lets people of their platform join,
+// shown once; and, for youth workers and admins, a one-time reset code for someone who forgot
+// their password, handed over in person.
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, formatDate } from "../i18n.js";
+import { _, N_, formatDate } from "../i18n.js";
 import { problem } from "./common.js";
+
+const ROLE_LABELS = {
+  youth: N_("Young person"),
+  stakeholder: N_("Stakeholder (a partner organisation)"),
+  youth_worker: N_("Youth worker"),
+  researcher: N_("Researcher"),
+  admin: N_("Admin"),
+};
+// Whom each role may invite (the server decides; this only offers what it would accept).
+const INVITABLE = { youth_worker: ["youth", "stakeholder"], researcher: ["stakeholder"] };
 
 export async function render(ctx) {
   const platforms = ctx.user.platforms.length ? ctx.user.platforms : ["NET"];
   const platform = h("select", { name: "platform" }, platforms.map((code) => new Option(code, code)));
+  const roles = INVITABLE[ctx.user.role] || ctx.vocabularies?.roles || ["youth"];
+  const role = h("select", { name: "role" }, roles.map((code) => new Option(_(ROLE_LABELS[code] || code), code)));
   const uses = h("input", { type: "number", name: "max_uses", min: "1", max: "500", value: "1", inputmode: "numeric" });
   const days = h("input", { type: "number", name: "expires_in_days", min: "1", max: "90", value: "14", inputmode: "numeric" });
   const result = h("div", { "aria-live": "polite" });
@@ -15,6 +29,7 @@ export async function render(ctx) {
     "form",
     { novalidate: true },
     field(_("Platform"), platform),
+    field(_("Who joins with it"), role),
     field(_("How many people may join with it"), uses),
     field(_("Valid for how many days"), days),
     h("button", { type: "submit" }, _("Create invite")),
@@ -22,7 +37,7 @@ export async function render(ctx) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const answer = await api("POST", "/api/v1/invites", { platform: platform.value, role: "youth", max_uses: Number(uses.value) || 1, expires_in_days: Number(days.value) || 14 });
+    const answer = await api("POST", "/api/v1/invites", { platform: platform.value, role: role.value, max_uses: Number(uses.value) || 1, expires_in_days: Number(days.value) || 14 });
     if (!answer.ok) return result.replaceChildren(problem(answer));
     const invite = answer.data;
     const copy = h("button", { type: "button", class: "secondary", onclick: async () => {
@@ -44,5 +59,39 @@ export async function render(ctx) {
     );
     announce(_("Invite created"));
   });
-  showScreen(_("Invite people"), h("p", null, _("Give the link in person or through a channel you trust. Whoever has it can join until it runs out.")), form);
+  showScreen(_("Invite people"), h("p", null, _("Give the link in person or through a channel you trust. Whoever has it can join until it runs out.")), form, ctx.inGroup("moderators") ? resetCodeSection() : null);
+}
+
+function resetCodeSection() {
+  const username = h("input", { type: "text", name: "reset_username", maxlength: "64", required: true, autocomplete: "off", autocapitalize: "none", spellcheck: "false" });
+  const shown = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "reset-title" },
+    h("p", null, _("Someone forgot their password? With them beside you, make a code they use to choose a new one. It works once, for 30 minutes.")),
+    field(_("Their username"), username),
+    h("button", { type: "submit", class: "secondary" }, _("Make a reset code")),
+    shown,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const answer = await api("POST", "/api/v1/password-reset-codes", { username: username.value.trim() });
+    if (!answer.ok) {
+      const text = answer.status === 404 ? _("There is nobody with this username whose password you may reset.") : null;
+      return shown.replaceChildren(text ? h("p", { class: "error", role: "alert" }, text) : problem(answer));
+    }
+    username.value = "";
+    shown.replaceChildren(
+      h(
+        "div",
+        { class: "card", "data-reset-code": "" },
+        h("p", null, _("Reset code for {username}:", { username: answer.data.username })),
+        h("p", { class: "token" }, answer.data.code),
+        h("p", { class: "meta" }, _("Valid until {date}. This is shown only once: give it in person, never in a group chat.", { date: formatDate(answer.data.expires_at) })),
+        h("p", { class: "meta" }, _("They open Tessera, choose “Forgot your password?” and write their username, this code and a new password.")),
+      ),
+    );
+    announce(_("Reset code made"));
+  });
+  return h("section", { "aria-labelledby": "reset-title" }, h("h2", { id: "reset-title" }, _("Reset a password")), form);
 }

@@ -19,7 +19,7 @@ function mayBeMinor(birthYear) {
 }
 
 function bound(name, attributes) {
-  const input = h("input", { name, value: draft[name], ...attributes });
+  const input = h("input", { type: "text", name, value: draft[name], ...attributes });
   input.addEventListener("input", () => {
     draft[name] = input.value;
   });

@@ -6,6 +6,7 @@ import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
 import { _, N_, formatDate, ngettext } from "../i18n.js";
 import { loadMoreButton, problem, problemText } from "./common.js";
+import { postBody } from "./forum.js";
 
 const REASON_LABELS = {
   bullying: N_("Bullying or threats"),
@@ -130,7 +131,7 @@ function queueItem(ctx, item, topic) {
     h("p", { class: "title" }, item.topic_title),
     h("p", { class: "meta" }, byline(post)),
     post.status === "pending" ? h("p", { class: "meta" }, _("Waiting for a youth worker's approval.")) : null,
-    h("p", { class: "post", dir: "auto", lang: post.language || null }, post.body),
+    postBody(post),
     reports.map((report) =>
       h("p", { class: "meta", "data-reason": report.reason }, ngettext("Reported {count} time: {reason}", "Reported {count} times: {reason}", report.count, { reason: reasonText(report.reason) }))),
     field(_("Reason (shown in the moderation log)"), reason, _("Needed to hide, mute or suspend; the member sees it too.")),

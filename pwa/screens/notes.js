@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { formatDate, _ } from "../i18n.js";
-import { h, icon, showScreen } from "../dom.js";
+import { appendInSlices, h, icon, showScreen } from "../dom.js";
 import { localNotes, noteState } from "../outbox.js";
 import { requestFlush } from "../sync.js";
 import { loadGuides, noteTitle, stateBadge } from "./common.js";
@@ -22,16 +22,18 @@ export async function render(ctx) {
   const [local, guides, remote] = await Promise.all([
     localNotes(ctx.user.id),
     loadGuides(ctx.user),
-    ctx.user.role === "youth" ? api("GET", "/api/v1/notes?limit=100") : Promise.resolve({ ok: false }),
+    ctx.inGroup("authors") ? api("GET", "/api/v1/notes?limit=100") : Promise.resolve({ ok: false }),
   ]);
   if (!ctx.isCurrent()) return;
   local.sort((a, b) => (b.updatedAt || 0) - (a.updatedAt || 0));
   const onPhone = new Set(local.map((note) => note.id));
-  const items = local.map((note) => item(note.id, noteTitle(note.body, guides), note.body.recorded_at, noteState(note)));
+  // What each item shows, cheap to gather; the items themselves are drawn in slices.
+  const entries = local.map((note) => [note.id, note.body, note.body.recorded_at, noteState(note)]);
   for (const note of remote.ok ? remote.data.items : []) {
     if (onPhone.has(note.id) || note.status === "withdrawn") continue;
-    items.push(item(note.id, noteTitle(note, guides), note.recorded_at, SERVER_STATES[note.status] || "sent"));
+    entries.push([note.id, note, note.recorded_at, SERVER_STATES[note.status] || "sent"]);
   }
+  const makeItem = ([id, body, when, state]) => item(id, noteTitle(body, guides), when, state);
   const waiting = local.some((note) => note.queued);
   showScreen(
     _("My notes"),
@@ -41,7 +43,7 @@ export async function render(ctx) {
       h("a", { href: "#/notes/new", class: "button" }, _("New note")),
       waiting ? h("button", { type: "button", class: "secondary", onclick: () => requestFlush() }, _("Send now")) : null,
     ),
-    items.length ? h("ul", { class: "list" }, items) : h("p", { class: "meta" }, _("No notes yet. Choose “New note” to write your first one.")),
+    entries.length ? appendInSlices(h("ul", { class: "list" }), entries, makeItem, ctx.isCurrent) : h("p", { class: "meta" }, _("No notes yet. Choose “New note” to write your first one.")),
     remote.offline ? h("p", { class: "meta" }, _("You are offline: notes that are only on the server show when you are online.")) : null,
   );
 }

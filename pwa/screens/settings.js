@@ -1,6 +1,7 @@
 // Settings: the language switch (the app re-renders at once, right to left for Arabic and
-// Persian), the name shown to others, which events reach the person and how, the members they
-// blocked in the forum, and the person's rights over their data.
+// Persian), the name shown to others, the password, which events reach the person and how, the
+// members they blocked in the forum, and the person's rights over their data: download it,
+// withdraw (or give again) their consent, and erase the account.
 
 import { api } from "../api.js";
 import { announce, field, h, link, showScreen } from "../dom.js";
@@ -15,7 +16,6 @@ const EVENT_LABELS = {
   note_reviewed: N_("My note is reviewed"),
   urgent_report: N_("Urgent report (youth workers)"),
 };
-const URGENT_REPORT_ROLES = ["youth_worker", "admin"];
 
 function notificationsForm(ctx, result) {
   const section = h("section", { "aria-labelledby": "notification-choices-title" }, h("h2", { id: "notification-choices-title" }, _("Notifications")));
@@ -23,9 +23,8 @@ function notificationsForm(ctx, result) {
     section.append(problem(result));
     return section;
   }
-  const events = (result.data.events || []).filter(
-    (item) => item.event in EVENT_LABELS && (item.event !== "urgent_report" || URGENT_REPORT_ROLES.includes(ctx.user.role)),
-  );
+  // The server offers each person only the events their role can receive.
+  const events = (result.data.events || []).filter((item) => item.event in EVENT_LABELS);
   const order = Object.keys(EVENT_LABELS);
   events.sort((a, b) => order.indexOf(a.event) - order.indexOf(b.event));
   const boxes = events.map((item) => ({
@@ -89,11 +88,129 @@ function blockedMembers(result) {
   return section;
 }
 
+// Fields the server names in its answer get their message beside them; the rest above the button.
+function showProblem(feedback, result) {
+  feedback.replaceChildren(problem(result));
+}
+
+function passwordInput(name, autocomplete) {
+  return h("input", { type: "password", name, autocomplete, required: true, maxlength: "128" });
+}
+
+function passwordForm() {
+  const current = passwordInput("current_password", "current-password");
+  const fresh = passwordInput("new_password", "new-password");
+  const feedback = h("div", { "aria-live": "polite" });
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "password-title" },
+    field(_("Current password"), current),
+    field(_("New password"), fresh, _("At least 8 characters. A sentence in your own language is a good password.")),
+    feedback,
+    h("button", { type: "submit", class: "secondary" }, _("Change password")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const result = await api("POST", "/api/v1/me/password", { current_password: current.value, new_password: fresh.value });
+    current.value = "";
+    if (!result.ok) return showProblem(feedback, result);
+    fresh.value = "";
+    feedback.replaceChildren();
+    announce(_("Your password is changed. You stay signed in here; everywhere else you are signed out."));
+  });
+  return h("section", { "aria-labelledby": "password-title" }, h("h2", { id: "password-title" }, _("Password")), form);
+}
+
+// Consent: withdrawing stops researchers from seeing the person's notes and stops new notes,
+// until they consent again; it is not erasure.
+function consentSection(ctx, history) {
+  const section = h("section", { "aria-labelledby": "consent-title" }, h("h2", { id: "consent-title", tabindex: "-1" }, _("Your consent")));
+  if (!history.ok) {
+    section.append(problem(history));
+    return section;
+  }
+  const { has_consent: given, current_version: version, items } = history.data;
+  const feedback = h("div", { "aria-live": "polite" });
+  const guardian = h("input", { type: "text", name: "guardian_name", maxlength: "100", autocomplete: "off" });
+  const guardianField = field(_("Name of your parent or guardian"), guardian);
+  guardianField.hidden = true;
+  const change = h("button", { type: "button", class: given ? "secondary" : "primary" }, given ? _("Withdraw my consent") : items.length ? _("Give my consent again") : _("Give my consent"));
+  change.addEventListener("click", async () => {
+    const body = { version, accepted: !given };
+    if (!given && guardian.value.trim()) body.guardian_name = guardian.value.trim();
+    const result = await api("POST", "/api/v1/me/consent", body);
+    if (!result.ok) {
+      if (result.data?.errors?.some((error) => error.field === "guardian_name")) guardianField.hidden = false;
+      return showProblem(feedback, result);
+    }
+    announce(given ? _("Your consent is withdrawn.") : _("Thank you. Your consent is given again."));
+    ctx.refresh();
+  });
+  section.append(
+    h(
+      "p",
+      { "data-consent": given ? "given" : items.length ? "withdrawn" : "none" },
+      given ? _("You have given your consent to take part in the research.") : items.length ? _("You have withdrawn your consent.") : _("You have not given your consent to take part in the research."),
+    ),
+    h(
+      "p",
+      null,
+      given
+        ? _("If you withdraw it, researchers and youth workers stop seeing your notes, and you cannot send new ones. Your account, your notes and the forum stay yours. You can give your consent again at any time.")
+        : _("Researchers and youth workers do not see your notes, and you cannot send new ones until you give your consent."),
+    ),
+    guardianField,
+    feedback,
+    h("div", { class: "actions" }, change),
+  );
+  return section;
+}
+
+// Erasure asks for the password (a phone left signed in is not enough) and, for those who
+// write notes, what becomes of notes already approved for research.
+function erasureSection(ctx) {
+  const password = passwordInput("password", "current-password");
+  const feedback = h("div", { "aria-live": "polite" });
+  const choices = [
+    ["delete", _("Delete them too")],
+    ["keep_pseudonymised", _("Keep them for the research, without my name")],
+  ];
+  const radios = choices.map(([value, text]) => {
+    const radio = h("input", { type: "radio", name: "approved_notes", value, id: `approved-notes-${value}`, checked: value === "delete" });
+    return h("div", { class: "choice" }, radio, h("label", { for: radio.id }, text));
+  });
+  const writesNotes = ctx.inGroup("authors");
+  const form = h(
+    "form",
+    { novalidate: true, "aria-labelledby": "erase-title" },
+    h("p", null, _("Deleting your account cannot be undone. Your name, your profile, your forum posts and everything on this phone are deleted, and you are signed out everywhere.")),
+    writesNotes ? h("p", null, _("Your notes are deleted too. Notes already approved for research may be part of the researchers' work: you choose what happens to them.")) : null,
+    writesNotes ? h("fieldset", null, h("legend", null, _("Notes already approved for research")), radios) : null,
+    field(_("Your password, to confirm"), password),
+    feedback,
+    h("button", { type: "submit", class: "danger" }, _("Delete my account")),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { password: password.value };
+    if (writesNotes) body.approved_notes = form.querySelector("input[name=approved_notes]:checked").value;
+    const result = await api("DELETE", "/api/v1/me", body);
+    password.value = "";
+    if (!result.ok) return showProblem(feedback, result);
+    await ctx.accountErased();
+  });
+  return h("section", { "aria-labelledby": "erase-title" }, h("h2", { id: "erase-title" }, _("Delete my account")), form);
+}
+
 export async function render(ctx) {
   const { user } = ctx;
-  const [choices, blocks] = await Promise.all([api("GET", "/api/v1/me/notification-settings"), api("GET", "/api/v1/forum/blocks")]);
+  const [choices, blocks, consent] = await Promise.all([
+    api("GET", "/api/v1/me/notification-settings"),
+    api("GET", "/api/v1/forum/blocks"),
+    ctx.inGroup("authors") ? api("GET", "/api/v1/me/consent") : null,
+  ]);
   if (!ctx.isCurrent()) return;
-  const displayName = h("input", { name: "display_name", maxlength: "64", value: user.display_name, autocomplete: "nickname" });
+  const displayName = h("input", { type: "text", name: "display_name", maxlength: "64", value: user.display_name, autocomplete: "nickname" });
   const feedback = h("div", { "aria-live": "polite" });
   const nameForm = h(
     "form",
@@ -130,12 +247,16 @@ export async function render(ctx) {
       announce(_("The language is changed."));
     }),
     nameForm,
+    passwordForm(),
     notificationsForm(ctx, choices),
     blockedMembers(blocks),
     h("h2", null, _("Your data")),
-    h("p", null, _("You can download everything Tessera keeps about you. To withdraw your consent or delete your account, talk to your youth worker or write to the research team.")),
+    h("p", null, _("You can download everything Tessera keeps about you.")),
     h("div", { class: "actions" }, download),
     h("h2", null, _("This phone")),
     h("p", null, _("Notes are kept on this phone, encrypted, until they are sent, and for a week after. Signing out deletes everything Tessera keeps on this phone.")),
+    // Consent is to take part in the research with one's notes.
+    ctx.inGroup("authors") ? consentSection(ctx, consent) : null,
+    erasureSection(ctx),
   );
 }

@@ -9,7 +9,7 @@ import { languageField, problem } from "./common.js";
 const draft = { language: null, username: "" };
 
 export async function render(ctx) {
-  const username = h("input", { name: "username", autocomplete: "username", required: true, maxlength: "64", autocapitalize: "none", spellcheck: "false", value: draft.username });
+  const username = h("input", { type: "text", name: "username", autocomplete: "username", required: true, maxlength: "64", autocapitalize: "none", spellcheck: "false", value: draft.username });
   username.addEventListener("input", () => {
     draft.username = username.value;
   });
@@ -50,6 +50,14 @@ export async function render(ctx) {
   const languages = languageField((code) => {
     draft.language = code;
   });
-  showScreen(_("Sign in"), languages, form, h("p", { class: "meta" }, _("New here? Your youth worker gives you an invite link to join.")));
+  showScreen(
+    _("Sign in"),
+    languages,
+    form,
+    h("p", null, h("a", { href: "#/reset-password" }, _("Forgot your password?"))),
+    h("p", { class: "meta" }, _("New here? Your youth worker gives you an invite link to join.")),
+  );
   if (ctx.query.get("signed-out")) announce(_("You are signed out. This phone no longer keeps your notes."));
+  if (ctx.query.get("reset")) announce(_("Your password is changed. Sign in with the new one."));
+  if (ctx.query.get("erased")) announce(_("Your account is deleted. Tessera keeps nothing about you on this phone."));
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from server.i18n import N_
 
-CONSENT_VERSION = "2026-11"
+CONSENT_VERSION = "2026-12"
 
 CONSENT_TITLE = N_("Taking part in Tessera")
 CONSENT_PARAGRAPHS = (
@@ -21,8 +21,13 @@ CONSENT_PARAGRAPHS = (
         "what you write here. Researchers only see notes without your name."
     ),
     N_(
-        "You can download everything we keep about you, withdraw your consent, or delete your "
-        "account at any time in the settings. Withdrawing has no bad consequences for you."
+        "In the settings you can download everything we keep about you, withdraw your consent, "
+        "or delete your account, at any time. Withdrawing has no bad consequences for you: "
+        "researchers stop seeing your notes, and you write none until you consent again."
+    ),
+    N_(
+        "If you delete your account, your notes are deleted with it. For notes already approved "
+        "for research, you choose: they stay without your name, or they are deleted too."
     ),
     N_("If something here worries you, talk to your youth worker. They are there to help and keep you safe."),
 )

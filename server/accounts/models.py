@@ -4,14 +4,62 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from server.db import Base, UtcDateTime, utcnow
+from server.db import Base, UtcDateTime, VocabularyColumn, one_of, utcnow
 
-ROLES = ("youth", "youth_worker", "researcher", "admin")
-STATUSES = ("active", "suspended", "erased")
+
+class Role(StrEnum):
+    YOUTH = "youth"
+    YOUTH_WORKER = "youth_worker"
+    RESEARCHER = "researcher"
+    ADMIN = "admin"
+    # A person of a partner organisation on a country platform: reads the platform's
+    # published briefs, impact figures and events, answers Delphi ballots; never notes, the
+    # forum or anybody's personal data.
+    STAKEHOLDER = "stakeholder"
+
+
+# Who writes field notes (and so keeps an outbox of them on the phone).
+AUTHORS = frozenset({Role.YOUTH})
+# Who reviews the notes of their own platforms (admins review every platform's by their role).
+REVIEWERS = frozenset({Role.YOUTH_WORKER, Role.RESEARCHER})
+# Who moderates the forum: youth workers on their platforms, admins everywhere.
+MODERATORS = frozenset({Role.YOUTH_WORKER, Role.ADMIN})
+# Who downloads notes, keeps personal API tokens and writes interview guides.
+RESEARCHERS = frozenset({Role.RESEARCHER, Role.ADMIN})
+# Who works for the programme rather than taking part in it: opens the review screen, and
+# is trusted in the forum (no first posts held for a youth worker).
+STAFF = REVIEWERS | {Role.ADMIN}
+# Who may know which young person wrote a note: researchers work with pseudonymous notes.
+SEE_NOTE_AUTHORS = frozenset({Role.YOUTH, Role.YOUTH_WORKER, Role.ADMIN})
+# Who works within a country platform and so belongs to at least one from the start.
+PLATFORM_BOUND = frozenset({Role.YOUTH, Role.YOUTH_WORKER, Role.STAKEHOLDER})
+# Who may open field notes and interview guides at all (each rule then narrows to what is
+# theirs): the peer researchers and the staff, never stakeholders.
+NOTE_READERS = AUTHORS | STAFF
+# Who meets in the Migrant Youth Network forum. The contract gives stakeholders no forum, so
+# they have none: a partner organisation's staff never read what young people write there.
+FORUM_MEMBERS = AUTHORS | STAFF
+# Who invites people: youth workers (young people and stakeholders) and researchers
+# (stakeholders) to their own platforms, admins anyone anywhere.
+INVITERS = STAFF
+# Who keeps a platform's stakeholder directory: its youth workers and researchers, and admins.
+DIRECTORY_KEEPERS = STAFF
+# Who organises a platform's events (registers people, marks attendance, records outcomes) and
+# keeps its follow-on actions: its youth workers and researchers, and admins.
+EVENT_ORGANISERS = STAFF
+# Who reads a platform's follow-on actions: its organisers and its stakeholders.
+ACTION_READERS = EVENT_ORGANISERS | {Role.STAKEHOLDER}
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    ERASED = "erased"
 
 
 class User(Base):
@@ -25,10 +73,12 @@ class User(Base):
     username_key: Mapped[str] = mapped_column(sa.String(128), unique=True)
     display_name: Mapped[str | None] = mapped_column(sa.String(64))
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[Role] = mapped_column(VocabularyColumn(Role, 16))
     language: Mapped[str] = mapped_column(sa.String(8))
     birth_year: Mapped[int | None] = mapped_column(sa.SmallInteger)
-    status: Mapped[str] = mapped_column(sa.String(12), default="active")
+    status: Mapped[AccountStatus] = mapped_column(
+        VocabularyColumn(AccountStatus, 12), default=AccountStatus.ACTIVE
+    )
     suspended_until: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     # What the moderator told the member, shown to them when they try to sign in.
     suspension_reason: Mapped[str | None] = mapped_column(sa.String(1000))
@@ -44,8 +94,8 @@ class User(Base):
     )
 
     __table_args__ = (
-        sa.CheckConstraint(f"role IN {ROLES!r}", name="known_role"),
-        sa.CheckConstraint(f"status IN {STATUSES!r}", name="known_status"),
+        one_of("role", Role, name="known_role"),
+        one_of("status", AccountStatus, name="known_status"),
     )
 
     @property
@@ -54,7 +104,7 @@ class User(Base):
 
     @property
     def is_erased(self) -> bool:
-        return self.status == "erased"
+        return self.status == AccountStatus.ERASED
 
 
 class UserPlatform(Base):
@@ -72,7 +122,7 @@ class Invite(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     # Only a hash is kept: a leaked database gives no working invite codes.
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    role: Mapped[str] = mapped_column(sa.String(16))
+    role: Mapped[Role] = mapped_column(VocabularyColumn(Role, 16))
     platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"))
     max_uses: Mapped[int] = mapped_column(sa.Integer)
     uses: Mapped[int] = mapped_column(sa.Integer, default=0)
@@ -112,3 +162,21 @@ class ApiToken(Base):
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+
+class PasswordResetCode(Base):
+    """A one-time code a youth worker or an admin hands over in person to someone who forgot
+    their password (many young people have no e-mail). Only its SHA-256 is kept; it is valid
+    for minutes, once, and a newer code for the same person replaces it."""
+
+    __tablename__ = "password_reset_codes"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
@@ -13,20 +14,26 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from server.accounts import service
 from server.accounts.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE, CONSENT_VERSION, GUARDIAN_NOTE
-from server.accounts.models import ApiToken, ConsentEvent, Invite, User
+from server.accounts.models import INVITERS, MODERATORS, RESEARCHERS, Role, User
 from server.accounts.schemas import (
     ConsentEventOut,
     ConsentHistoryOut,
     ConsentIn,
     ConsentTextOut,
+    ErasureIn,
     InviteIn,
     InviteOut,
     LoginIn,
     LoginOut,
     MePatch,
+    PasswordChangeIn,
+    PasswordResetIn,
     PersonalData,
     RegisterIn,
     RegisterOut,
+    ResetCodeIn,
+    ResetCodeOut,
+    SessionOut,
     TokenCreated,
     TokenIn,
     TokenInfo,
@@ -36,50 +43,46 @@ from server.accounts.schemas import (
 )
 from server.audit.schemas import AuditEventOut
 from server.audit.service import record_event
-from server.db import Database
+from server.db import Database, after_commit
+from server.events import service as events
 from server.forum import service as forum
-from server.i18n import N_, request_locale, translate
-from server.problems import NotSignedIn
-from server.security import SESSION_COOKIE, Credential, client_address, current_user, role_in, signed_in
+from server.forum.schemas import BlockedMember
+from server.i18n import request_locale, translate
+from server.notes import service as notes
+from server.notes.schemas import NoteOut
+from server.notifications import service as notifications
+from server.notifications.schemas import NotificationOut
+from server.problems import (
+    AccountSuspended,
+    InviteExpired,
+    InviteUsedUp,
+    LastAdmin,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
+    Throttled,
+    UsernameTaken,
+    WrongCredentials,
+    answers,
+)
+from server.push import service as push
+from server.push.schemas import StoredSubscriptionOut
+from server.security import (
+    SESSION_COOKIE,
+    Credential,
+    Sessions,
+    client_address,
+    current_user,
+    role_in,
+    signed_in,
+)
 from server.settings import Settings
-
-FORMER_MEMBER = N_("former member")
-
-
-def user_out(user: User, locale: str = "en") -> UserOut:
-    return UserOut(
-        id=user.id,
-        username=user.username or translate(locale, FORMER_MEMBER),
-        display_name=user.display_name or user.username or translate(locale, FORMER_MEMBER),
-        role=user.role,  # type: ignore[arg-type]
-        platforms=user.platform_codes,
-        language=user.language,
-    )
-
-
-def consent_event_out(event: ConsentEvent) -> ConsentEventOut:
-    return ConsentEventOut(
-        event.version, event.locale, event.accepted, event.guardian_name, event.recorded_at
-    )
 
 
 async def consent_history_out(db: Database, user: User) -> ConsentHistoryOut:
     history = await service.consent_history(db, user)
-    events = [consent_event_out(event) for event in history]
+    events = [ConsentEventOut.from_model(event) for event in history]
     return ConsentHistoryOut(CONSENT_VERSION, service.has_consent(history), events)
-
-
-def token_info(token: ApiToken) -> TokenInfo:
-    return TokenInfo(
-        token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at
-    )
-
-
-def invite_out(invite: Invite, code: str, settings: NamedDependency[Settings]) -> InviteOut:
-    shown = service.format_invite_code(code) if code else ""
-    # The code travels in the fragment: it never reaches a server log or a Referer header.
-    url = f"{settings.public_url.rstrip('/')}/#/join/{shown}" if code else ""
-    return InviteOut(shown, url, invite.role, invite.platform_code, invite.max_uses, invite.expires_at)  # type: ignore[arg-type]
 
 
 def _session_cookie(value: str, settings: NamedDependency[Settings], max_age: int) -> Cookie:
@@ -105,6 +108,7 @@ def _ended_session_response(settings: NamedDependency[Settings]) -> Response[Non
 
 
 # Signing in and joining need no session, so a stale cookie (and its CSRF check) must not stand in the way.
+@answers(WrongCredentials, AccountSuspended, Throttled)
 @post(
     "/api/v1/auth/login",
     status_code=HTTP_200_OK,
@@ -126,11 +130,12 @@ async def login(
     session_id, record = await request.app.state.sessions.start(user)
     request.scope["state"]["locale"] = user.language
     return Response(
-        LoginOut(user_out(user, user.language), record.csrf_token),
+        LoginOut(UserOut.from_model(user, user.language), record.csrf_token),
         cookies=[_session_cookie(session_id, settings, settings.session_absolute_hours * 3600)],
     )
 
 
+@answers()
 @post("/api/v1/auth/logout", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Sign out")
 async def logout(request: Request, db: Database, settings: NamedDependency[Settings]) -> Response[None]:
     credential: Credential = request.auth
@@ -140,26 +145,31 @@ async def logout(request: Request, db: Database, settings: NamedDependency[Setti
     return _ended_session_response(settings)
 
 
-@get("/api/v1/auth/session", guards=[signed_in], summary="My session: who I am and its CSRF token")
-async def read_session(request: Request) -> Response[LoginOut]:
+@answers()
+@get("/api/v1/auth/session", summary="My session: who I am and its CSRF token; nobody: {user: null}")
+async def read_session(request: Request) -> Response[SessionOut]:
     """Lets the app recover its CSRF token after a reload: it keeps the token in memory only.
 
     Only a same-origin page can read this answer, which is what the synchronizer token needs.
+    A personal API token has no session, hence no token to recover: a 401 as before.
     """
-    credential: Credential = request.auth
-    record = await request.app.state.sessions.load(credential.session_id) if credential.session_id else None
-    if record is None:
+    credential: Credential | None = request.auth
+    if credential is not None and credential.session_id is None:
         raise NotSignedIn()
-    user = current_user(request)
-    return Response(
-        LoginOut(user_out(user, request_locale(request)), record.csrf_token),
-        headers={"Cache-Control": "no-store"},
-    )
+    session_id = credential.session_id if credential else None
+    record = await request.app.state.sessions.load(session_id) if session_id else None
+    answer = SessionOut(None)
+    if record is not None:
+        answer = SessionOut(
+            UserOut.from_model(current_user(request), request_locale(request)), record.csrf_token
+        )
+    return Response(answer, headers={"Cache-Control": "no-store"})
 
 
+@answers(NotAllowed)
 @post(
     "/api/v1/invites",
-    guards=[role_in("youth_worker", "admin")],
+    guards=[role_in(*INVITERS)],
     status_code=HTTP_201_CREATED,
     summary="Invite people to a platform",
 )
@@ -167,9 +177,10 @@ async def create_invite(
     request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]
 ) -> InviteOut:
     invite, code = await service.create_invite(db, current_user(request), data)
-    return invite_out(invite, code, settings)
+    return InviteOut.from_model(invite, code, settings.public_url)
 
 
+@answers()
 @get("/api/v1/consent", summary="The current consent text, in the reader's language")
 async def current_consent_text(request: Request) -> ConsentTextOut:
     locale = request_locale(request)
@@ -182,6 +193,7 @@ async def current_consent_text(request: Request) -> ConsentTextOut:
     )
 
 
+@answers(InviteExpired, InviteUsedUp, UsernameTaken, Throttled)
 @post(
     "/api/v1/auth/register",
     status_code=HTTP_201_CREATED,
@@ -196,14 +208,16 @@ async def register(
 ) -> RegisterOut:
     user = await service.register(db, account_services, data, client_address(request))
     request.scope["state"]["locale"] = user.language
-    return RegisterOut(user_out(user, user.language))
+    return RegisterOut(UserOut.from_model(user, user.language))
 
 
+@answers()
 @get("/api/v1/me", guards=[signed_in], summary="My profile")
 async def read_me(request: Request) -> UserOut:
-    return user_out(current_user(request), request_locale(request))
+    return UserOut.from_model(current_user(request), request_locale(request))
 
 
+@answers()
 @patch("/api/v1/me", guards=[signed_in], summary="Change my display name or language")
 async def update_me(request: Request, data: JSONBody[MePatch], db: Database) -> UserOut:
     user = await service.update_profile(
@@ -213,20 +227,25 @@ async def update_me(request: Request, data: JSONBody[MePatch], db: Database) -> 
         language=None if data.language is msgspec.UNSET else data.language,
     )
     request.scope["state"]["locale"] = user.language
-    return user_out(user, user.language)
+    return UserOut.from_model(user, user.language)
 
 
+@answers()
 @get("/api/v1/me/data", guards=[signed_in], summary="Everything Tessera stores about me")
 async def export_my_data(request: Request, db: Database, settings: NamedDependency[Settings]) -> PersonalData:
     user = current_user(request)
+    locale = request_locale(request)
+    authored = await notes.notes_of(db, user)
+    reviews = await notes.reviews_of(db, [note.id for note in authored])
     return PersonalData(
-        profile=user_out(user),
+        profile=UserOut.from_model(user),
         birth_year=user.birth_year,
         created_at=user.created_at,
-        consent=[consent_event_out(event) for event in await service.consent_history(db, user)],
-        api_tokens=[token_info(token) for token in await service.list_tokens(db, user)],
+        consent=[ConsentEventOut.from_model(event) for event in await service.consent_history(db, user)],
+        api_tokens=[TokenInfo.from_model(token) for token in await service.list_tokens(db, user)],
         invites_created=[
-            invite_out(invite, "", settings) for invite in await service.invites_created_by(db, user)
+            InviteOut.from_model(invite, "", settings.public_url)
+            for invite in await service.invites_created_by(db, user)
         ],
         security_events=[
             msgspec.to_builtins(AuditEventOut.from_model(event))
@@ -247,14 +266,43 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
             {"post_id": r.post_id, "reason": r.reason, "comment": r.comment, "created_at": r.created_at}
             for r in await forum.reports_by(db, user)
         ],
+        notes=[NoteOut.from_model(note, reviews[note.id], user) for note in authored],
+        notifications=[
+            NotificationOut.from_model(row, notifications.title(row.event, row.params).render(locale))
+            for row in await notifications.notifications_of(db, user)
+        ],
+        forum_blocks=[
+            BlockedMember(user_id, name, at) for user_id, name, at in await forum.list_blocks(db, user)
+        ],
+        push_subscriptions=[
+            StoredSubscriptionOut.from_model(subscription)
+            for subscription in await push.subscriptions_of(db, user)
+        ],
+        event_registrations=[
+            {
+                "event_id": event.id,
+                "event_title": event.title,
+                "name": registration.name,
+                "email": registration.email,
+                "organisation": registration.organisation,
+                "country": registration.country,
+                "needs": registration.needs,
+                "status": registration.status,
+                "attended": registration.attended_at is not None,
+                "created_at": registration.created_at,
+            }
+            for registration, event in await events.registrations_of(db, user)
+        ],
     )
 
 
+@answers()
 @get("/api/v1/me/consent", guards=[signed_in], summary="My consent history")
 async def read_my_consent(request: Request, db: Database) -> ConsentHistoryOut:
     return await consent_history_out(db, current_user(request))
 
 
+@answers()
 @post(
     "/api/v1/me/consent",
     guards=[signed_in],
@@ -268,32 +316,127 @@ async def change_my_consent(request: Request, data: JSONBody[ConsentIn], db: Dat
     return await consent_history_out(db, user)
 
 
-@delete("/api/v1/me", guards=[signed_in], status_code=HTTP_204_NO_CONTENT, summary="Erase my account")
-async def erase_me(request: Request, db: Database, settings: NamedDependency[Settings]) -> Response[None]:
+@answers(LastAdmin, Throttled)
+@delete(
+    "/api/v1/me",
+    guards=[signed_in],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Erase my account (confirmed with my password)",
+)
+async def erase_me(
+    request: Request,
+    data: JSONBody[ErasureIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
+) -> Response[None]:
     credential: Credential = request.auth
-    await service.erase(db, current_user(request))
-    await db.commit()
+    await service.erase(
+        db,
+        account_services,
+        current_user(request),
+        data.password,
+        client_address(request),
+        data.approved_notes,
+    )
+    # Once the erasure is stored: the session ends, and the write-ahead log forgets the person.
     if credential.session_id:
-        await request.app.state.sessions.end(credential.session_id)
-    await request.app.state.after_erasure()
+        after_commit(db, partial(request.app.state.sessions.end, credential.session_id))
+    after_commit(db, request.app.state.after_erasure)
     return _ended_session_response(settings)
 
 
+@answers(Throttled)
+@post(
+    "/api/v1/me/password",
+    guards=[signed_in],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Change my password; my other sessions end",
+)
+async def change_my_password(
+    request: Request,
+    data: JSONBody[PasswordChangeIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
+) -> Response[None]:
+    credential: Credential = request.auth
+    user = await service.change_password(
+        db,
+        account_services,
+        current_user(request),
+        data.current_password,
+        data.new_password,
+        client_address(request),
+    )
+    sessions: Sessions = request.app.state.sessions
+    if credential.session_id is None or await sessions.load(credential.session_id) is None:
+        return _ended_session_response(settings)
+    # Renewed once the new epoch is stored: before, this session's other requests would find
+    # the store and the database disagreeing, and be signed out.
+    new_session_id = sessions.new_session_id()
+    after_commit(db, partial(sessions.renew, credential.session_id, user, new_session_id))
+    return Response(
+        None,
+        status_code=HTTP_204_NO_CONTENT,
+        cookies=[_session_cookie(new_session_id, settings, settings.session_absolute_hours * 3600)],
+    )
+
+
+@answers(NotAllowed, NotFound, Throttled)
+@post(
+    "/api/v1/password-reset-codes",
+    guards=[role_in(*MODERATORS)],
+    status_code=HTTP_201_CREATED,
+    summary="Make a one-time code that resets a person's password (shown once, valid 30 minutes)",
+)
+async def create_reset_code(request: Request, data: JSONBody[ResetCodeIn], db: Database) -> ResetCodeOut:
+    person, reset, code = await service.create_reset_code(db, current_user(request), data.username)
+    return ResetCodeOut(person.username or "", code, reset.expires_at)
+
+
+# Whoever forgot their password has no session, so a stale cookie must not stand in the way.
+@answers(Throttled)
+@post(
+    "/api/v1/auth/password-reset",
+    exclude_from_auth=True,
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Choose a new password with a code from a youth worker; every session ends",
+)
+async def reset_password(
+    request: Request,
+    data: JSONBody[PasswordResetIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
+) -> Response[None]:
+    await service.reset_password(
+        db, account_services, data.username, data.code, data.new_password, client_address(request)
+    )
+    # Any session this browser had ends; the phone's storage stays, since on a shared phone it
+    # may hold another person's notes not sent yet.
+    return Response(None, status_code=HTTP_204_NO_CONTENT, cookies=[_session_cookie("", settings, max_age=0)])
+
+
+@answers(NotAllowed, NotFound, LastAdmin)
 @patch(
-    "/api/v1/users/{user_id:uuid}", guards=[role_in("admin")], summary="Change a person's role or platforms"
+    "/api/v1/users/{user_id:uuid}",
+    guards=[role_in(Role.ADMIN)],
+    summary="Change a person's role or platforms",
 )
 async def change_user(
     request: Request, user_id: FromPath[uuid.UUID], data: JSONBody[UserAdminPatch], db: Database
 ) -> UserOut:
     user = await service.change_role(db, current_user(request), user_id, data)
-    return user_out(user, request_locale(request))
+    return UserOut.from_model(user, request_locale(request))
 
 
+@answers(NotAllowed)
 @post(
     "/api/v1/tokens",
-    guards=[role_in("researcher", "admin")],
+    guards=[role_in(*RESEARCHERS)],
     status_code=HTTP_201_CREATED,
-    summary="Create a personal API token (shown once)",
+    summary="Create a personal API token (shown once; it can only read)",
 )
 async def create_token(
     request: Request, data: JSONBody[TokenIn], db: Database, settings: NamedDependency[Settings]
@@ -304,14 +447,18 @@ async def create_token(
     return TokenCreated(api_token.id, api_token.name, token, api_token.expires_at)
 
 
-@get("/api/v1/tokens", guards=[role_in("researcher", "admin")], summary="My personal API tokens")
+@answers(NotAllowed)
+@get("/api/v1/tokens", guards=[role_in(*RESEARCHERS)], summary="My personal API tokens")
 async def list_tokens(request: Request, db: Database) -> TokenList:
-    return TokenList([token_info(token) for token in await service.list_tokens(db, current_user(request))])
+    return TokenList(
+        [TokenInfo.from_model(token) for token in await service.list_tokens(db, current_user(request))]
+    )
 
 
+@answers(NotAllowed, NotFound)
 @delete(
     "/api/v1/tokens/{token_id:uuid}",
-    guards=[role_in("researcher", "admin")],
+    guards=[role_in(*RESEARCHERS)],
     status_code=HTTP_204_NO_CONTENT,
     summary="Revoke a personal API token",
 )
@@ -332,6 +479,9 @@ routes = [
     read_my_consent,
     change_my_consent,
     erase_me,
+    change_my_password,
+    create_reset_code,
+    reset_password,
     change_user,
     create_token,
     list_tokens,

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-from server.i18n import SUPPORTED_LOCALES
+from server.accounts.models import ApiToken, ConsentEvent, Invite, Role, User
+from server.forum.schemas import BlockedMember
+from server.i18n import N_, translate
+from server.notes.models import ApprovedNotesOnErasure
+from server.notes.schemas import NoteOut
+from server.notifications.schemas import NotificationOut
+from server.push.schemas import StoredSubscriptionOut
+from server.wire import Language, PlatformCode, Strict
 
-Role = Literal["youth", "youth_worker", "researcher", "admin"]
-Language = Literal[SUPPORTED_LOCALES]  # type: ignore[valid-type]
-PlatformCode = Annotated[str, msgspec.Meta(min_length=2, max_length=8, pattern=r"^[A-Z]{2,3}$")]
+# How a person who was erased appears where their name was.
+FORMER_MEMBER = N_("former member")
+
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 # Generous bounds: the rules proper (3 to 32 characters, 8 to 128) give localised messages.
 UsernameText = Annotated[str, msgspec.Meta(max_length=64)]
 PasswordText = Annotated[str, msgspec.Meta(max_length=1024)]
-
-
-class Strict(msgspec.Struct, forbid_unknown_fields=True):
-    """A request body: unknown fields are refused, so a typo never goes unnoticed."""
 
 
 class UserOut(msgspec.Struct):
@@ -31,6 +34,17 @@ class UserOut(msgspec.Struct):
     platforms: list[str]
     language: str
 
+    @classmethod
+    def from_model(cls, user: User, locale: str = "en") -> UserOut:
+        return cls(
+            id=user.id,
+            username=user.username or translate(locale, FORMER_MEMBER),
+            display_name=user.display_name or user.username or translate(locale, FORMER_MEMBER),
+            role=user.role,
+            platforms=user.platform_codes,
+            language=user.language,
+        )
+
 
 class LoginIn(Strict):
     username: UsernameText
@@ -40,6 +54,15 @@ class LoginIn(Strict):
 class LoginOut(msgspec.Struct):
     user: UserOut
     csrf_token: str
+
+
+class SessionOut(msgspec.Struct, omit_defaults=True):
+    """Who the page's session belongs to, and its CSRF token. Nobody signed in is an ordinary
+    answer, ``{"user": null}``: the app asks on every start, and a 401 there would be logged
+    in the browser's console as an error that is none."""
+
+    user: UserOut | None
+    csrf_token: str | None = None
 
 
 class ConsentIn(Strict):
@@ -67,9 +90,40 @@ class MePatch(Strict):
     language: Language | msgspec.UnsetType = msgspec.UNSET
 
 
+class ErasureIn(Strict):
+    password: PasswordText
+    # An extension of the contract: what becomes of the notes already approved for research.
+    approved_notes: ApprovedNotesOnErasure = ApprovedNotesOnErasure.DELETE
+
+
+class ResetCodeIn(Strict):
+    """Whose password a youth worker or an admin resets: the person is with them, and says
+    their username."""
+
+    username: UsernameText
+
+
+class ResetCodeOut(msgspec.Struct):
+    username: str
+    # Shown once: only its hash is kept.
+    code: str
+    expires_at: dt.datetime
+
+
+class PasswordResetIn(Strict):
+    username: UsernameText
+    code: Annotated[str, msgspec.Meta(max_length=64)]
+    new_password: PasswordText
+
+
+class PasswordChangeIn(Strict):
+    current_password: PasswordText
+    new_password: PasswordText
+
+
 class InviteIn(Strict):
     platform: PlatformCode
-    role: Role = "youth"
+    role: Role = Role.YOUTH
     max_uses: Annotated[int, msgspec.Meta(ge=1, le=500)] = 1
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=90)] = 14
 
@@ -82,6 +136,14 @@ class InviteOut(msgspec.Struct):
     max_uses: int
     expires_at: dt.datetime
 
+    @classmethod
+    def from_model(cls, invite: Invite, code: str, public_url: str) -> InviteOut:
+        """``code`` is empty once the invite is stored: only its hash is kept."""
+        shown = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+        # The code travels in the fragment: it never reaches a server log or a Referer header.
+        url = f"{public_url.rstrip('/')}/#/join/{shown}" if code else ""
+        return cls(shown, url, invite.role, invite.platform_code, invite.max_uses, invite.expires_at)
+
 
 class ConsentEventOut(msgspec.Struct):
     version: str
@@ -89,6 +151,10 @@ class ConsentEventOut(msgspec.Struct):
     accepted: bool
     guardian_name: str | None
     recorded_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, event: ConsentEvent) -> ConsentEventOut:
+        return cls(event.version, event.locale, event.accepted, event.guardian_name, event.recorded_at)
 
 
 class ConsentHistoryOut(msgspec.Struct):
@@ -117,6 +183,12 @@ class TokenInfo(msgspec.Struct):
     expires_at: dt.datetime
     revoked_at: dt.datetime | None
     last_used_at: dt.datetime | None
+
+    @classmethod
+    def from_model(cls, token: ApiToken) -> TokenInfo:
+        return cls(
+            token.id, token.name, token.created_at, token.expires_at, token.revoked_at, token.last_used_at
+        )
 
 
 class TokenCreated(msgspec.Struct):
@@ -149,3 +221,12 @@ class PersonalData(msgspec.Struct):
     forum_posts: list[dict[str, object]] = []
     # The posts the person reported, why, and what they wrote to the youth workers.
     forum_reports: list[dict[str, object]] = []
+    # The notes the person wrote (withdrawn ones too), with their answers, tags and reviews.
+    notes: list[NoteOut] = []
+    notifications: list[NotificationOut] = []
+    # The members the person blocked in the forum.
+    forum_blocks: list[BlockedMember] = []
+    # The devices that receive the person's notifications: the push service and the dates only.
+    push_subscriptions: list[StoredSubscriptionOut] = []
+    # The person's registrations for events: what they gave, and whether they came.
+    event_registrations: list[dict[str, object]] = []

@@ -13,25 +13,70 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.consent import CONSENT_VERSION
-from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
+from server.accounts.models import (
+    PLATFORM_BOUND,
+    AccountStatus,
+    ApiToken,
+    ConsentEvent,
+    Invite,
+    PasswordResetCode,
+    Role,
+    User,
+    UserPlatform,
+)
 from server.accounts.passwords import password_problem
 from server.accounts.schemas import ConsentIn, InviteIn, RegisterIn, UserAdminPatch
-from server.accounts.usernames import normalise_username, username_key, username_problem
+from server.accounts.usernames import (
+    display_name_problem,
+    look_alike,
+    normalise_display_name,
+    normalise_username,
+    username_key,
+    username_problem,
+)
 from server.audit.models import AuditEvent
 from server.audit.service import record_event
-from server.db import utcnow
+from server.db import Databases, utcnow
+from server.events import service as events
 from server.forum import service as forum
 from server.i18n import N_, SUPPORTED_LOCALES, message, translate
+from server.notes import service as notes
+from server.notes.models import ApprovedNotesOnErasure
 from server.notifications import service as notifications
 from server.platforms.models import Platform
-from server.problems import Conflict, FieldError, Gone, InvalidInput, NotAllowed, NotFound, NotSignedIn
+from server.problems import (
+    FieldError,
+    InvalidInput,
+    InviteExpired,
+    InviteUsedUp,
+    LastAdmin,
+    NotAllowed,
+    NotFound,
+    NotSignedIn,
+    Throttled,
+    UsernameTaken,
+    WrongCredentials,
+)
 from server.push import service as push
-from server.security import API_TOKEN_PREFIX, LoginThrottle, PasswordHasher, ensure_not_suspended, sha256_hex
+from server.security import (
+    API_TOKEN_PREFIX,
+    LoginThrottle,
+    PasswordHasher,
+    RegistrationThrottle,
+    ensure_not_suspended,
+    sha256_hex,
+)
 
 # Invite codes are typed by hand from a poster or a chat message: no 0/O or 1/I/L to confuse.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 INVITE_CODE_LENGTH = 12
 WRONG_CREDENTIALS = N_("The username or password is wrong.")
+RESET_CODE_MINUTES = 30
+# A youth worker resets the passwords of a group now and then, not hundreds an hour.
+RESET_CODES_PER_HOUR = 20
+WRONG_RESET_CODE = N_("The username or the code is wrong, or the code has expired. Ask for a new code.")
+INVITE_EXPIRED = N_("This invite has expired. Ask your youth worker for a new one.")
+INVITE_USED_UP = N_("This invite has already been used. Ask your youth worker for a new one.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +85,10 @@ class Services:
 
     hasher: PasswordHasher
     throttle: LoginThrottle
+    registration_throttle: RegistrationThrottle
+    # Password hashes take tens of milliseconds: what is read before one is read outside the
+    # request's unit of work, and a failure's audit record is kept in a unit of its own.
+    databases: Databases
 
 
 # Signing in
@@ -50,22 +99,24 @@ async def authenticate(
 ) -> User:
     """The user these credentials belong to, or NotSignedIn, alike for unknown name and wrong password."""
     key = username_key(normalise_username(username))
-    await services.throttle.check(key, address)
-    user = await db.scalar(sa.select(User).where(User.username_key == key))
-    # Hashing takes tens of milliseconds: never hold a database transaction open meanwhile.
-    await db.commit()
+    # Counted before the hash, so that guesses sent at once cannot all be checked.
+    await services.throttle.count_attempt(key, address)
+    # Hashing takes tens of milliseconds: no transaction of the request is open meanwhile.
+    async with services.databases.reading() as reading:
+        user = await reading.scalar(sa.select(User).where(User.username_key == key))
     stored_hash = user.password_hash if user is not None and not user.is_erased else None
     if not await services.hasher.verify(stored_hash, password):
-        await services.throttle.record_failure(key, address)
         known_id = user.id if user is not None and stored_hash else None
-        record_event(db, "login.failed", subject_id=known_id, client_address=address)
-        await db.commit()
-        raise NotSignedIn(message(WRONG_CREDENTIALS))
+        # Kept although the request fails, so in a unit of work of its own.
+        async with services.databases.separate_unit_of_work() as audit:
+            record_event(audit, "login.failed", subject_id=known_id, client_address=address)
+        raise WrongCredentials(message(WRONG_CREDENTIALS))
     assert user is not None and stored_hash is not None
     ensure_not_suspended(user)
-    await services.throttle.forget_account(key, address)
+    await services.throttle.succeeded(key, address)
     if services.hasher.needs_rehash(stored_hash):
         user.password_hash = await services.hasher.hash(password)
+        await db.execute(sa.update(User).where(User.id == user.id).values(password_hash=user.password_hash))
     record_event(db, "login.succeeded", actor_id=user.id, client_address=address)
     return user
 
@@ -81,17 +132,22 @@ def canonical_invite_code(code: str) -> str:
     return "".join(char for char in code.upper() if char.isalnum())
 
 
-def format_invite_code(code: str) -> str:
-    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-
-
 async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> tuple[Invite, str]:
     """A new invite and its code, which is shown once: only its hash is kept."""
-    if inviter.role == "youth_worker":
-        # Youth workers bring young people into their own platforms; staff come through admins.
-        if request.role != "youth" or request.platform not in inviter.platform_codes:
-            raise NotAllowed(message(N_("You can invite young people to your own platforms only.")))
-    elif inviter.role != "admin":
+    if inviter.role == Role.YOUTH_WORKER:
+        # Youth workers bring young people and partner organisations' people into their own
+        # platforms; staff come through admins.
+        if (
+            request.role not in {Role.YOUTH, Role.STAKEHOLDER}
+            or request.platform not in inviter.platform_codes
+        ):
+            raise NotAllowed(
+                message(N_("You can invite young people and stakeholders to your own platforms only."))
+            )
+    elif inviter.role == Role.RESEARCHER:
+        if request.role != Role.STAKEHOLDER or request.platform not in inviter.platform_codes:
+            raise NotAllowed(message(N_("You can invite stakeholders to your own platforms only.")))
+    elif inviter.role != Role.ADMIN:
         raise NotAllowed()
     if await db.get(Platform, request.platform) is None:
         raise InvalidInput(errors=[FieldError("platform", message(N_("There is no such platform.")))])
@@ -137,22 +193,37 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
     errors = _registration_errors(username, request)
     if errors:
         raise InvalidInput(errors=errors)
-    password_hash = await services.hasher.hash(request.password)
+    # Everything from here on may be a guess at an invite code or cost a hash: counted first.
+    await services.registration_throttle.count_attempt(address)
 
-    code_hash = sha256_hex(canonical_invite_code(request.invite_code))
-    invite = await db.scalar(sa.select(Invite).where(Invite.code_hash == code_hash))
-    if invite is None:
-        raise InvalidInput(errors=[FieldError("invite_code", message(N_("This invite code is not valid.")))])
-    platform = await db.get(Platform, invite.platform_code)
-    assert platform is not None
-    minor = is_below_consent_age(request.birth_year, platform.digital_consent_age, utcnow().date())
-    if minor and not (request.consent.guardian_name or "").strip():
-        raise _guardian_required("consent.guardian_name", platform.digital_consent_age)
+    # Checked before the hash (tens of milliseconds of a core), so that a made-up code, a spent
+    # invite or a taken name never costs one; read outside the request's unit of work, so that
+    # no transaction of it is open meanwhile. The invite and the name are checked again as
+    # they are taken.
+    async with services.databases.reading() as reading:
+        code_hash = sha256_hex(canonical_invite_code(request.invite_code))
+        invite = await reading.scalar(sa.select(Invite).where(Invite.code_hash == code_hash))
+        if invite is None:
+            raise InvalidInput(
+                errors=[FieldError("invite_code", message(N_("This invite code is not valid.")))]
+            )
+        _ensure_invite_is_open(invite)
+        platform = await reading.get(Platform, invite.platform_code)
+        assert platform is not None
+        minor = is_below_consent_age(request.birth_year, platform.digital_consent_age, utcnow().date())
+        if minor and not (request.consent.guardian_name or "").strip():
+            raise _guardian_required("consent.guardian_name", platform.digital_consent_age)
+        if await reading.scalar(sa.select(User.id).where(User.username_key == username_key(username))):
+            raise _username_taken()
+        display_name = await display_name_to_store(
+            reading, request.display_name, username=username, member_id=None
+        )
+    password_hash = await services.hasher.hash(request.password)
     await _use_invite(db, invite)
     user = User(
         username=username,
         username_key=username_key(username),
-        display_name=request.display_name or username,
+        display_name=display_name,
         password_hash=password_hash,
         role=invite.role,
         language=request.language,
@@ -160,11 +231,12 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
         invite_id=invite.id,
         platforms=[UserPlatform(platform_code=invite.platform_code)],
     )
-    db.add(user)
     try:
-        await db.flush()
+        async with db.begin_nested():
+            db.add(user)
+            await db.flush()
     except IntegrityError:
-        await db.rollback()
+        # Someone else took the name since it was checked.
         raise _username_taken() from None
     consent = request.consent
     db.add(
@@ -187,6 +259,7 @@ async def register(db: AsyncSession, services: Services, request: RegisterIn, ad
         invite_id=str(invite.id),
     )
     record_event(db, "consent.given", actor_id=user.id, version=consent.version, guardian=minor)
+    await services.registration_throttle.succeeded(address)
     return user
 
 
@@ -223,18 +296,26 @@ def _guardian_required(field: str, consent_age: int) -> InvalidInput:
     return InvalidInput(errors=[FieldError(field, message(text, age=consent_age))])
 
 
-def _username_taken() -> Conflict:
-    return Conflict(
+def _username_taken() -> UsernameTaken:
+    return UsernameTaken(
         message(N_("This username is taken. Please choose another one.")),
         errors=[FieldError("username", message(N_("This username is taken. Please choose another one.")))],
     )
+
+
+def _ensure_invite_is_open(invite: Invite) -> None:
+    """Gone for an invite past its date or used up; _use_invite checks again as it takes a use."""
+    if invite.expires_at <= utcnow():
+        raise InviteExpired(message(INVITE_EXPIRED))
+    if invite.uses >= invite.max_uses:
+        raise InviteUsedUp(message(INVITE_USED_UP))
 
 
 async def _use_invite(db: AsyncSession, invite: Invite) -> None:
     """Count one use, atomically: two people racing for the last use cannot both get it."""
     now = utcnow()
     if invite.expires_at <= now:
-        raise Gone(message(N_("This invite has expired. Ask your youth worker for a new one.")))
+        raise InviteExpired(message(INVITE_EXPIRED))
     used = await db.execute(
         sa.update(Invite)
         .where(Invite.id == invite.id, Invite.uses < Invite.max_uses, Invite.expires_at > now)
@@ -242,7 +323,7 @@ async def _use_invite(db: AsyncSession, invite: Invite) -> None:
         .execution_options(synchronize_session=False)
     )
     if used.rowcount != 1:  # type: ignore[attr-defined]
-        raise Gone(message(N_("This invite has already been used. Ask your youth worker for a new one.")))
+        raise InviteUsedUp(message(INVITE_USED_UP))
 
 
 async def consent_history(db: AsyncSession, user: User) -> list[ConsentEvent]:
@@ -263,7 +344,7 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
     if errors := _consent_errors(consent, field=""):
         raise InvalidInput(errors=[FieldError(e.field.lstrip("."), e.message) for e in errors])
     guardian_name = None
-    if consent.accepted and user.role == "youth" and user.birth_year is not None:
+    if consent.accepted and user.role == Role.YOUTH and user.birth_year is not None:
         platform_ages = await db.scalars(
             sa.select(Platform.digital_consent_age).where(Platform.code.in_(user.platform_codes))
         )
@@ -294,6 +375,45 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
 # The profile
 
 
+async def display_name_to_store(
+    db: AsyncSession, wanted: str | None, *, username: str, member_id: uuid.UUID | None
+) -> str:
+    """The name others see: the display name normalised, or the username when none is given.
+
+    Others read it beside every post, so it must not pass for someone else: characters that
+    show as nothing or turn the text around are refused, and so is a name that looks like
+    another member's username or display name, whatever its case, width or alphabet. One's
+    own username is one's own to show, unless another member already shows a name like it.
+    """
+    name = normalise_display_name(wanted or "")
+    # With no display name, the username is what others see: it must not pass for anyone either.
+    field = "display_name" if name else "username"
+    if not name:
+        name = username
+    elif problem := display_name_problem(name):
+        raise InvalidInput(errors=[FieldError("display_name", problem)])
+    if await _is_name_of_another_member(db, name, member_id):
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    field,
+                    message(N_("Another member already goes by this name. Please choose another one.")),
+                )
+            ]
+        )
+    return name
+
+
+async def _is_name_of_another_member(db: AsyncSession, name: str, member_id: uuid.UUID | None) -> bool:
+    # Display names have no stored key: choosing one is rare, so every other member's names
+    # are compared here (their keys are cached between calls).
+    others = User.id != member_id if member_id is not None else sa.true()
+    rows = await db.execute(
+        sa.select(User.username, User.display_name).where(User.status != AccountStatus.ERASED, others)
+    )
+    return any(other and look_alike(name, other) for row in rows for other in row)
+
+
 async def update_profile(
     db: AsyncSession, user: User, *, display_name: str | None, language: str | None
 ) -> User:
@@ -301,7 +421,9 @@ async def update_profile(
     if stored is None:
         raise NotSignedIn()
     if display_name is not None:
-        stored.display_name = display_name.strip() or stored.username
+        stored.display_name = await display_name_to_store(
+            db, display_name, username=stored.username or "", member_id=stored.id
+        )
     if language is not None:
         stored.language = language
     return stored
@@ -311,6 +433,9 @@ async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change:
     user = await db.get(User, user_id)
     if user is None or user.is_erased:
         raise NotFound()
+    if not isinstance(change.role, msgspec.UnsetType) and change.role != user.role:
+        await ensure_an_admin_remains(db, admin, leaving=user)
+    # Asked again: the person was read afresh under the lock and may already have the role.
     if not isinstance(change.role, msgspec.UnsetType) and change.role != user.role:
         record_event(
             db, "role.changed", actor_id=admin.id, subject_id=user.id, before=user.role, after=change.role
@@ -341,6 +466,29 @@ async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change:
             user.platforms = [UserPlatform(platform_code=code) for code in codes]
     await db.flush()
     return user
+
+
+async def ensure_an_admin_remains(db: AsyncSession, actor: User, *, leaving: User) -> None:
+    """Refuse to take away the last active admin: nobody could then change roles or platforms.
+
+    The active admins' rows are locked (PostgreSQL; on SQLite a writing transaction holds the
+    database's one write lock), so two admins demoting each other at once queue here, and the
+    second sees the first's change and is refused. ``leaving`` is read again under the lock.
+    """
+    admins = set(
+        await db.scalars(
+            sa.select(User.id)
+            .where(User.role == Role.ADMIN, User.status == AccountStatus.ACTIVE)
+            .order_by(User.id)
+            .with_for_update()
+        )
+    )
+    await db.refresh(leaving)
+    if leaving.role == Role.ADMIN and not admins - {leaving.id}:
+        raise LastAdmin(message(N_("Tessera needs at least one admin. Make another person an admin first.")))
+    if actor.role == Role.ADMIN and actor.id not in admins:
+        # The actor stopped being an admin while waiting for the lock.
+        raise NotAllowed()
 
 
 # Personal API tokens
@@ -384,6 +532,170 @@ async def revoke_token(db: AsyncSession, user: User, token_id: uuid.UUID) -> Non
         record_event(db, "token.revoked", actor_id=user.id, token_id=str(token_id))
 
 
+# Passwords
+
+
+async def confirm_password(
+    services: Services, user: User, password: str, address: str, field: str = "password"
+) -> None:
+    """Ask for the password again before what cannot be undone (OWASP ASVS 5, 7.5.1): a session
+    left open on a shared phone, or a stolen cookie, is not enough to erase an account or take
+    it over.
+
+    Each try counts as a sign-in attempt, so a session cannot guess the password without limit.
+    Called before the request's unit of work has read or written anything: hashing takes tens
+    of milliseconds, and no transaction of the request is open meanwhile.
+    """
+    key = user.username_key
+    await services.throttle.count_attempt(key, address)
+    if not await services.hasher.verify(user.password_hash, password):
+        # Kept although the request fails, so in a unit of work of its own.
+        async with services.databases.separate_unit_of_work() as audit:
+            record_event(audit, "password.confirmation_failed", actor_id=user.id, client_address=address)
+        raise InvalidInput(errors=[FieldError(field, message(N_("The password is wrong.")))])
+    await services.throttle.succeeded(key, address)
+
+
+async def change_password(
+    db: AsyncSession, services: Services, user: User, current_password: str, new_password: str, address: str
+) -> User:
+    """A new password under the rules of registration, given with the current one (ASVS 5, 6.2.3).
+    Every session of the person ends (the route renews the caller's), and so does every personal
+    API token: a person who changes a password someone else learnt must cut off whatever that
+    someone made with it."""
+    if problem := password_problem(new_password, user.username or ""):
+        raise InvalidInput(errors=[FieldError("new_password", message(problem))])
+    await confirm_password(services, user, current_password, address, field="current_password")
+    password_hash = await services.hasher.hash(new_password)
+    stored = await db.get(User, user.id)
+    if stored is None or stored.is_erased:
+        raise NotSignedIn()
+    stored.password_hash = password_hash
+    stored.session_epoch += 1
+    now = utcnow()
+    await db.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == stored.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+        .values(revoked_at=now)
+    )
+    record_event(db, "password.changed", actor_id=stored.id, client_address=address)
+    await db.flush()
+    return stored
+
+
+# Password reset in person
+
+
+async def create_reset_code(
+    db: AsyncSession, staff: User, username: str
+) -> tuple[User, PasswordResetCode, str]:
+    """A one-time code for the person with this username, shown once to the youth worker or
+    admin who hands it over; an older code of the person stops working. A youth worker resets
+    young people of their own platforms, an admin anyone; anyone else is the same NotFound as
+    a name nobody has, so that the route tells nobody who has an account where."""
+    now = utcnow()
+    issued = await db.scalar(
+        sa.select(sa.func.count())
+        .select_from(PasswordResetCode)
+        .where(
+            PasswordResetCode.created_by == staff.id,
+            PasswordResetCode.created_at > now - dt.timedelta(hours=1),
+        )
+    )
+    if (issued or 0) >= RESET_CODES_PER_HOUR:
+        raise Throttled(
+            3600, message(N_("You have made many reset codes this hour. Please try again later."))
+        )
+    key = username_key(normalise_username(username))
+    person = await db.scalar(sa.select(User).where(User.username_key == key))
+    if person is None or person.is_erased or not _may_reset(staff, person):
+        raise NotFound()
+    await db.execute(
+        sa.update(PasswordResetCode)
+        .where(PasswordResetCode.user_id == person.id, PasswordResetCode.used_at.is_(None))
+        .values(expires_at=now)
+    )
+    code = new_invite_code()
+    reset = PasswordResetCode(
+        user_id=person.id,
+        code_hash=sha256_hex(code),
+        created_by=staff.id,
+        created_at=now,
+        expires_at=now + dt.timedelta(minutes=RESET_CODE_MINUTES),
+    )
+    db.add(reset)
+    await db.flush()
+    record_event(db, "password_reset_code.created", actor_id=staff.id, subject_id=person.id)
+    return person, reset, code
+
+
+def _may_reset(staff: User, person: User) -> bool:
+    if staff.role == Role.ADMIN:
+        return True
+    shared = set(staff.platform_codes) & set(person.platform_codes)
+    return staff.role == Role.YOUTH_WORKER and person.role == Role.YOUTH and bool(shared)
+
+
+async def reset_password(
+    db: AsyncSession, services: Services, username: str, code: str, new_password: str, address: str
+) -> User:
+    """A new password with a code from a youth worker. Counted like a sign-in attempt, and a
+    wrong name, a wrong, used or expired code are answered alike. Every session and personal
+    token of the person ends: whoever knew the old password keeps nothing."""
+    normalised = normalise_username(username)
+    key = username_key(normalised)
+    await services.throttle.count_attempt(key, address)
+    now = utcnow()
+    code_hash = sha256_hex(canonical_invite_code(code))
+    async with services.databases.reading() as reading:
+        found = (
+            await reading.execute(
+                sa.select(PasswordResetCode.id, User.id)
+                .join(User, User.id == PasswordResetCode.user_id)
+                .where(
+                    PasswordResetCode.code_hash == code_hash,
+                    User.username_key == key,
+                    PasswordResetCode.used_at.is_(None),
+                    PasswordResetCode.expires_at > now,
+                    User.status != AccountStatus.ERASED,
+                )
+            )
+        ).first()
+    if found is None:
+        async with services.databases.separate_unit_of_work() as audit:
+            record_event(audit, "password_reset.failed", client_address=address)
+        raise InvalidInput(errors=[FieldError("code", message(WRONG_RESET_CODE))])
+    reset_id, user_id = found
+    if problem := password_problem(new_password, normalised):
+        raise InvalidInput(errors=[FieldError("new_password", message(problem))])
+    password_hash = await services.hasher.hash(new_password)
+    # Taken atomically: two requests with one code cannot both use it.
+    taken = await db.execute(
+        sa.update(PasswordResetCode)
+        .where(
+            PasswordResetCode.id == reset_id,
+            PasswordResetCode.used_at.is_(None),
+            PasswordResetCode.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidInput(errors=[FieldError("code", message(WRONG_RESET_CODE))])
+    user = await db.get(User, user_id)
+    assert user is not None
+    user.password_hash = password_hash
+    user.session_epoch += 1
+    await db.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > now)
+        .values(revoked_at=now)
+    )
+    await services.throttle.succeeded(key, address)
+    record_event(db, "password.reset", actor_id=user.id, client_address=address)
+    return user
+
+
 # Personal data and erasure
 
 
@@ -402,19 +714,32 @@ async def security_events_of(db: AsyncSession, user: User) -> list[AuditEvent]:
     return list(await db.scalars(query))
 
 
-async def erase(db: AsyncSession, user: User) -> None:
-    """Erase a person (GDPR Art. 17). The row stays as a nameless tombstone so that what
-    others need, such as replies in a forum thread, can still say "former member"."""
+async def erase(
+    db: AsyncSession,
+    services: Services,
+    user: User,
+    password: str,
+    address: str,
+    approved_notes: ApprovedNotesOnErasure = ApprovedNotesOnErasure.DELETE,
+) -> None:
+    """Erase a person (GDPR Art. 17), once they have confirmed it with their password. The row
+    stays as a nameless tombstone so that what others need, such as replies in a forum thread,
+    can still say "former member". Their notes go, but for those already approved for research
+    when they chose to keep them pseudonymised (GDPR Art. 89: research the person agreed to
+    may go on without their name); the choice is in the audit log."""
+    await confirm_password(services, user, password, address)
     stored = await db.get(User, user.id)
     if stored is None or stored.is_erased:
         raise NotSignedIn()
+    if stored.role == Role.ADMIN:
+        await ensure_an_admin_remains(db, stored, leaving=stored)
     stored.username = None
     stored.username_key = f"erased:{stored.id}"
     stored.display_name = None
     stored.suspension_reason = None
     stored.password_hash = None
     stored.birth_year = None
-    stored.status = "erased"
+    stored.status = AccountStatus.ERASED
     stored.erased_at = utcnow()
     stored.session_epoch += 1
     stored.platforms = []
@@ -425,13 +750,17 @@ async def erase(db: AsyncSession, user: User) -> None:
     await notifications.forget_person(db, stored.id)
     await push.forget_person(db, stored.id)
     await forum.forget_person(db, stored.id)
+    await events.forget_person(db, stored.id)
+    kept_notes = await notes.forget_author(db, stored.id, approved_notes)
     # Where they signed in from is theirs too.
     await db.execute(
         sa.update(AuditEvent)
         .where(sa.or_(AuditEvent.actor_id == stored.id, AuditEvent.subject_id == stored.id))
         .values(client_address=None)
     )
-    record_event(db, "account.erased", actor_id=stored.id)
+    record_event(
+        db, "account.erased", actor_id=stored.id, approved_notes=approved_notes, kept_notes=kept_notes
+    )
 
 
 async def create_user_from_cli(
@@ -440,7 +769,7 @@ async def create_user_from_cli(
     *,
     username: str,
     password: str,
-    role: str,
+    role: Role,
     platforms: list[str],
     display_name: str | None,
     language: str,
@@ -455,15 +784,21 @@ async def create_user_from_cli(
     known = set(await db.scalars(sa.select(Platform.code)))
     if unknown := sorted(set(platforms) - known):
         raise ValueError(f"Unknown platform {', '.join(unknown)}; one of {', '.join(sorted(known))}.")
-    if role in {"youth", "youth_worker"} and not platforms:
-        raise ValueError("Young people and youth workers belong to at least one platform: give --platform.")
+    if role in PLATFORM_BOUND and not platforms:
+        raise ValueError(
+            "Young people, youth workers and stakeholders belong to at least one platform: give --platform."
+        )
     key = username_key(username)
     if await db.scalar(sa.select(User.id).where(User.username_key == key)) is not None:
         raise ValueError("This username is taken (or too close to one that is).")
+    try:
+        shown_name = await display_name_to_store(db, display_name, username=username, member_id=None)
+    except InvalidInput as refused:
+        raise ValueError(refused.errors[0].message.render("en")) from None
     user = User(
         username=username,
         username_key=key,
-        display_name=display_name or username,
+        display_name=shown_name,
         password_hash=await hasher.hash(password),
         role=role,
         language=language,

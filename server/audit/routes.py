@@ -9,15 +9,17 @@ from typing import Annotated
 from litestar import get
 from litestar.params import FromQuery, QueryParameter
 
+from server.accounts.models import Role
 from server.audit import service
 from server.audit.schemas import AuditEventOut, AuditPage
 from server.db import Database
 from server.pagination import MAX_LIMIT
-from server.problems import refuse_times_without_zone
+from server.problems import NotAllowed, answers, refuse_times_without_zone
 from server.security import role_in
 
 
-@get("/api/v1/audit", guards=[role_in("admin")], summary="The audit log (admins)")
+@answers(NotAllowed)
+@get("/api/v1/audit", guards=[role_in(Role.ADMIN)], summary="The audit log (admins)")
 async def list_audit_events(
     db: Database,
     cursor: FromQuery[str | None] = None,

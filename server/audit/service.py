@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.audit.models import AuditEvent
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import keyset_page
 
 
 def record_event(
@@ -45,18 +45,11 @@ async def list_events(
     person_id: uuid.UUID | None = None,
     since: dt.datetime | None = None,
 ) -> tuple[list[AuditEvent], str | None]:
-    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit + 1)
+    query = sa.select(AuditEvent)
     if kind:
         query = query.where(AuditEvent.kind.startswith(kind, autoescape=True))
     if person_id:
         query = query.where(sa.or_(AuditEvent.actor_id == person_id, AuditEvent.subject_id == person_id))
     if since:
         query = query.where(AuditEvent.at >= since)
-    if cursor:
-        at, event_id = decode_cursor(cursor)
-        query = query.where(
-            sa.or_(AuditEvent.at < at, sa.and_(AuditEvent.at == at, AuditEvent.id < event_id))
-        )
-    events = list(await db.scalars(query))
-    next_cursor = encode_cursor(events[limit - 1].at, events[limit - 1].id) if len(events) > limit else None
-    return events[:limit], next_cursor
+    return await keyset_page(db, query, key=(AuditEvent.at, AuditEvent.id), cursor=cursor, limit=limit)

@@ -2,14 +2,16 @@
 
 Each writer takes export rows one at a time, so memory stays flat however many notes there
 are; XLSX and QDPX are zip files, written to a temporary file in constant memory and then
-sent in chunks.
+sent in chunks. No cell of a CSV or XLSX file is ever a formula a spreadsheet would run.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import anyio
@@ -17,6 +19,7 @@ import anyio.from_thread
 import msgspec
 import xlsxwriter
 
+from server.exports import codebook
 from server.exports.rows import ExportNote, QuestionColumn
 
 CHUNK_BYTES = 256 * 1024
@@ -37,12 +40,31 @@ METADATA_COLUMNS = (
     "tags",
     "text",
 )
+# OWASP, "CSV Injection" (https://owasp.org/www-community/attacks/CSV_Injection): a spreadsheet
+# opening a CSV runs a cell that begins with one of these as a formula; the full-width forms
+# do so in some locales (Japanese ones, say).
+FORMULA_STARTS = "=+-@\t\r\n＝＋－＠"
+_PREFIXED_STARTS = frozenset(FORMULA_STARTS + "'")
+_FORMULA_BEHIND_SPACES = re.compile(r"\s++[=+\-@＝＋－＠]")
+# Litestar adds "; charset=utf-8" to a text/* type itself: naming it here too said it twice.
 MEDIA_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "ndjson": "application/x-ndjson",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "qdpx": "application/zip",
+    "sav": "application/x-spss-sav",
+    "dta": "application/x-stata-dta",
+    "codebook": "text/csv",
+    "codebook-html": "text/html",
 }
+# Excel on Windows reads a CSV without a byte-order mark in the local code page (mojibake for
+# anything but ASCII); bom=true puts one in front.
+UTF8_BOM = "\ufeff".encode()
+# Excel's limit for one cell, in its (UTF-16) characters: xlsxwriter would cut a longer text.
+EXCEL_CELL_CHARACTERS = 32_767
+LONG_TEXTS_SHEET = "long_texts"
+# Beyond 2**53 a double no longer holds every whole number: such a number is written as text.
+EXACT_INTEGERS = 2**53
 
 
 def answer_columns(questions: Sequence[QuestionColumn]) -> list[str]:
@@ -50,13 +72,44 @@ def answer_columns(questions: Sequence[QuestionColumn]) -> list[str]:
     return list(dict.fromkeys(question.column for question in questions))
 
 
-def cell(value: Any) -> str:
+def header(columns: Sequence[str]) -> list[str]:
+    """The names of a CSV's or a workbook's columns. A question whose id is also a note
+    field's name ("text", say) is "answer:<id>", as in the REFI-QDA project: two columns of one
+    name would make a reader keep only one of them."""
+    return [
+        *METADATA_COLUMNS,
+        *(f"answer:{column}" if column in METADATA_COLUMNS else column for column in columns),
+    ]
+
+
+def as_stored(value: str) -> str:
+    return value
+
+
+def spreadsheet_text(value: str) -> str:
+    """A CSV cell that a spreadsheet shows as text and never runs as a formula.
+
+    OWASP, "CSV Injection": a cell beginning with one of FORMULA_STARTS gets a leading
+    apostrophe, inside the quotes every field has. Also prefixed: such a character behind
+    leading spaces (importers that trim spaces, like LibreOffice's "Trim spaces", would find
+    it), and a cell that begins with an apostrophe, so that every cell beginning with an
+    apostrophe had exactly one added and a script gets the stored text back by removing it.
+    """
+    first = value[:1]
+    if first in _PREFIXED_STARTS or (first.isspace() and _FORMULA_BEHIND_SPACES.match(value)):
+        return "'" + value
+    return value
+
+
+def cell(value: Any, text: Callable[[str], str]) -> str:
+    """An answer as one cell. Only its words go through text: numbers (of number and scale
+    questions) are data a spreadsheet reads as numbers, so -3 stays -3."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return text(value)
     if isinstance(value, list | tuple):
-        return "; ".join(cell(item) for item in value)
+        return text("; ".join(cell(item, as_stored) for item in value))
     if isinstance(value, dt.datetime):
         return timestamp(value)
     if isinstance(value, bool):
@@ -68,7 +121,9 @@ def timestamp(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
-def row_values(note: ExportNote, columns: Sequence[str]) -> list[str]:
+def row_values(note: ExportNote, columns: Sequence[str], text: Callable[[str], str]) -> list[str]:
+    """A note's cells; what people wrote goes through text (spreadsheet_text or as_stored).
+    The other cells are made by the server: ids, codes, timestamps and counts."""
     # Written out field by field: this runs for every note of an export of 100,000.
     answers = note.answers
     return [
@@ -78,16 +133,16 @@ def row_values(note: ExportNote, columns: Sequence[str]) -> list[str]:
         note.status,
         note.language,
         note.author,
-        note.interviewee_code,
+        text(note.interviewee_code),
         timestamp(note.recorded_at),
         timestamp(note.received_at),
         str(note.guide_id) if note.guide_id else "",
         "" if note.guide_version is None else str(note.guide_version),
         "" if note.participants_count is None else str(note.participants_count),
         "; ".join(note.participant_age_bands),
-        "; ".join(note.tags),
-        note.text,
-        *[cell(answers.get(column)) for column in columns],
+        text("; ".join(note.tags)),
+        text(note.text),
+        *[cell(answers.get(column), text) for column in columns],
     ]
 
 
@@ -98,13 +153,18 @@ def csv_line(values: Sequence[str]) -> str:
 
 
 async def csv_chunks(
-    rows: AsyncIterator[ExportNote], questions: Sequence[QuestionColumn]
+    rows: AsyncIterator[ExportNote], questions: Sequence[QuestionColumn], *, raw: bool, bom: bool = False
 ) -> AsyncIterator[bytes]:
+    """CSV whose cells a spreadsheet never runs as formulas; raw: every cell as stored;
+    bom: a UTF-8 byte-order mark first, for Excel."""
     columns = answer_columns(questions)
-    lines = [csv_line([*METADATA_COLUMNS, *columns])]
+    text = as_stored if raw else spreadsheet_text
+    if bom:
+        yield UTF8_BOM
+    lines = [csv_line(header(columns))]
     size = 0
     async for note in rows:
-        line = csv_line(row_values(note, columns))
+        line = csv_line(row_values(note, columns, text))
         lines.append(line)
         size += len(line)
         if size > CHUNK_BYTES:
@@ -128,20 +188,14 @@ async def ndjson_chunks(rows: AsyncIterator[ExportNote]) -> AsyncIterator[bytes]
     yield bytes(chunk)
 
 
-def write_xlsx(
-    target: IO[bytes],
-    rows: Iterable[ExportNote],
-    questions: Sequence[QuestionColumn],
-    created_at: dt.datetime,
-) -> int:
-    """A workbook of two sheets: the notes, and the codebook (questions, options, codes)."""
-    columns = answer_columns(questions)
+def text_workbook(target: IO[bytes], title: str, created_at: dt.datetime) -> xlsxwriter.Workbook:
+    """A workbook written row by row whose text stays text: never a formula, a link or a number."""
     workbook = xlsxwriter.Workbook(
         target,
         {
             # Rows go to disk as they are written: memory stays flat for 100,000 notes.
             "constant_memory": True,
-            # Young people's words are text, never formulas or links to follow.
+            # People's words are text, never formulas or links to follow.
             "strings_to_formulas": False,
             "strings_to_urls": False,
             "strings_to_numbers": False,
@@ -150,39 +204,147 @@ def write_xlsx(
         },
     )
     # A fixed creation date: the same data gives the same bytes.
-    workbook.set_properties({"title": "Tessera notes", "created": created_at.replace(tzinfo=None)})
+    workbook.set_properties({"title": title, "created": created_at.replace(tzinfo=None)})
+    return workbook
+
+
+def typed_values(note: ExportNote, columns: Sequence[str]) -> list[Any]:
+    """A note's cells as values of their own type, for files that keep types (XLSX, SPSS,
+    Stata): counts, versions and number answers as numbers, times as datetimes, None for empty."""
+    answers = note.answers
+    return [
+        str(note.id),
+        note.platform,
+        note.kind,
+        note.status,
+        note.language,
+        note.author,
+        note.interviewee_code,
+        note.recorded_at,
+        note.received_at,
+        str(note.guide_id) if note.guide_id else None,
+        note.guide_version,
+        note.participants_count,
+        "; ".join(note.participant_age_bands),
+        "; ".join(note.tags),
+        note.text,
+        *[typed_answer(answers.get(column)) for column in columns],
+    ]
+
+
+def typed_answer(value: Any) -> Any:
+    if value is None or isinstance(value, str | dt.datetime):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, list | tuple):
+        return "; ".join(cell(item, as_stored) for item in value)
+    return str(value)
+
+
+def excel_parts(text: str) -> list[str]:
+    """The text in pieces of at most EXCEL_CELL_CHARACTERS UTF-16 units, never splitting a
+    character: joined in order they are the text again."""
+    if len(text) * 2 <= EXCEL_CELL_CHARACTERS:  # no character takes more than two units
+        return [text]
+    parts: list[str] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + EXCEL_CELL_CHARACTERS)
+        while (units := len(text[start:end].encode("utf-16-le")) // 2) > EXCEL_CELL_CHARACTERS:
+            end -= (units - EXCEL_CELL_CHARACTERS + 1) // 2 or 1
+        parts.append(text[start:end])
+        start = end
+    return parts or [""]
+
+
+def write_xlsx(
+    target: IO[bytes],
+    rows: Iterable[ExportNote],
+    questions: Sequence[QuestionColumn],
+    created_at: dt.datetime,
+    *,
+    codebook_notes: Sequence[str],
+) -> int:
+    """A workbook of three sheets: the notes; the codebook (questions, options, codes, bounds,
+    then, below an empty row, codebook_notes: how to read the export, in the reader's
+    language); and long_texts, the continuation of every text longer than a cell holds.
+
+    Text is written as string cells, never with write(), which would make a formula of "=...":
+    XLSX keeps the text as stored, with no apostrophe added. Numbers are number cells and
+    times date cells (UTC), so that a spreadsheet sums and sorts them as such.
+    """
+    columns = answer_columns(questions)
+    workbook = text_workbook(target, "Tessera notes", created_at)
+    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     notes_sheet = workbook.add_worksheet("notes")
-    codebook = workbook.add_worksheet("codebook")
-    header = [*METADATA_COLUMNS, *columns]
-    for position, name in enumerate(header):
+    codebook_sheet = workbook.add_worksheet("codebook")
+    # Each sheet keeps its own rows in constant memory mode: the notes and the parts that do
+    # not fit their cells are written side by side, row after row.
+    long_texts = workbook.add_worksheet(LONG_TEXTS_SHEET)
+    names = header(columns)
+    for position, name in enumerate(names):
         notes_sheet.write_string(0, position, name)
+    for position, name in enumerate(("id", "column", "part", "text")):
+        long_texts.write_string(0, position, name)
     count = 0
+    continued = 0
     for note in rows:
         count += 1
-        for position, value in enumerate(row_values(note, columns)):
-            notes_sheet.write_string(count, position, value)
-    for position, name in enumerate(
-        ("question_id", "guide_id", "guide_version", "type", "prompt", "code", "label")
-    ):
-        codebook.write_string(0, position, name)
+        for position, value in enumerate(typed_values(note, columns)):
+            if value is None:
+                continue
+            if isinstance(value, str):
+                first, *rest = excel_parts(value)
+                notes_sheet.write_string(count, position, first)
+                for part, text in enumerate(rest, start=2):
+                    continued += 1
+                    long_texts.write_string(continued, 0, str(note.id))
+                    long_texts.write_string(continued, 1, names[position])
+                    long_texts.write_number(continued, 2, part)
+                    long_texts.write_string(continued, 3, text)
+            elif isinstance(value, dt.datetime):
+                notes_sheet.write_datetime(
+                    count, position, value.astimezone(dt.UTC).replace(tzinfo=None), moment
+                )
+            elif math.isfinite(value) and abs(value) < EXACT_INTEGERS:
+                notes_sheet.write_number(count, position, value)
+            else:
+                notes_sheet.write_string(count, position, str(value))
+    for position, name in enumerate(codebook.COLUMNS):
+        codebook_sheet.write_string(0, position, name)
     line = 1
-    for question in questions:
-        entries = question.options or (("", ""),)
-        for code, label in entries:
-            values = (
-                question.question_id,
-                str(question.guide_id),
-                str(question.guide_version),
-                question.type,
-                question.prompt,
-                code,
-                label,
-            )
-            for position, value in enumerate(values):
-                codebook.write_string(line, position, value)
-            line += 1
+    for entry in codebook.rows(questions, METADATA_COLUMNS):
+        for position, value in enumerate(entry):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                codebook_sheet.write_number(line, position, value)
+            elif value not in (None, ""):
+                codebook_sheet.write_string(line, position, str(value))
+        line += 1
+    for offset, text in enumerate(codebook_notes, start=line + 1):
+        codebook_sheet.write_string(offset, 0, text)
     workbook.close()
     return count
+
+
+def codebook_csv(questions: Sequence[QuestionColumn], locale: str, *, bom: bool = False) -> bytes:
+    """The codebook as CSV: its table, then, below an empty line, how to read the export.
+    Prompts and labels go through spreadsheet_text like every CSV cell people wrote."""
+    lines = [csv_line(codebook.COLUMNS)]
+    for entry in codebook.rows(questions, METADATA_COLUMNS):
+        lines.append(
+            csv_line(
+                [
+                    spreadsheet_text(value) if isinstance(value, str) else codebook.as_text(value)
+                    for value in entry
+                ]
+            )
+        )
+    lines.append("\r\n")
+    lines += [csv_line([text]) for text in codebook.notes(locale)]
+    return (UTF8_BOM if bom else b"") + "".join(lines).encode()
 
 
 def blocking_rows(rows: AsyncIterator[ExportNote], batch: int = 500) -> Iterator[ExportNote]:

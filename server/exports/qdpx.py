@@ -22,6 +22,7 @@ from typing import IO, Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from server.exports.rows import ExportNote, QuestionColumn
+from server.notes.models import TEXT_TYPES, QuestionType
 
 # GUIDs are uuid5 names under this namespace: the same notes always give the same project.
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tessera:exports:qdpx")
@@ -45,11 +46,11 @@ NOTE_FIELDS = (
     "guide_version",
 )
 NOTE_FIELD_TYPES = {"recorded_at": "DateTime", "participants_count": "Integer", "guide_version": "Integer"}
-QUESTION_TYPES = {"scale": "Integer", "number": "Float"}  # every other question type is Text
+QUESTION_TYPES = {QuestionType.SCALE: "Integer", QuestionType.NUMBER: "Float"}  # every other type is Text
 # Narrative answers are also appended to the source text, where they can be coded like the note.
 # Text answers go into the source text under their prompt, where they can be coded, and not
 # into case variables: NVivo refuses attribute values longer than 255 characters.
-NARRATIVE_TYPES = frozenset({"long_text", "short_text"})
+NARRATIVE_TYPES = TEXT_TYPES
 # GUIDs, dates and numbers go into the XML as they are, since they hold nothing to escape;
 # names and texts go through quoteattr and escape.
 VALUE_ELEMENTS = {
@@ -216,6 +217,10 @@ def _source_xml(
 
     Codings sit on a PlainTextSelection spanning the whole text, the form importers read most widely;
     a source with no text at all carries them itself, as a selection of nothing codes nothing.
+    Positions count characters (Unicode code points) of the source's plain text from 0, as the
+    REFI-QDA standard's text selections do and QualCoder reads them: an emoji or an Arabic letter
+    is one position, whatever its UTF-8 bytes or UTF-16 units. The source file has no
+    byte-order mark, which a reader would count as a character.
     """
     note_id = str(note.id)
     created = f'creatingUser="{user_guid}" creationDateTime="{_datetime(note.received_at)}"'

@@ -1,57 +1,133 @@
-"""GET /api/v1/exports/notes: the researchers' download, streamed, in four formats."""
+"""GET /api/v1/exports/notes: the researchers' download, streamed, in every format, and its codebook."""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
-from typing import IO, Annotated, Literal
+from dataclasses import dataclass
+from typing import IO, Annotated, Literal, cast
 
 import anyio
 from litestar import Request, get
 from litestar.di import NamedDependency
+from litestar.openapi.spec import (
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    Operation,
+    Reference,
+    Schema,
+)
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db import Database
-from server.exports import formats, service
+from server.accounts.models import RESEARCHERS
+from server.db import Database, Databases
+from server.exports import codebook, formats, service
+from server.exports.labelled import LabelledFormat, write_labelled
 from server.exports.qdpx import write_qdpx
 from server.i18n import N_, message, request_locale
-from server.notes.schemas import NoteKind
-from server.problems import FieldError, InvalidInput, RangeNotSatisfiable, refuse_times_without_zone
+from server.notes.models import NoteKind
+from server.problems import (
+    FieldError,
+    InvalidInput,
+    NotAllowed,
+    RangeNotSatisfiable,
+    answers,
+    refuse_times_without_zone,
+)
 from server.security import current_user, role_in
 
-ExportFormat = Literal["csv", "xlsx", "ndjson", "qdpx"]
-ExportStatus = Literal["approved", "submitted", "changes_requested", "any"]
+ExportFormat = Literal["csv", "xlsx", "ndjson", "qdpx", "sav", "dta", "codebook", "codebook-html"]
+FILE_NAMES = {
+    "codebook": "tessera-codebook.csv",
+    "codebook-html": "tessera-codebook.html",
+}
 # Zip formats carry a fixed date, so that a re-run over the same data gives the same bytes.
 FIXED_ZIP_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 # A misspelt filter would silently export more than meant: it is refused instead.
 EXPORT_PARAMETERS = frozenset(
-    {"format", "platform", "status", "guide_id", "kind", "since", "until", "tags", "choices"}
+    {"format", "platform", "status", "guide_id", "kind", "since", "until", "tags", "choices", "raw", "bom"}
 )
 
 
+@dataclass
+class ExportOperation(Operation):
+    """The export answers with a file in the format asked for, whole (200) or the byte range
+    a resumed download asks for (206); Litestar would describe a stream as JSON."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        # The media types without parameters: `text/csv; charset=utf-8` is served as text/csv.
+        content = {
+            media_type.partition(";")[0]: OpenAPIMediaType(schema=file)
+            for media_type in formats.MEDIA_TYPES.values()
+        }
+        headers: dict[str, OpenAPIHeader | Reference] = {
+            name: OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING), description=description)
+            for name, description in (
+                (
+                    "Content-Disposition",
+                    "attachment, with the file name tessera-notes.<format>, or tessera-codebook.csv"
+                    " or tessera-codebook.html for the codebook",
+                ),
+                ("X-Export-Count", "how many notes the export holds"),
+                ("ETag", "the same filters over the same data give the same bytes, and the same tag"),
+            )
+        }
+        ranged: dict[str, OpenAPIHeader | Reference] = {
+            "Content-Range": OpenAPIHeader(schema=Schema(type=OpenAPIType.STRING))
+        }
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description=(
+                    "The notes, as CSV, XLSX, NDJSON, a REFI-QDA project (a zip), SPSS (.sav) or"
+                    " Stata (.dta); or the codebook, as CSV or an HTML page"
+                ),
+                content=content,
+                headers=headers,
+            ),
+            "206": OpenAPIResponse(
+                description="The byte range the Range header asked for",
+                content=content,
+                headers={**headers, **ranged},
+            ),
+        }
+
+
+@answers(NotAllowed, RangeNotSatisfiable)
 @get(
     "/api/v1/exports/notes",
-    guards=[role_in("researcher", "admin")],
-    summary="Download notes for analysis (CSV, XLSX, NDJSON or a REFI-QDA project)",
+    guards=[role_in(*RESEARCHERS)],
+    summary="Download notes for analysis (CSV, XLSX, NDJSON, REFI-QDA, SPSS, Stata) or their codebook",
+    operation_class=ExportOperation,
 )
 async def export_notes(
     request: Request,
     db: Database,
-    db_sessionmaker: NamedDependency[async_sessionmaker[AsyncSession]],
+    databases: NamedDependency[Databases],
     format: FromQuery[ExportFormat] = "csv",
     platform: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")] = None,
-    status: FromQuery[ExportStatus] = "approved",
+    status: FromQuery[service.ExportStatus] = service.ExportStatus.APPROVED,
     guide_id: FromQuery[uuid.UUID | None] = None,
     kind: FromQuery[NoteKind | None] = None,
     since: FromQuery[dt.datetime | None] = None,
     until: FromQuery[dt.datetime | None] = None,
     tags: Annotated[list[str] | None, QueryParameter(max_items=20)] = None,
     choices: FromQuery[Literal["labels", "codes"]] = "labels",
+    # CSV only: the cells as stored, without the apostrophe that keeps a spreadsheet from
+    # running a cell as a formula. For scripts; the other formats always hold text as stored.
+    raw: FromQuery[bool] = False,
+    # CSV and the codebook's CSV only: a UTF-8 byte-order mark first, so that Excel on
+    # Windows reads the file as UTF-8.
+    bom: FromQuery[bool] = False,
 ) -> Stream:
     refuse_times_without_zone(since=since, until=until)
     researcher = current_user(request)
@@ -71,24 +147,32 @@ async def export_notes(
     )
     locale = request_locale(request)
     questions = await service.question_columns(db, filters, locale)
-    count, fingerprint = await service.summarise(db, filters, f"{format}|{choices}|{locale}")
-    # A GET that writes: the audit record, recorded before the first byte (an export that
-    # starts is an export that happened), and the pseudonym key on the very first export.
-    async with db_sessionmaker() as writing:
+    count, fingerprint = await service.summarise(
+        db, filters, f"{format}|{choices}|{locale}|raw={raw}|bom={bom}"
+    )
+    # A GET that writes: the audit record, kept before the first byte (an export that starts
+    # is an export that happened, whatever becomes of the stream), and the pseudonym key on
+    # the very first export. The request's own unit of work only reads.
+    async with databases.separate_unit_of_work() as writing:
         key = await service.pseudonym_key(writing)
-        service.audit_export(writing, researcher, filters, format, count)
-        await writing.commit()
+        service.audit_export(writing, researcher, filters, format, count, raw=raw)
 
+    # The rows are read while the answer streams, after the request's unit of work has ended.
     async def rows() -> AsyncIterator[formats.ExportNote]:
-        async with request.app.state.db_reader() as reading:
+        async with databases.reading() as reading:
             async for note in service.export_rows(
-                reading, filters, questions, key, as_labels=choices == "labels"
+                # SPSS and Stata store a choice as a number labelled with its option.
+                reading,
+                filters,
+                questions,
+                key,
+                as_labels=choices == "labels" and format not in ("sav", "dta"),
             ):
                 yield note
 
     etag = f'"{fingerprint}"'
     headers = {
-        "Content-Disposition": f'attachment; filename="tessera-notes.{format}"',
+        "Content-Disposition": f'attachment; filename="{FILE_NAMES.get(format, f"tessera-notes.{format}")}"',
         "X-Export-Count": str(count),
         "Cache-Control": "no-store",
         "Accept-Ranges": "bytes",
@@ -96,9 +180,13 @@ async def export_notes(
     }
     wanted = _requested_range(request, etag)
     if format in ("csv", "ndjson") and wanted is None:
-        body = formats.csv_chunks(rows(), questions) if format == "csv" else formats.ndjson_chunks(rows())
+        body = (
+            formats.csv_chunks(rows(), questions, raw=raw, bom=bom)
+            if format == "csv"
+            else formats.ndjson_chunks(rows())
+        )
         return Stream(body, media_type=formats.MEDIA_TYPES[format], headers=headers)
-    handle = await _written_file(format, rows(), questions)
+    handle = await _written_file(format, rows(), questions, raw=raw, bom=bom, locale=locale)
     size = handle.seek(0, 2)
     if wanted is None:
         return Stream(
@@ -143,12 +231,30 @@ def _requested_range(request: Request, etag: str) -> tuple[int, int | None] | No
 
 
 async def _written_file(
-    format_: str, rows: AsyncIterator[formats.ExportNote], questions: list[formats.QuestionColumn]
+    format_: str,
+    rows: AsyncIterator[formats.ExportNote],
+    questions: list[formats.QuestionColumn],
+    *,
+    raw: bool,
+    bom: bool,
+    locale: str,
 ) -> IO[bytes]:
-    """The whole export in a temporary file: zip formats always, streams when resumed."""
+    """The whole export in a temporary file: zip formats, SPSS and Stata always, streams when resumed."""
+    if format_ in ("sav", "dta"):
+        return await _labelled_file(format_, rows, questions)
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
+    if format_ == "codebook":
+        handle.write(formats.codebook_csv(questions, locale, bom=bom))
+        return handle
+    if format_ == "codebook-html":
+        handle.write(codebook.html_page(questions, formats.METADATA_COLUMNS, locale).encode())
+        return handle
     if format_ in ("csv", "ndjson"):
-        chunks = formats.csv_chunks(rows, questions) if format_ == "csv" else formats.ndjson_chunks(rows)
+        chunks = (
+            formats.csv_chunks(rows, questions, raw=raw, bom=bom)
+            if format_ == "csv"
+            else formats.ndjson_chunks(rows)
+        )
         async for chunk in chunks:
             handle.write(chunk)
         return handle
@@ -156,12 +262,38 @@ async def _written_file(
     def write() -> None:
         pulled = formats.blocking_rows(rows)
         if format_ == "xlsx":
-            formats.write_xlsx(handle, pulled, questions, FIXED_ZIP_DATE)
+            formats.write_xlsx(
+                handle, pulled, questions, FIXED_ZIP_DATE, codebook_notes=codebook.notes(locale)
+            )
         else:
             write_qdpx(handle, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
 
     await anyio.to_thread.run_sync(write)
     return handle
+
+
+async def _labelled_file(
+    format_: str, rows: AsyncIterator[formats.ExportNote], questions: list[formats.QuestionColumn]
+) -> IO[bytes]:
+    """An SPSS or Stata file: pyreadstat writes to a path, off the event loop; the file is open
+    for sending and already unlinked, so nothing is left on disk whatever becomes of the stream."""
+    directory = tempfile.mkdtemp(prefix="tessera-export-")
+    path = os.path.join(directory, f"notes.{format_}")
+    try:
+
+        def write() -> IO[bytes]:
+            write_labelled(
+                path,
+                cast(LabelledFormat, format_),
+                formats.blocking_rows(rows),
+                questions,
+                file_label="Tessera notes",
+            )
+            return open(path, "rb")
+
+        return await anyio.to_thread.run_sync(write)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 routes = [export_notes]

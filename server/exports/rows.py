@@ -10,6 +10,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.notes.models import QuestionType
+
 
 @dataclass(frozen=True, slots=True)
 class QuestionColumn:
@@ -18,10 +20,13 @@ class QuestionColumn:
     guide_id: uuid.UUID
     guide_version: int
     question_id: str
-    type: str
+    type: QuestionType
     prompt: str
     # (code, label in the researcher's language)
     options: tuple[tuple[str, str], ...] = ()
+    # The guide's bounds of a number or scale question (None where it sets none).
+    minimum: int | float | None = None
+    maximum: int | float | None = None
 
     @property
     def column(self) -> str:

@@ -4,20 +4,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db import Base, UtcDateTime, utcnow
+from server.db import Base, UtcDateTime, VocabularyColumn, one_of, utcnow
 
-POST_STATUSES = ("visible", "pending", "hidden")
-# Why a post waits for a youth worker: a new member's first posts, personal information in it
-# (from the start, or brought in by an edit of a published post), or enough reports from
-# different members.
-HOLD_REASONS = ("new_member", "personal_information", "personal_information_in_edit", "reports")
-REPORT_REASONS = ("spam", "bullying", "hate", "personal_information", "safety")
+
+class PostStatus(StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"
+    HIDDEN = "hidden"
+
+
+class HoldReason(StrEnum):
+    """Why a post waits for a youth worker: a new member's first posts, personal information in it
+    (from the start, or brought in by an edit of a published post), or enough reports from
+    different members."""
+
+    NEW_MEMBER = "new_member"
+    PERSONAL_INFORMATION = "personal_information"
+    PERSONAL_INFORMATION_IN_EDIT = "personal_information_in_edit"
+    REPORTS = "reports"
+
+
+class ReportReason(StrEnum):
+    SPAM = "spam"
+    BULLYING = "bullying"
+    HATE = "hate"
+    PERSONAL_INFORMATION = "personal_information"
+    SAFETY = "safety"
+
+
 # "Worried about someone's safety" goes straight to the platform's youth workers.
-URGENT_REASONS = ("safety",)
+URGENT_REASONS = frozenset({ReportReason.SAFETY})
 
 
 class Category(Base):
@@ -42,7 +63,7 @@ class Topic(Base):
     title: Mapped[str] = mapped_column(sa.String(200))
     language: Mapped[str] = mapped_column(sa.String(35))
     # The status of the topic's first post: a topic is seen exactly when its opening post is.
-    status: Mapped[str] = mapped_column(sa.String(12))
+    status: Mapped[PostStatus] = mapped_column(VocabularyColumn(PostStatus, 12))
     first_post_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     is_pinned: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     is_locked: Mapped[bool] = mapped_column(sa.Boolean, default=False)
@@ -52,7 +73,7 @@ class Topic(Base):
     last_post_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {POST_STATUSES!r}", name="known_status"),
+        one_of("status", PostStatus, name="known_status"),
         # Serves a category's page in index order: nearly every topic is visible, so the scan
         # stops after a page's worth of rows (bench/forum_reading.py).
         sa.Index("ix_forum_topics_listing", "category_id", "is_pinned", "last_post_at", "id"),
@@ -71,17 +92,21 @@ class Post(Base):
     # of reading a topic (bench/forum_reading.py).
     body_html: Mapped[str] = mapped_column(sa.Text)
     language: Mapped[str] = mapped_column(sa.String(35))
-    status: Mapped[str] = mapped_column(sa.String(12))
-    held_for: Mapped[str | None] = mapped_column(sa.String(32))
+    status: Mapped[PostStatus] = mapped_column(VocabularyColumn(PostStatus, 12))
+    held_for: Mapped[HoldReason | None] = mapped_column(VocabularyColumn(HoldReason, 32))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
-        sa.CheckConstraint(f"status IN {POST_STATUSES!r}", name="known_status"),
+        one_of("status", PostStatus, name="known_status"),
         sa.Index("ix_forum_posts_reading", "topic_id", "created_at", "id"),
         sa.Index("ix_forum_posts_author", "author_id", "status"),
         sa.Index("ix_forum_posts_waiting", "status", "created_at"),
     )
+
+    def editable_until(self, edit_minutes: int) -> dt.datetime:
+        """Its author may change a post for a while after writing it (TESSERA_FORUM_EDIT_MINUTES)."""
+        return self.created_at + dt.timedelta(minutes=edit_minutes)
 
 
 class Report(Base):
@@ -92,7 +117,7 @@ class Report(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     post_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("forum_posts.id", ondelete="CASCADE"))
     reporter_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    reason: Mapped[str] = mapped_column(sa.String(24))
+    reason: Mapped[ReportReason] = mapped_column(VocabularyColumn(ReportReason, 24))
     comment: Mapped[str] = mapped_column(sa.String(1000), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     # Set when a moderator decided on the post: the report leaves the queue.
@@ -100,7 +125,7 @@ class Report(Base):
 
     __table_args__ = (
         sa.UniqueConstraint("post_id", "reporter_id", name="one_report_per_member"),
-        sa.CheckConstraint(f"reason IN {REPORT_REASONS!r}", name="known_reason"),
+        one_of("reason", ReportReason, name="known_reason"),
         sa.Index("ix_forum_reports_open", "resolved_at", "post_id"),
     )
 

@@ -19,7 +19,9 @@ STORE_NAME = "rate_limit"
 
 
 def _limit(name: str, per_hour: int) -> RateLimitConfig:
-    def applies(request: Request[Any, Any, Any]) -> bool:
+    # A coroutine function, not a plain one: Litestar runs a plain check in a worker thread, and
+    # it asks on every request of the app, three limits each, whatever the route.
+    async def applies(request: Request[Any, Any, Any]) -> bool:
         return bool(request.route_handler.opt.get("rate_limit") == name)
 
     def member(request: Request[Any, Any, Any]) -> str:

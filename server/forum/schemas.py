@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any
 
 import msgspec
 
-from server.accounts.schemas import Language, PlatformCode, Strict
+from server.accounts.models import User
+from server.forum.models import Category, Post, PostStatus, ReportReason, Topic
+from server.settings import Settings
+from server.wire import Language, PlatformCode, Strict
 
-PostStatus = Literal["visible", "pending", "hidden"]
-ReportReason = Literal["spam", "bullying", "hate", "personal_information", "safety"]
 # Posts may be written in any language the members share, not only the app's twelve.
 LanguageTag = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*\Z", max_length=35)]
-# PostgreSQL cannot store a NUL character in text: such input is refused, never a 500.
-NO_NUL = r"^[^\x00]*\Z"
-Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
-Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000, pattern=NO_NUL)]
-CategoryText = Annotated[str, msgspec.Meta(min_length=1, max_length=500, pattern=NO_NUL)]
-Comment = Annotated[str, msgspec.Meta(max_length=1000, pattern=NO_NUL)]
+# A NUL character, which PostgreSQL cannot store, is refused for every field in one place
+# (server.problems.refuse_unstorable_text).
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Body = Annotated[str, msgspec.Meta(min_length=1, max_length=10_000)]
+CategoryText = Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+Comment = Annotated[str, msgspec.Meta(max_length=1000)]
 
 
 class CategoryIn(Strict):
@@ -35,6 +36,16 @@ class CategoryOut(msgspec.Struct):
     name: str
     description: str
     position: int
+
+    @classmethod
+    def from_model(cls, category: Category, locale: str) -> CategoryOut:
+        return cls(
+            id=category.id,
+            platform=category.platform_code,
+            name=category.names.get(locale) or category.names.get("en", ""),
+            description=category.descriptions.get(locale) or category.descriptions.get("en", ""),
+            position=category.position,
+        )
 
 
 class CategoryList(msgspec.Struct):
@@ -78,6 +89,10 @@ class Author(msgspec.Struct):
     id: uuid.UUID | None
     display_name: str | None
 
+    @classmethod
+    def named(cls, author_id: uuid.UUID | None, names: dict[uuid.UUID, str | None]) -> Author:
+        return cls(author_id, names.get(author_id) if author_id else None)
+
 
 class PostOut(msgspec.Struct):
     id: uuid.UUID
@@ -94,6 +109,32 @@ class PostOut(msgspec.Struct):
     editable_until: dt.datetime | None
     # For the author of a hidden post: why the youth worker hid it.
     moderation_reason: str | None = None
+
+    @classmethod
+    def from_model(
+        cls,
+        post: Post,
+        names: dict[uuid.UUID, str | None],
+        viewer: User,
+        settings: Settings,
+        hide_reasons: dict[uuid.UUID, str] | None = None,
+    ) -> PostOut:
+        return cls(
+            id=post.id,
+            topic_id=post.topic_id,
+            author=Author.named(post.author_id, names),
+            body=post.body,
+            body_html=post.body_html,
+            language=post.language,
+            status=post.status,
+            held_for=post.held_for,
+            created_at=post.created_at,
+            edited_at=post.edited_at,
+            editable_until=post.editable_until(settings.forum_edit_minutes)
+            if post.author_id == viewer.id
+            else None,
+            moderation_reason=(hide_reasons or {}).get(post.id),
+        )
 
 
 class PostPage(msgspec.Struct):
@@ -114,6 +155,10 @@ class TopicSummary(msgspec.Struct):
     created_at: dt.datetime
     last_post_at: dt.datetime
 
+    @classmethod
+    def from_model(cls, topic: Topic, names: dict[uuid.UUID, str | None]) -> TopicSummary:
+        return cls(**_topic_fields(topic, names))
+
 
 class TopicPage(msgspec.Struct):
     items: list[TopicSummary]
@@ -124,6 +169,27 @@ class TopicOut(TopicSummary):
     """The topic as listed, with a page of its posts."""
 
     posts: PostPage
+
+    @classmethod
+    def with_posts(cls, topic: Topic, names: dict[uuid.UUID, str | None], posts: PostPage) -> TopicOut:
+        return cls(**_topic_fields(topic, names), posts=posts)
+
+
+def _topic_fields(topic: Topic, names: dict[uuid.UUID, str | None]) -> dict[str, Any]:
+    """A topic's fields as listed: TopicSummary's, which TopicOut shares."""
+    return {
+        "id": topic.id,
+        "category_id": topic.category_id,
+        "title": topic.title,
+        "language": topic.language,
+        "author": Author.named(topic.author_id, names),
+        "status": topic.status,
+        "is_pinned": topic.is_pinned,
+        "is_locked": topic.is_locked,
+        "reply_count": topic.reply_count,
+        "created_at": topic.created_at,
+        "last_post_at": topic.last_post_at,
+    }
 
 
 class ReportIn(Strict):

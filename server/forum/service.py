@@ -11,25 +11,43 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import User, UserPlatform
+from server.accounts.models import MODERATORS, STAFF, AccountStatus, Role, User, UserPlatform
 from server.audit.service import record_event
 from server.db import utcnow
 from server.forum.formatting import contains_markup, render_post
-from server.forum.models import URGENT_REASONS, Block, Category, Mute, Post, Report, Topic
+from server.forum.models import (
+    URGENT_REASONS,
+    Block,
+    Category,
+    HoldReason,
+    Mute,
+    Post,
+    PostStatus,
+    Report,
+    ReportReason,
+    Topic,
+)
 from server.forum.schemas import CategoryIn, ReplyIn, TopicIn
 from server.i18n import N_, SUPPORTED_LOCALES, message
-from server.moderation.models import ModerationAction
+from server.moderation.models import ModerationAction, PostAction
 from server.notes.personal_information import find_spans
+from server.notifications.models import NotificationEvent
 from server.notifications.service import notify
-from server.pagination import decode_cursor, encode_cursor
-from server.problems import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from server.pagination import keyset_page
+from server.problems import (
+    DuplicateReport,
+    EditWindowClosed,
+    FieldError,
+    IdTaken,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    PostHidden,
+    PostingPaused,
+    TopicLocked,
+    TopicPending,
+)
 from server.settings import Settings
-
-# Staff are trusted from their first post; young members earn it (issue: trust).
-TRUSTED_ROLES = ("youth_worker", "researcher", "admin")
-# The people who keep the forum safe: their posts need no approval and nobody can block them.
-MODERATOR_ROLES = ("youth_worker", "admin")
-
 
 Written = TypeVar("Written", Topic, Post)
 
@@ -47,21 +65,23 @@ def has_personal_information(text: str) -> bool:
 
 def moderates(user: User, platform_code: str | None) -> bool:
     """Youth workers moderate their platforms' categories; admins every one, network-wide included."""
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
-    return user.role == "youth_worker" and platform_code is not None and platform_code in user.platform_codes
+    return (
+        user.role == Role.YOUTH_WORKER and platform_code is not None and platform_code in user.platform_codes
+    )
 
 
 def may_see_category(user: User, category: Category) -> bool:
     return (
         category.platform_code is None
-        or user.role == "admin"
+        or user.role == Role.ADMIN
         or category.platform_code in user.platform_codes
     )
 
 
 def visible_categories_clause(user: User) -> sa.ColumnElement[bool]:
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return sa.true()
     return sa.or_(Category.platform_code.is_(None), Category.platform_code.in_(user.platform_codes))
 
@@ -73,7 +93,11 @@ def blocked_by(user: User) -> sa.Select[Any]:
 def may_see_post(user: User, post: Post, category: Category) -> bool:
     if not may_see_category(user, category):
         return False
-    return post.status == "visible" or post.author_id == user.id or moderates(user, category.platform_code)
+    return (
+        post.status == PostStatus.VISIBLE
+        or post.author_id == user.id
+        or moderates(user, category.platform_code)
+    )
 
 
 async def _category(db: AsyncSession, user: User, category_id: uuid.UUID) -> Category:
@@ -86,21 +110,34 @@ async def _category(db: AsyncSession, user: User, category_id: uuid.UUID) -> Cat
 
 async def _topic(
     db: AsyncSession, user: User, topic_id: uuid.UUID, *, for_update: bool = False
-) -> tuple[Topic, Category]:
-    topic = await db.get(Topic, topic_id, with_for_update=for_update)
-    category = await db.get(Category, topic.category_id) if topic else None
+) -> tuple[Topic, Category, str | None]:
+    """The topic, its category and its author's name, if the member may see it: one statement."""
+    author_blocked = (
+        sa.exists().where(Block.blocker_id == user.id, Block.blocked_id == Topic.author_id).label("blocked")
+    )
+    query = (
+        sa.select(Topic, Category, User.display_name, author_blocked)
+        .join(Category, Category.id == Topic.category_id)
+        .outerjoin(User, User.id == Topic.author_id)
+        .where(Topic.id == topic_id)
+    )
+    if for_update:
+        query = query.with_for_update(of=Topic)
+    row = (await db.execute(query)).one_or_none()
+    if row is None:
+        raise NotFound(message(N_("This topic does not exist.")))
+    topic, category, author_name, blocked = row
     if (
-        topic is None
-        or category is None
-        or not may_see_category(user, category)
+        not may_see_category(user, category)
         or not (
-            topic.status == "visible" or topic.author_id == user.id or moderates(user, category.platform_code)
+            topic.status == PostStatus.VISIBLE
+            or topic.author_id == user.id
+            or moderates(user, category.platform_code)
         )
+        or (topic.author_id != user.id and blocked)
     ):
         raise NotFound(message(N_("This topic does not exist.")))
-    if topic.author_id != user.id and await _is_blocked(db, user, topic.author_id):
-        raise NotFound(message(N_("This topic does not exist.")))
-    return topic, category
+    return topic, category, author_name
 
 
 async def post_with_category(
@@ -117,26 +154,19 @@ async def post_with_category(
         or not may_see_post(user, post, category)
         # A reply in a topic the reader cannot see is out of reach too, whatever its own status.
         or not (
-            topic.status == "visible" or topic.author_id == user.id or moderates(user, category.platform_code)
+            topic.status == PostStatus.VISIBLE
+            or topic.author_id == user.id
+            or moderates(user, category.platform_code)
         )
     ):
         raise NotFound(message(N_("This post does not exist.")))
     return post, topic, category
 
 
-async def _is_blocked(db: AsyncSession, user: User, author_id: uuid.UUID | None) -> bool:
-    if author_id is None:
-        return False
-    found = await db.scalar(
-        sa.select(Block.blocked_id).where(Block.blocker_id == user.id, Block.blocked_id == author_id)
-    )
-    return found is not None
-
-
 async def ensure_may_post(db: AsyncSession, user: User) -> None:
     mute = await db.get(Mute, user.id)
     if mute is not None and mute.until > utcnow():
-        raise NotAllowed(
+        raise PostingPaused(
             message(
                 N_("A youth worker has paused your posting until {until}. The reason they gave: {reason}"),
                 until=mute.until,
@@ -212,22 +242,24 @@ def _checked_body(body: str, field: str = "body") -> str:
 
 async def _status_for_new_post(
     db: AsyncSession, author: User, body: str, settings: Settings
-) -> tuple[str, str | None]:
-    if author.role in MODERATOR_ROLES:
-        return "visible", None
+) -> tuple[PostStatus, HoldReason | None]:
+    # The people who keep the forum safe need no approval; staff are trusted from their first
+    # post, young members earn it (issue: trust).
+    if author.role in MODERATORS:
+        return PostStatus.VISIBLE, None
     # An e-mail address, a phone number or a handle in a young person's post waits for a
     # youth worker: once public, it cannot be taken back.
     if has_personal_information(body):
-        return "pending", "personal_information"
-    if author.role not in TRUSTED_ROLES:
+        return PostStatus.PENDING, HoldReason.PERSONAL_INFORMATION
+    if author.role not in STAFF:
         approved = await db.scalar(
             sa.select(sa.func.count())
             .select_from(Post)
-            .where(Post.author_id == author.id, Post.status == "visible")
+            .where(Post.author_id == author.id, Post.status == PostStatus.VISIBLE)
         )
         if (approved or 0) < settings.forum_posts_before_trust:
-            return "pending", "new_member"
-    return "visible", None
+            return PostStatus.PENDING, HoldReason.NEW_MEMBER
+    return PostStatus.VISIBLE, None
 
 
 async def _replayed(
@@ -238,7 +270,7 @@ async def _replayed(
         return None
     existing = await db.get(model, item_id)
     if existing is not None and existing.author_id != author.id:
-        raise Conflict(message(N_("This id is already taken. Please try again.")))
+        raise IdTaken(message(N_("This id is already taken. Please try again.")))
     return existing
 
 
@@ -304,15 +336,15 @@ async def reply(
 ) -> Post:
     # The topic's row is locked first: two copies of one reply sent at once queue here, and
     # the second finds the first.
-    topic, category = await _topic(db, author, topic_id, for_update=True)
+    topic, category, _ = await _topic(db, author, topic_id, for_update=True)
     replayed = await _replayed(db, Post, data.id, author)
     if isinstance(replayed, Post):
         return replayed
     await ensure_may_post(db, author)
-    if topic.status != "visible":
-        raise Conflict(message(N_("You can reply once a youth worker has approved this topic.")))
+    if topic.status != PostStatus.VISIBLE:
+        raise TopicPending(message(N_("You can reply once a youth worker has approved this topic.")))
     if topic.is_locked and not moderates(author, category.platform_code):
-        raise Conflict(message(N_("This topic is locked: no new replies.")))
+        raise TopicLocked(message(N_("This topic is locked: no new replies.")))
     body = _checked_body(data.body)
     status, held_for = await _status_for_new_post(db, author, body, settings)
     post = Post(
@@ -327,7 +359,7 @@ async def reply(
         created_at=utcnow(),
     )
     db.add(post)
-    if status == "visible":
+    if status == PostStatus.VISIBLE:
         await reply_became_visible(db, topic, post)
     await db.flush()
     return post
@@ -346,14 +378,18 @@ async def reply_became_visible(db: AsyncSession, topic: Topic, post: Post) -> No
     )
     if blocked is None:
         await notify(
-            db, recipient_ids=[topic.author_id], event="topic_reply", params={}, link=topic_link(topic.id)
+            db,
+            recipient_ids=[topic.author_id],
+            event=NotificationEvent.TOPIC_REPLY,
+            params={},
+            link=topic_link(topic.id),
         )
 
 
-def take_out_of_view(topic: Topic, post: Post, status: str, held_for: str | None) -> None:
+def take_out_of_view(topic: Topic, post: Post, status: PostStatus, held_for: HoldReason | None) -> None:
     """A post is held or hidden: a topic's opening post takes the topic with it; a reply that
     was visible counts one reply less."""
-    was_visible = post.status == "visible"
+    was_visible = post.status == PostStatus.VISIBLE
     post.status, post.held_for = status, held_for
     if topic.first_post_id == post.id:
         topic.status = status
@@ -371,10 +407,10 @@ async def edit_post(
     post, topic, _ = await post_with_category(db, author, post_id, for_update=True)
     if post.author_id != author.id:
         raise NotAllowed(message(N_("Only the author can edit a post.")))
-    if post.status == "hidden":
-        raise Conflict(message(N_("A youth worker has hidden this post: it cannot be edited.")))
-    if utcnow() > editable_until(post, settings):
-        raise Conflict(message(N_("The time to edit this post has passed.")))
+    if post.status == PostStatus.HIDDEN:
+        raise PostHidden(message(N_("A youth worker has hidden this post: it cannot be edited.")))
+    if utcnow() > post.editable_until(settings.forum_edit_minutes):
+        raise EditWindowClosed(message(N_("The time to edit this post has passed.")))
     await ensure_may_post(db, author)
     text = _checked_body(body)
     if text == post.body:
@@ -383,69 +419,86 @@ async def edit_post(
     post.body_html = render_post(text)
     post.edited_at = utcnow()
     # An edit can bring in what the first version did not have: the guard looks again.
-    if post.status == "visible" and has_personal_information(text) and author.role not in MODERATOR_ROLES:
-        take_out_of_view(topic, post, "pending", "personal_information_in_edit")
+    if post.status == PostStatus.VISIBLE and has_personal_information(text) and author.role not in MODERATORS:
+        take_out_of_view(topic, post, PostStatus.PENDING, HoldReason.PERSONAL_INFORMATION_IN_EDIT)
     await db.flush()
     return post
 
 
-def editable_until(post: Post, settings: Settings) -> dt.datetime:
-    return post.created_at + dt.timedelta(minutes=settings.forum_edit_minutes)
-
-
 async def list_topics(
     db: AsyncSession, user: User, category_id: uuid.UUID, *, limit: int, cursor: str | None
-) -> tuple[list[Topic], str | None]:
+) -> tuple[list[Topic], str | None, dict[uuid.UUID, str | None]]:
+    """A page of the category's topics, and their authors' names, read with them."""
     await _category(db, user, category_id)
-    query = sa.select(Topic).where(
-        Topic.category_id == category_id,
-        sa.or_(Topic.status == "visible", sa.and_(Topic.status == "pending", Topic.author_id == user.id)),
-        sa.or_(Topic.author_id.is_(None), Topic.author_id.not_in(blocked_by(user))),
+    query = (
+        sa.select(Topic, User.display_name)
+        .outerjoin(User, User.id == Topic.author_id)
+        .where(
+            Topic.category_id == category_id,
+            sa.or_(
+                Topic.status == PostStatus.VISIBLE,
+                sa.and_(Topic.status == PostStatus.PENDING, Topic.author_id == user.id),
+            ),
+            sa.or_(Topic.author_id.is_(None), Topic.author_id.not_in(blocked_by(user))),
+        )
     )
-    pinned: list[Topic] = []
-    if cursor:
-        at, topic_id = decode_cursor(cursor)
-        # A row-value comparison, which both databases turn into a range of the listing index.
-        query = query.where(sa.tuple_(Topic.last_post_at, Topic.id) < (at, topic_id))
-    else:
+    pinned: list[tuple[Topic, str | None]] = []
+    if not cursor:
         # Pinned topics head the first page; the pages after it walk the rest.
-        pinned = list(await db.scalars(query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc())))
-    query = query.where(sa.not_(Topic.is_pinned)).order_by(Topic.last_post_at.desc(), Topic.id.desc())
-    topics = list(await db.scalars(query.limit(limit + 1)))
-    next_cursor = (
-        encode_cursor(topics[limit - 1].last_post_at, topics[limit - 1].id) if len(topics) > limit else None
+        pinned = [
+            (topic, name)
+            for topic, name in await db.execute(
+                query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc())
+            )
+        ]
+    rows, next_cursor = await keyset_page(
+        db,
+        query.where(sa.not_(Topic.is_pinned)),
+        key=(Topic.last_post_at, Topic.id),
+        cursor=cursor,
+        limit=limit,
     )
-    return pinned + topics[:limit], next_cursor
+    rows = pinned + rows
+    return [topic for topic, _ in rows], next_cursor, _names(rows)
 
 
 async def read_topic(
     db: AsyncSession, user: User, topic_id: uuid.UUID, *, limit: int, cursor: str | None
-) -> tuple[Topic, list[Post], str | None]:
-    topic, category = await _topic(db, user, topic_id)
-    query = sa.select(Post).where(
-        Post.topic_id == topic.id, sa.or_(Post.author_id.is_(None), Post.author_id.not_in(blocked_by(user)))
+) -> tuple[Topic, list[Post], str | None, dict[uuid.UUID, str | None]]:
+    """The topic, a page of its posts, and the names of their authors, read with them: two
+    statements however long the page."""
+    topic, category, topic_author = await _topic(db, user, topic_id)
+    query = (
+        sa.select(Post, User.display_name)
+        .outerjoin(User, User.id == Post.author_id)
+        .where(
+            Post.topic_id == topic.id,
+            sa.or_(Post.author_id.is_(None), Post.author_id.not_in(blocked_by(user))),
+        )
     )
     if not moderates(user, category.platform_code):
         # Authors see their own waiting and hidden posts, the latter with the moderator's reason.
-        query = query.where(sa.or_(Post.status == "visible", Post.author_id == user.id))
-    if cursor:
-        at, post_id = decode_cursor(cursor)
-        query = query.where(sa.tuple_(Post.created_at, Post.id) > (at, post_id))
-    posts = list(await db.scalars(query.order_by(Post.created_at, Post.id).limit(limit + 1)))
-    next_cursor = (
-        encode_cursor(posts[limit - 1].created_at, posts[limit - 1].id) if len(posts) > limit else None
+        query = query.where(sa.or_(Post.status == PostStatus.VISIBLE, Post.author_id == user.id))
+    rows, next_cursor = await keyset_page(
+        db, query, key=(Post.created_at, Post.id), cursor=cursor, limit=limit, newest_first=False
     )
-    return topic, posts[:limit], next_cursor
+    names = _names([(topic, topic_author), *rows])
+    return topic, [post for post, _ in rows], next_cursor, names
+
+
+def _names(rows: Iterable[tuple[Topic | Post, str | None]]) -> dict[uuid.UUID, str | None]:
+    """Authors' names by id, from rows read with them."""
+    return {written.author_id: name for written, name in rows if written.author_id is not None}
 
 
 async def hide_reasons(db: AsyncSession, viewer: User, posts: list[Post]) -> dict[uuid.UUID, str]:
     """Why each of the viewer's own hidden posts was hidden: the member is told, not left guessing."""
-    hidden = [post.id for post in posts if post.status == "hidden" and post.author_id == viewer.id]
+    hidden = [post.id for post in posts if post.status == PostStatus.HIDDEN and post.author_id == viewer.id]
     if not hidden:
         return {}
     query = (
         sa.select(ModerationAction.post_id, ModerationAction.reason)
-        .where(ModerationAction.post_id.in_(hidden), ModerationAction.action == "hide")
+        .where(ModerationAction.post_id.in_(hidden), ModerationAction.action == PostAction.HIDE)
         .order_by(ModerationAction.created_at)
     )
     return {post_id: reason for post_id, reason in await db.execute(query) if post_id is not None}
@@ -463,23 +516,33 @@ async def authors_of(db: AsyncSession, author_ids: Iterable[uuid.UUID | None]) -
 
 
 async def report_post(
-    db: AsyncSession, reporter: User, post_id: uuid.UUID, reason: str, comment: str, settings: Settings
+    db: AsyncSession,
+    reporter: User,
+    post_id: uuid.UUID,
+    reason: ReportReason,
+    comment: str,
+    settings: Settings,
 ) -> tuple[Report, bool]:
-    post, topic, category = await post_with_category(db, reporter, post_id, for_update=True)
+    if reason in URGENT_REASONS:
+        post, topic, category = await post_for_urgent_report(db, reporter, post_id)
+    else:
+        post, topic, category = await post_with_category(db, reporter, post_id, for_update=True)
     if post.author_id == reporter.id:
         raise InvalidInput(errors=[FieldError("post", message(N_("You cannot report your own post.")))])
     already = await db.scalar(
         sa.select(Report.id).where(Report.post_id == post.id, Report.reporter_id == reporter.id)
     )
     if already is not None:
-        raise Conflict(message(N_("You have already reported this post. A youth worker will look at it.")))
+        raise DuplicateReport(
+            message(N_("You have already reported this post. A youth worker will look at it."))
+        )
     report = Report(post_id=post.id, reporter_id=reporter.id, reason=reason, comment=comment.strip())
     db.add(report)
     try:
         await db.flush()
     except IntegrityError:
         # Two taps of one member racing each other: the second is the same report.
-        raise Conflict(
+        raise DuplicateReport(
             message(N_("You have already reported this post. A youth worker will look at it."))
         ) from None
     reporters = await db.scalar(
@@ -487,9 +550,9 @@ async def report_post(
             Report.post_id == post.id, Report.resolved_at.is_(None)
         )
     )
-    hidden_now = post.status == "visible" and (reporters or 0) >= settings.forum_reports_to_hide
+    hidden_now = post.status == PostStatus.VISIBLE and (reporters or 0) >= settings.forum_reports_to_hide
     if hidden_now:
-        take_out_of_view(topic, post, "pending", "reports")
+        take_out_of_view(topic, post, PostStatus.PENDING, HoldReason.REPORTS)
     record_event(
         db,
         "forum.post_reported",
@@ -504,7 +567,7 @@ async def report_post(
         await notify(
             db,
             recipient_ids=await moderators_of(db, category.platform_code),
-            event="urgent_report",
+            event=NotificationEvent.URGENT_REPORT,
             params={},
             link="/#/moderation",
         )
@@ -512,17 +575,49 @@ async def report_post(
     return report, hidden_now
 
 
+def is_hidden_by_reports(post: Post) -> bool:
+    return post.status == PostStatus.PENDING and post.held_for == HoldReason.REPORTS
+
+
+async def post_for_urgent_report(
+    db: AsyncSession, reporter: User, post_id: uuid.UUID
+) -> tuple[Post, Topic, Category]:
+    """The post an urgent report names, also when reports have already hidden it.
+
+    Someone in danger must still reach a youth worker about a post they saw before reports
+    took it (or its topic) out of view, so in a category the reporter can see, a post that was
+    in view until reports hid it stays reportable as urgent. Anything else out of view (held
+    before anyone saw it, hidden by a youth worker) answers like a missing post.
+    """
+    try:
+        return await post_with_category(db, reporter, post_id, for_update=True)
+    except NotFound:
+        post = await db.get(Post, post_id, with_for_update=True)
+        topic = await db.get(Topic, post.topic_id, with_for_update=True) if post else None
+        category = await db.get(Category, topic.category_id) if topic else None
+        if post is None or topic is None or category is None or not may_see_category(reporter, category):
+            raise
+        opening_post = post if topic.first_post_id == post.id else await db.get(Post, topic.first_post_id)
+        topic_was_in_view = topic.status == PostStatus.VISIBLE or (
+            opening_post is not None and is_hidden_by_reports(opening_post)
+        )
+        post_was_in_view = post.status == PostStatus.VISIBLE or is_hidden_by_reports(post)
+        if not (topic_was_in_view and post_was_in_view):
+            raise
+        return post, topic, category
+
+
 async def moderators_of(db: AsyncSession, platform_code: str | None) -> list[uuid.UUID]:
     """The platform's youth workers; the admins for network-wide categories."""
     if platform_code is None:
-        query = sa.select(User.id).where(User.role == "admin", User.status == "active")
+        query = sa.select(User.id).where(User.role == Role.ADMIN, User.status == AccountStatus.ACTIVE)
     else:
         query = (
             sa.select(User.id)
             .join(UserPlatform, UserPlatform.user_id == User.id)
             .where(
-                User.role == "youth_worker",
-                User.status == "active",
+                User.role == Role.YOUTH_WORKER,
+                User.status == AccountStatus.ACTIVE,
                 UserPlatform.platform_code == platform_code,
             )
         )
@@ -532,13 +627,44 @@ async def moderators_of(db: AsyncSession, platform_code: str | None) -> list[uui
 # Blocks
 
 
+def seen_by(user: User) -> sa.ColumnElement[bool]:
+    """Whether a person (a row of users) is someone the member can come across: a member of
+    one of their platforms, or the author of a post they can read in a network-wide category.
+    Admins see every category and so everyone. Nobody else's name, role or existence is told."""
+    if user.role == Role.ADMIN:
+        return sa.true()
+    shares_a_platform = User.id.in_(
+        sa.select(UserPlatform.user_id).where(UserPlatform.platform_code.in_(user.platform_codes))
+    )
+    wrote_where_seen = (
+        sa.select(Post.id)
+        .join(Topic, Topic.id == Post.topic_id)
+        .join(Category, Category.id == Topic.category_id)
+        .where(
+            Post.author_id == User.id,
+            Post.status == PostStatus.VISIBLE,
+            Topic.status == PostStatus.VISIBLE,
+            visible_categories_clause(user),
+        )
+        .exists()
+    )
+    return sa.or_(shares_a_platform, wrote_where_seen)
+
+
 async def block_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) -> None:
     if blocked_id == user.id:
         raise InvalidInput(errors=[FieldError("user_id", message(N_("You cannot block yourself.")))])
-    target = await db.get(User, blocked_id)
-    if target is None or target.is_erased:
+    if await db.get(Block, (user.id, blocked_id)) is not None:
+        return
+    # Someone the member could never have seen answers like nobody: a guessed or leaked id
+    # must not tell that the person exists, nor whether they are staff.
+    target = await db.scalar(
+        sa.select(User).where(User.id == blocked_id, User.status != AccountStatus.ERASED, seen_by(user))
+    )
+    if target is None:
         raise NotFound(message(N_("This member does not exist.")))
-    if target.role in MODERATOR_ROLES:
+    # The people who keep the forum safe cannot be blocked.
+    if target.role in MODERATORS:
         raise InvalidInput(
             errors=[
                 FieldError(
@@ -547,13 +673,13 @@ async def block_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) -> N
                 )
             ]
         )
-    if await db.get(Block, (user.id, blocked_id)) is None:
-        db.add(Block(blocker_id=user.id, blocked_id=blocked_id))
-        try:
+    try:
+        async with db.begin_nested():
+            db.add(Block(blocker_id=user.id, blocked_id=blocked_id))
             await db.flush()
-        except IntegrityError:
-            # The same block sent twice at once: one is enough.
-            await db.rollback()
+    except IntegrityError:
+        # The same block sent twice at once: one is enough.
+        return
 
 
 async def unblock_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) -> None:
@@ -561,8 +687,9 @@ async def unblock_member(db: AsyncSession, user: User, blocked_id: uuid.UUID) ->
 
 
 async def list_blocks(db: AsyncSession, user: User) -> list[tuple[uuid.UUID, str | None, dt.datetime]]:
+    """The members the member blocked; the name only of those they can still come across."""
     query = (
-        sa.select(Block.blocked_id, User.display_name, Block.created_at)
+        sa.select(Block.blocked_id, sa.case((seen_by(user), User.display_name), else_=None), Block.created_at)
         .join(User, User.id == Block.blocked_id)
         .where(Block.blocker_id == user.id)
         .order_by(Block.created_at.desc())
@@ -596,7 +723,7 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     await db.execute(
         sa.update(Post)
         .where(Post.author_id == user_id, Post.id.in_(sa.select(Topic.first_post_id)))
-        .values(body="", body_html="", status="hidden", held_for=None, author_id=None)
+        .values(body="", body_html="", status=PostStatus.HIDDEN, held_for=None, author_id=None)
     )
     replied_in = list(await db.scalars(sa.select(Post.topic_id).where(Post.author_id == user_id).distinct()))
     await db.execute(sa.delete(Post).where(Post.author_id == user_id))
@@ -607,7 +734,9 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     if replied_in:
         visible_replies = (
             sa.select(sa.func.count())
-            .where(Post.topic_id == Topic.id, Post.status == "visible", Post.id != Topic.first_post_id)
+            .where(
+                Post.topic_id == Topic.id, Post.status == PostStatus.VISIBLE, Post.id != Topic.first_post_id
+            )
             .scalar_subquery()
         )
         await db.execute(sa.update(Topic).where(Topic.id.in_(replied_in)).values(reply_count=visible_replies))

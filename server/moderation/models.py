@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, UtcDateTime, utcnow
 
-POST_ACTIONS = ("approve", "hide", "restore")
-TOPIC_ACTIONS = ("pin", "unpin", "lock", "unlock")
-USER_ACTIONS = ("mute", "suspend", "reinstate")
+
+class PostAction(StrEnum):
+    APPROVE = "approve"
+    HIDE = "hide"
+    RESTORE = "restore"
+
+
+class TopicAction(StrEnum):
+    PIN = "pin"
+    UNPIN = "unpin"
+    LOCK = "lock"
+    UNLOCK = "unlock"
+
+
+class MemberAction(StrEnum):
+    MUTE = "mute"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
 
 
 class ModerationAction(Base):

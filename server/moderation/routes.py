@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
 from typing import Annotated
 
 from litestar import Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
+from server.accounts.models import MODERATORS
 from server.db import Database
 from server.forum import service as forum
-from server.forum.models import URGENT_REASONS
-from server.forum.routes import post_out, topic_summary
 from server.forum.schemas import PostOut, TopicSummary
 from server.moderation import service
 from server.moderation.schemas import (
@@ -25,22 +23,28 @@ from server.moderation.schemas import (
     PostDecisionIn,
     QueueItem,
     QueuePage,
-    ReportDetail,
-    ReportSummary,
     TopicDecisionIn,
 )
 from server.pagination import MAX_LIMIT
-from server.problems import refuse_times_without_zone
+from server.problems import (
+    NotAllowed,
+    NotFound,
+    PostHidden,
+    PostNotHidden,
+    answers,
+    refuse_times_without_zone,
+)
 from server.security import current_user, role_in
 from server.settings import AppSettings
 
-MODERATORS = role_in("youth_worker", "admin")
+MODERATOR_ROLES = role_in(*MODERATORS)
 PageLimit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
 
+@answers(NotAllowed)
 @get(
     "/api/v1/moderation/queue",
-    guards=[MODERATORS],
+    guards=[MODERATOR_ROLES],
     summary="Posts waiting for approval or reported, oldest first",
 )
 async def moderation_queue(
@@ -56,26 +60,17 @@ async def moderation_queue(
     names = await forum.authors_of(db, (post.author_id for post, _, _ in rows))
     return QueuePage(
         [
-            QueueItem(
-                post=post_out(post, names, user, settings),
-                topic_title=topic.title,
-                platform=category.platform_code,
-                reports=[
-                    ReportSummary(reason, count)
-                    for reason, count in sorted(Counter(r.reason for r in reports[post.id]).items())
-                ],
-                report_details=[ReportDetail(r.reason, r.comment, r.created_at) for r in reports[post.id]],
-                urgent=any(report.reason in URGENT_REASONS for report in reports[post.id]),
-            )
+            QueueItem.from_model(post, topic, category, reports[post.id], names, user, settings)
             for post, topic, category in rows
         ],
         next_cursor,
     )
 
 
+@answers(NotAllowed, NotFound, PostHidden, PostNotHidden)
 @post(
     "/api/v1/moderation/posts/{post_id:uuid}",
-    guards=[MODERATORS],
+    guards=[MODERATOR_ROLES],
     status_code=HTTP_200_OK,
     summary="Approve, hide or restore a post",
 )
@@ -88,12 +83,13 @@ async def decide_on_post(
 ) -> PostOut:
     user = current_user(request)
     decided = await service.decide_on_post(db, user, post_id, data.action, data.reason)
-    return post_out(decided, await forum.authors_of(db, [decided.author_id]), user, settings)
+    return PostOut.from_model(decided, await forum.authors_of(db, [decided.author_id]), user, settings)
 
 
+@answers(NotAllowed, NotFound)
 @post(
     "/api/v1/moderation/topics/{topic_id:uuid}",
-    guards=[MODERATORS],
+    guards=[MODERATOR_ROLES],
     status_code=HTTP_200_OK,
     summary="Pin, unpin, lock or unlock a topic",
 )
@@ -101,12 +97,13 @@ async def decide_on_topic(
     request: Request, db: Database, topic_id: FromPath[uuid.UUID], data: JSONBody[TopicDecisionIn]
 ) -> TopicSummary:
     topic = await service.decide_on_topic(db, current_user(request), topic_id, data.action, data.reason)
-    return topic_summary(topic, await forum.authors_of(db, [topic.author_id]))
+    return TopicSummary.from_model(topic, await forum.authors_of(db, [topic.author_id]))
 
 
+@answers(NotAllowed, NotFound)
 @post(
     "/api/v1/moderation/users/{user_id:uuid}",
-    guards=[MODERATORS],
+    guards=[MODERATOR_ROLES],
     status_code=HTTP_200_OK,
     summary="Mute, suspend or reinstate a member, with a reason they see",
 )
@@ -116,10 +113,15 @@ async def decide_on_member(
     member, mute = await service.decide_on_member(
         db, current_user(request), user_id, data.action, data.until, data.reason
     )
-    return MemberStateOut(member.id, member.status, mute.until if mute else None, member.suspended_until)
+    return MemberStateOut.from_model(member, mute)
 
 
-@get("/api/v1/moderation/log", guards=[MODERATORS], summary="Every moderation decision: who, what, when, why")
+@answers(NotAllowed)
+@get(
+    "/api/v1/moderation/log",
+    guards=[MODERATOR_ROLES],
+    summary="Every moderation decision: who, what, when, why",
+)
 async def moderation_log(
     request: Request,
     db: Database,
@@ -144,22 +146,7 @@ async def moderation_log(
         since=since,
     )
     return ActionPage(
-        [
-            ActionOut(
-                id=entry.id,
-                moderator_id=entry.moderator_id,
-                moderator_name=name,
-                action=entry.action,
-                platform=entry.platform_code,
-                post_id=entry.post_id,
-                topic_id=entry.topic_id,
-                member_id=entry.member_id,
-                until=entry.until,
-                reason=entry.reason,
-                created_at=entry.created_at,
-            )
-            for entry, name in rows
-        ],
+        [ActionOut.from_model(entry, name) for entry, name in rows],
         next_cursor,
     )
 

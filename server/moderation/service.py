@@ -14,10 +14,10 @@ from collections import defaultdict
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import User
+from server.accounts.models import AccountStatus, Role, User
 from server.audit.service import record_event
 from server.db import utcnow
-from server.forum.models import URGENT_REASONS, Category, Mute, Post, Report, Topic
+from server.forum.models import URGENT_REASONS, Category, HoldReason, Mute, Post, PostStatus, Report, Topic
 from server.forum.service import (
     moderates,
     post_with_category,
@@ -26,19 +26,20 @@ from server.forum.service import (
     topic_link,
 )
 from server.i18n import N_, message
-from server.moderation.models import ModerationAction
+from server.moderation.models import MemberAction, ModerationAction, PostAction, TopicAction
+from server.notifications.models import NotificationEvent
 from server.notifications.service import notify
-from server.pagination import decode_cursor, encode_cursor
-from server.problems import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
+from server.pagination import keyset_page
+from server.problems import FieldError, InvalidInput, NotAllowed, NotFound, PostHidden, PostNotHidden
 
 DEFAULT_MUTE = dt.timedelta(hours=24)
 LONGEST_DECISION = dt.timedelta(days=366)
 
 
 def _moderated_categories(moderator: User) -> sa.ColumnElement[bool]:
-    if moderator.role == "admin":
+    if moderator.role == Role.ADMIN:
         return sa.true()
-    if moderator.role != "youth_worker":
+    if moderator.role != Role.YOUTH_WORKER:
         return sa.false()
     return Category.platform_code.in_(moderator.platform_codes)
 
@@ -57,7 +58,7 @@ def _require_reason(reason: str) -> str:
 def _log(
     db: AsyncSession,
     moderator: User,
-    action: str,
+    action: PostAction | TopicAction | MemberAction,
     *,
     platform_code: str | None,
     reason: str,
@@ -92,35 +93,33 @@ def _log(
 # The queue
 
 
-async def queue(
-    db: AsyncSession, moderator: User, *, limit: int, cursor: str | None, urgent_only: bool = False
-) -> tuple[list[tuple[Post, Topic, Category]], dict[uuid.UUID, list[Report]], str | None]:
+def waiting_posts(moderator: User, *, urgent_only: bool = False) -> sa.Select[Post, Topic, Category]:
+    """The queue: posts of the moderator's categories held for a youth worker or reported and
+    not yet decided; with urgent_only, those with an open safety report."""
     open_reports = sa.select(Report.post_id).where(Report.resolved_at.is_(None))
     if urgent_only:
         open_reports = open_reports.where(Report.reason.in_(URGENT_REASONS))
     waiting = (
         Post.id.in_(open_reports)
         if urgent_only
-        else sa.or_(Post.status == "pending", Post.id.in_(open_reports))
+        else sa.or_(Post.status == PostStatus.PENDING, Post.id.in_(open_reports))
     )
-    query = (
+    return (
         sa.select(Post, Topic, Category)
         .join(Topic, Topic.id == Post.topic_id)
         .join(Category, Category.id == Topic.category_id)
-        .where(waiting, Post.status != "hidden", _moderated_categories(moderator))
+        .where(waiting, Post.status != PostStatus.HIDDEN, _moderated_categories(moderator))
     )
-    if cursor:
-        at, post_id = decode_cursor(cursor)
-        query = query.where(sa.or_(Post.created_at > at, sa.and_(Post.created_at == at, Post.id > post_id)))
+
+
+async def queue(
+    db: AsyncSession, moderator: User, *, limit: int, cursor: str | None, urgent_only: bool = False
+) -> tuple[list[tuple[Post, Topic, Category]], dict[uuid.UUID, list[Report]], str | None]:
+    query = waiting_posts(moderator, urgent_only=urgent_only)
     # Oldest first: whoever waited longest is seen first.
-    rows = [
-        (row[0], row[1], row[2])
-        for row in await db.execute(query.order_by(Post.created_at, Post.id).limit(limit + 1))
-    ]
-    next_cursor = (
-        encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id) if len(rows) > limit else None
+    rows, next_cursor = await keyset_page(
+        db, query, key=(Post.created_at, Post.id), cursor=cursor, limit=limit, newest_first=False
     )
-    rows = rows[:limit]
     reports: dict[uuid.UUID, list[Report]] = defaultdict(list)
     if rows:
         # Every open report with its words: "she said she would hurt herself tonight" must
@@ -139,43 +138,51 @@ async def queue(
 
 
 async def decide_on_post(
-    db: AsyncSession, moderator: User, post_id: uuid.UUID, action: str, reason: str
+    db: AsyncSession, moderator: User, post_id: uuid.UUID, action: PostAction, reason: str
 ) -> Post:
     post, topic, category = await post_with_category(db, moderator, post_id, for_update=True)
     if not moderates(moderator, category.platform_code):
         raise NotFound(message(N_("This post does not exist.")))
-    reason = _require_reason(reason) if action == "hide" else reason.strip()
+    reason = _require_reason(reason) if action == PostAction.HIDE else reason.strip()
     is_first_post = topic.first_post_id == post.id
     was = post.status
-    if action == "approve":
-        if was == "hidden":
-            raise Conflict(message(N_("This post is hidden: restore it instead.")))
-        post.status, held_for, post.held_for = "visible", post.held_for, None
-        if was == "pending":
+    if action == PostAction.APPROVE:
+        if was == PostStatus.HIDDEN:
+            raise PostHidden(message(N_("This post is hidden: restore it instead.")))
+        post.status, held_for, post.held_for = PostStatus.VISIBLE, post.held_for, None
+        if was == PostStatus.PENDING:
             # A reply published once and held after an edit was already told to the topic's author.
             await _became_visible(
-                db, topic, post, is_first_post, tell_author=held_for != "personal_information_in_edit"
+                db,
+                topic,
+                post,
+                is_first_post,
+                tell_author=held_for != HoldReason.PERSONAL_INFORMATION_IN_EDIT,
             )
-            if held_for != "reports" and post.author_id:
+            if held_for != HoldReason.REPORTS and post.author_id:
                 await notify(
                     db,
                     recipient_ids=[post.author_id],
-                    event="post_approved",
+                    event=NotificationEvent.POST_APPROVED,
                     params={},
                     link=topic_link(topic.id),
                 )
-    elif action == "hide":
-        if was == "hidden":
+    elif action == PostAction.HIDE:
+        if was == PostStatus.HIDDEN:
             return post
-        take_out_of_view(topic, post, "hidden", None)
+        take_out_of_view(topic, post, PostStatus.HIDDEN, None)
         if post.author_id:
             await notify(
-                db, recipient_ids=[post.author_id], event="post_hidden", params={}, link=topic_link(topic.id)
+                db,
+                recipient_ids=[post.author_id],
+                event=NotificationEvent.POST_HIDDEN,
+                params={},
+                link=topic_link(topic.id),
             )
     else:
-        if was != "hidden":
-            raise Conflict(message(N_("Only a hidden post can be restored.")))
-        post.status = "visible"
+        if was != PostStatus.HIDDEN:
+            raise PostNotHidden(message(N_("Only a hidden post can be restored.")))
+        post.status = PostStatus.VISIBLE
         await _became_visible(db, topic, post, is_first_post, tell_author=False)
     resolved = await db.execute(
         sa.update(Report)
@@ -194,7 +201,7 @@ async def _became_visible(
     db: AsyncSession, topic: Topic, post: Post, is_first_post: bool, *, tell_author: bool = True
 ) -> None:
     if is_first_post:
-        topic.status = "visible"
+        topic.status = PostStatus.VISIBLE
         topic.last_post_at = max(topic.last_post_at, utcnow())
     elif tell_author:
         await reply_became_visible(db, topic, post)
@@ -203,17 +210,17 @@ async def _became_visible(
 
 
 async def decide_on_topic(
-    db: AsyncSession, moderator: User, topic_id: uuid.UUID, action: str, reason: str
+    db: AsyncSession, moderator: User, topic_id: uuid.UUID, action: TopicAction, reason: str
 ) -> Topic:
     topic = await db.get(Topic, topic_id, with_for_update=True)
     category = await db.get(Category, topic.category_id) if topic else None
     if topic is None or category is None or not moderates(moderator, category.platform_code):
         raise NotFound(message(N_("This topic does not exist.")))
     flag, value = {
-        "pin": ("is_pinned", True),
-        "unpin": ("is_pinned", False),
-        "lock": ("is_locked", True),
-        "unlock": ("is_locked", False),
+        TopicAction.PIN: ("is_pinned", True),
+        TopicAction.UNPIN: ("is_pinned", False),
+        TopicAction.LOCK: ("is_locked", True),
+        TopicAction.UNLOCK: ("is_locked", False),
     }[action]
     if getattr(topic, flag) != value:
         setattr(topic, flag, value)
@@ -237,18 +244,18 @@ async def decide_on_member(
     db: AsyncSession,
     moderator: User,
     member_id: uuid.UUID,
-    action: str,
+    action: MemberAction,
     until: dt.datetime | None,
     reason: str,
 ) -> tuple[User, Mute | None]:
     member = await db.get(User, member_id, with_for_update=True)
     shared = set(member.platform_codes) & set(moderator.platform_codes) if member else set()
-    if member is None or member.is_erased or (moderator.role != "admin" and not shared):
+    if member is None or member.is_erased or (moderator.role != Role.ADMIN and not shared):
         raise NotFound(message(N_("This member does not exist.")))
     if (
         member.id == moderator.id
-        or member.role == "admin"
-        or (moderator.role != "admin" and member.role != "youth")
+        or member.role == Role.ADMIN
+        or (moderator.role != Role.ADMIN and member.role != Role.YOUTH)
     ):
         raise NotAllowed(message(N_("Only an admin can restrict a member of staff.")))
     now = utcnow()
@@ -259,7 +266,7 @@ async def decide_on_member(
     # The log entry belongs to a platform both share, so that the moderator's colleagues see it.
     platform_code = min(shared) if shared else next(iter(member.platform_codes), None)
     mute = await db.get(Mute, member.id)
-    if action == "mute":
+    if action == MemberAction.MUTE:
         reason = _require_reason(reason)
         until = until or now + DEFAULT_MUTE
         if mute is None:
@@ -267,17 +274,21 @@ async def decide_on_member(
             db.add(mute)
         else:
             mute.until, mute.reason, mute.muted_by = until, reason, moderator.id
-    elif action == "suspend":
+    elif action == MemberAction.SUSPEND:
         reason = _require_reason(reason)
-        member.status, member.suspended_until, member.suspension_reason = "suspended", until, reason
+        member.status, member.suspended_until, member.suspension_reason = (
+            AccountStatus.SUSPENDED,
+            until,
+            reason,
+        )
         # A suspension ends every session at once, not at the next login.
         member.session_epoch += 1
     else:
         if mute is not None:
             await db.delete(mute)
             mute = None
-        if member.status == "suspended":
-            member.status, member.suspended_until, member.suspension_reason = "active", None, None
+        if member.status == AccountStatus.SUSPENDED:
+            member.status, member.suspended_until, member.suspension_reason = AccountStatus.ACTIVE, None, None
         reason = reason.strip()
     _log(db, moderator, action, platform_code=platform_code, reason=reason, member_id=member.id, until=until)
     await db.flush()
@@ -302,7 +313,7 @@ async def moderation_log(
     query = sa.select(ModerationAction, User.display_name).outerjoin(
         User, User.id == ModerationAction.moderator_id
     )
-    if moderator.role != "admin":
+    if moderator.role != Role.ADMIN:
         query = query.where(ModerationAction.platform_code.in_(moderator.platform_codes))
     if platform:
         query = query.where(ModerationAction.platform_code == platform)
@@ -314,17 +325,6 @@ async def moderation_log(
         query = query.where(ModerationAction.moderator_id == moderator_id)
     if since:
         query = query.where(ModerationAction.created_at >= since)
-    if cursor:
-        at, action_id = decode_cursor(cursor)
-        query = query.where(
-            sa.or_(
-                ModerationAction.created_at < at,
-                sa.and_(ModerationAction.created_at == at, ModerationAction.id < action_id),
-            )
-        )
-    query = query.order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc()).limit(limit + 1)
-    rows = [(row[0], row[1]) for row in await db.execute(query)]
-    next_cursor = (
-        encode_cursor(rows[limit - 1][0].created_at, rows[limit - 1][0].id) if len(rows) > limit else None
+    return await keyset_page(
+        db, query, key=(ModerationAction.created_at, ModerationAction.id), cursor=cursor, limit=limit
     )
-    return rows[:limit], next_cursor

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import uuid
+import weakref
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import User
+from server.accounts.models import Role, User
 from server.audit.service import record_event
 from server.db import utcnow
 from server.i18n import N_, message
-from server.notes.models import Guide, GuideVersion
-from server.notes.schemas import GuideIn, GuideOut, OptionOut, QuestionIn, QuestionOut
+from server.notes.models import CHOICE_TYPES, Guide, GuideVersion, QuestionType
+from server.notes.schemas import GuideIn, QuestionIn
 from server.platforms.models import NETWORK, Platform
 from server.problems import FieldError, InvalidInput, NotAllowed, NotFound
 
-CHOICE_TYPES = frozenset({"single_choice", "multiple_choice"})
 MAX_SCALE_STEPS = 11
 
 
@@ -29,38 +27,6 @@ MAX_SCALE_STEPS = 11
 class GuideView:
     guide: Guide
     version: GuideVersion
-
-
-def localised(texts: dict[str, str], locale: str, source_language: str) -> str:
-    """The text in the reader's language, else in the guide's own."""
-    return texts.get(locale) or texts.get(source_language) or next(iter(texts.values()), "")
-
-
-def guide_out(view: GuideView, locale: str) -> GuideOut:
-    source = view.guide.source_language
-    language = locale if locale in view.version.title else source
-    return GuideOut(
-        id=view.guide.id,
-        platform=view.guide.platform_code,
-        version=view.version.version,
-        language=language,
-        title=localised(view.version.title, locale, source),
-        questions=[
-            QuestionOut(
-                id=question["id"],
-                type=question["type"],
-                prompt=localised(question["prompt"], locale, source),
-                options=[
-                    OptionOut(option["code"], localised(option["label"], locale, source))
-                    for option in question.get("options", [])
-                ],
-                min=question.get("min"),
-                max=question.get("max"),
-                required=question.get("required", False),
-            )
-            for question in view.version.questions
-        ],
-    )
 
 
 def visible_platforms(user: User) -> list[str]:
@@ -77,7 +43,7 @@ async def list_guides(db: AsyncSession, user: User) -> list[GuideView]:
         )
         .order_by(Guide.created_at, Guide.id)
     )
-    if user.role != "admin":
+    if user.role != Role.ADMIN:
         query = query.where(Guide.platform_code.in_(visible_platforms(user)))
     return [GuideView(guide, version) for guide, version in (await db.execute(query)).all()]
 
@@ -92,17 +58,82 @@ async def get_guide_version(
     return GuideView(guide, stored) if stored else None
 
 
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question of a guide version, as a note's answer is checked against it."""
+
+    type: QuestionType
+    codes: frozenset[str]
+    min: float | None
+    max: float | None
+    required: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredVersion:
+    """What checking a note's answers needs of a guide version: none of it ever changes (a
+    version is never edited, a guide stays on its platform), so it is kept once read."""
+
+    platform_code: str
+    version: int
+    questions: dict[str, Question]
+
+
+# Per engine, so that two databases (tests, a restored copy) never share a guide's versions.
+_answered_versions: weakref.WeakKeyDictionary[Any, dict[tuple[uuid.UUID, int], AnsweredVersion]] = (
+    weakref.WeakKeyDictionary()
+)
+_KEPT_VERSIONS = 1_000
+
+
+async def answered_version(
+    db: AsyncSession, guide_id: uuid.UUID, version: int | None = None
+) -> AnsweredVersion | None:
+    """A guide version (the current one unless given) for checking answers; None if there is none."""
+    if version is None:
+        version = await db.scalar(sa.select(Guide.current_version).where(Guide.id == guide_id))
+        if version is None:
+            return None
+    kept = _answered_versions.setdefault(db.get_bind(), {})
+    answered = kept.get((guide_id, version))
+    if answered is None:
+        row = (
+            await db.execute(
+                sa.select(Guide.platform_code, GuideVersion.questions)
+                .join(GuideVersion, GuideVersion.guide_id == Guide.id)
+                .where(Guide.id == guide_id, GuideVersion.version == version)
+            )
+        ).one_or_none()
+        if row is None:
+            return None
+        questions = {
+            question["id"]: Question(
+                type=QuestionType(question["type"]),
+                codes=frozenset(option["code"] for option in question.get("options", [])),
+                min=question.get("min"),
+                max=question.get("max"),
+                required=question.get("required", False),
+            )
+            for question in row.questions
+        }
+        answered = AnsweredVersion(row.platform_code, version, questions)
+        if len(kept) >= _KEPT_VERSIONS:
+            kept.clear()
+        kept[(guide_id, version)] = answered
+    return answered
+
+
 async def read_guide(db: AsyncSession, user: User, guide_id: uuid.UUID, version: int | None) -> GuideView:
     view = await get_guide_version(db, guide_id, version)
-    if view is None or (user.role != "admin" and view.guide.platform_code not in visible_platforms(user)):
+    if view is None or (user.role != Role.ADMIN and view.guide.platform_code not in visible_platforms(user)):
         raise NotFound()
     return view
 
 
 def _check_may_edit(user: User, platform: str) -> None:
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return
-    if user.role != "researcher" or platform not in user.platform_codes:
+    if user.role != Role.RESEARCHER or platform not in user.platform_codes:
         raise NotAllowed(message(N_("You can edit the guides of your own platforms only.")))
 
 
@@ -128,7 +159,7 @@ async def create_guide(db: AsyncSession, author: User, request: GuideIn) -> Guid
 async def update_guide(db: AsyncSession, editor: User, guide_id: uuid.UUID, request: GuideIn) -> GuideView:
     """Editing makes a new version; notes keep the version they answered."""
     guide = await db.get(Guide, guide_id, with_for_update=True)
-    if guide is None or (editor.role != "admin" and guide.platform_code not in visible_platforms(editor)):
+    if guide is None or (editor.role != Role.ADMIN and guide.platform_code not in visible_platforms(editor)):
         raise NotFound()
     _check_may_edit(editor, guide.platform_code)
     if request.platform != guide.platform_code:
@@ -189,7 +220,7 @@ def _question_errors(question: QuestionIn, where: str, source: str) -> list[Fiel
                 )
     elif question.options:
         errors.append(FieldError(f"{where}.options", message(N_("Only choice questions have options."))))
-    if question.type == "scale":
+    if question.type == QuestionType.SCALE:
         low, high = question.min, question.max
         if low is None or high is None or low != int(low) or high != int(high) or not low < high:
             errors.append(
@@ -204,10 +235,3 @@ def _question_errors(question: QuestionIn, where: str, source: str) -> list[Fiel
 
 def _missing_source_language(source: str) -> Any:
     return message(N_("A text is needed in the guide's own language ({language})."), language=source)
-
-
-def first_guide() -> dict[str, Any]:
-    """The guide on the programme's themes that every platform starts with, in every language."""
-    text = (resources.files("server.notes") / "first_guide.json").read_text(encoding="utf-8")
-    guide: dict[str, Any] = json.loads(text)
-    return guide

@@ -4,15 +4,78 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db import Base, UtcDateTime, utcnow
+from server.db import Base, UtcDateTime, VocabularyColumn, one_of, utcnow
 
-NOTE_KINDS = ("interview", "focus_group", "observation")
-NOTE_STATUSES = ("draft", "submitted", "approved", "changes_requested", "withdrawn")
+
+class NoteKind(StrEnum):
+    INTERVIEW = "interview"
+    FOCUS_GROUP = "focus_group"
+    OBSERVATION = "observation"
+
+
+class NoteStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    WITHDRAWN = "withdrawn"
+
+
+class WritableStatus(StrEnum):
+    """What an author may set; reviews and withdrawal move a note on from there."""
+
+    DRAFT = NoteStatus.DRAFT.value
+    SUBMITTED = NoteStatus.SUBMITTED.value
+
+
+# Notes in front of reviewers (and in "any" exports): sent, and neither a draft nor withdrawn.
+class ApprovedNotesOnErasure(StrEnum):
+    """What a person who erases their account chooses for their notes already approved for
+    research; every other note of theirs is deleted with the account."""
+
+    KEEP_PSEUDONYMISED = "keep_pseudonymised"
+    DELETE = "delete"
+
+
+REVIEWABLE_STATUSES = (NoteStatus.SUBMITTED, NoteStatus.APPROVED, NoteStatus.CHANGES_REQUESTED)
+
+
+class ReviewDecision(StrEnum):
+    APPROVE = "approve"
+    REQUEST_CHANGES = "request_changes"
+
+
+class AgeBand(StrEnum):
+    """A focus group's participants are counted by age band: never by name or birth date."""
+
+    UNDER_14 = "under-14"
+    FROM_14_TO_15 = "14-15"
+    FROM_16_TO_17 = "16-17"
+    FROM_18_TO_21 = "18-21"
+    FROM_22_TO_25 = "22-25"
+    FROM_26_TO_29 = "26-29"
+    FROM_30 = "30-plus"
+
+
+class QuestionType(StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    SCALE = "scale"
+    NUMBER = "number"
+
+
+# Questions answered with the codes of their options.
+CHOICE_TYPES = frozenset({QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE})
+# Questions answered in the person's own words.
+TEXT_TYPES = frozenset({QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT})
 
 
 class Guide(Base):
@@ -53,7 +116,7 @@ class Note(Base):
     platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"))
     guide_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     guide_version: Mapped[int | None] = mapped_column(sa.Integer)
-    kind: Mapped[str] = mapped_column(sa.String(16))
+    kind: Mapped[NoteKind] = mapped_column(VocabularyColumn(NoteKind, 16))
     language: Mapped[str] = mapped_column(sa.String(8))
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime)
     received_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -65,7 +128,7 @@ class Note(Base):
     text: Mapped[str] = mapped_column(sa.Text)
     tags: Mapped[list[str]] = mapped_column(sa.JSON)
     consent_confirmed: Mapped[bool] = mapped_column(sa.Boolean)
-    status: Mapped[str] = mapped_column(sa.String(20))
+    status: Mapped[NoteStatus] = mapped_column(VocabularyColumn(NoteStatus, 20))
     version: Mapped[int] = mapped_column(sa.Integer)
     # SHA-256 of the content last written, so a replay is recognised in one comparison.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
@@ -73,8 +136,8 @@ class Note(Base):
     personal_information: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON)
 
     __table_args__ = (
-        sa.CheckConstraint(f"kind IN {NOTE_KINDS!r}", name="known_kind"),
-        sa.CheckConstraint(f"status IN {NOTE_STATUSES!r}", name="known_status"),
+        one_of("kind", NoteKind, name="known_kind"),
+        one_of("status", NoteStatus, name="known_status"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_notes_platform_status", "platform_code", "status"),
     )
@@ -86,7 +149,7 @@ class NoteReview(Base):
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     note_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("notes.id", ondelete="CASCADE"), index=True)
     reviewer_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
-    decision: Mapped[str] = mapped_column(sa.String(20))
+    decision: Mapped[ReviewDecision] = mapped_column(VocabularyColumn(ReviewDecision, 20))
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     comment_language: Mapped[str | None] = mapped_column(sa.String(8))
     note_version: Mapped[int] = mapped_column(sa.Integer)

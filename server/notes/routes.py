@@ -8,123 +8,117 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.accounts.models import User
+from server.accounts.models import AUTHORS, NOTE_READERS, RESEARCHERS, STAFF, User
 from server.db import Database, utcnow
 from server.i18n import N_, message, request_locale
 from server.notes import guides, service
-from server.notes.models import Note, NoteReview
+from server.notes.models import Note, NoteStatus
 from server.notes.schemas import (
+    MAX_VERSION,
     GuideIn,
     GuideList,
     GuideOut,
     ItemError,
+    NoteConflictProblem,
     NoteIn,
     NoteOut,
     NotePage,
-    NoteStatus,
-    PersonalInformationSpan,
     ReviewIn,
-    ReviewOut,
     SyncIn,
     SyncOut,
     SyncResult,
+    WriteResult,
 )
 from server.pagination import MAX_LIMIT
 from server.problems import (
+    CHECKS_TEXT_PER_ITEM,
     TITLES,
-    Conflict,
+    ConsentWithdrawn,
     FieldError,
     InvalidInput,
     NotAllowed,
+    NoteConflict,
+    NotFound,
+    answers,
     describe_decoding_error,
     refuse_times_without_zone,
+    unstorable_text_errors,
 )
-from server.security import current_user, role_in, signed_in
+from server.security import current_user, role_in
 
-AUTHORS = role_in("youth")
-GUIDE_EDITORS = role_in("researcher", "admin")
-REVIEWER_ROLES = role_in("youth_worker", "researcher", "admin")
-
-
-def note_out(note: Note, reviews: list[NoteReview], viewer: User) -> NoteOut:
-    return NoteOut(
-        id=note.id,
-        version=note.version,
-        kind=note.kind,  # type: ignore[arg-type]
-        platform=note.platform_code,
-        language=note.language,
-        recorded_at=note.recorded_at,
-        received_at=note.received_at,
-        changed_at=note.changed_at,
-        interviewee_code=note.interviewee_code,
-        consent_confirmed=note.consent_confirmed,
-        status=note.status,  # type: ignore[arg-type]
-        guide_id=note.guide_id,
-        guide_version=note.guide_version,
-        participants=note.participants,
-        answers=note.answers,
-        text=note.text,
-        tags=note.tags,
-        personal_information=[PersonalInformationSpan(**span) for span in note.personal_information],
-        reviews=[
-            ReviewOut(r.decision, r.comment, r.comment_language, r.note_version, r.created_at)
-            for r in reviews
-        ],
-        # Researchers work with pseudonymous notes: who wrote one is for the author and youth workers.
-        author_id=note.author_id if viewer.role in ("youth", "youth_worker", "admin") else None,
-    )
+AUTHOR_ROLES = role_in(*AUTHORS)
+GUIDE_EDITORS = role_in(*RESEARCHERS)
+REVIEWER_ROLES = role_in(*STAFF)
+NOTE_READER_ROLES = role_in(*NOTE_READERS)
 
 
 async def notes_out(db: Database, notes: list[Note], viewer: User) -> list[NoteOut]:
     reviews = await service.reviews_of(db, [note.id for note in notes])
-    return [note_out(note, reviews[note.id], viewer) for note in notes]
+    return [NoteOut.from_model(note, reviews[note.id], viewer) for note in notes]
 
 
 # Guides
 
 
-@get("/api/v1/guides", guards=[signed_in], summary="Interview guides of my platforms, in my language")
+@answers(NotAllowed)
+@get("/api/v1/guides", guards=[NOTE_READER_ROLES], summary="Interview guides of my platforms, in my language")
 async def list_guides(request: Request, db: Database) -> GuideList:
     locale = request_locale(request)
     return GuideList(
-        [guides.guide_out(view, locale) for view in await guides.list_guides(db, current_user(request))]
+        [
+            GuideOut.from_model(view.guide, view.version, locale)
+            for view in await guides.list_guides(db, current_user(request))
+        ]
     )
 
 
+@answers(NotAllowed, NotFound)
 @get(
-    "/api/v1/guides/{guide_id:uuid}", guards=[signed_in], summary="One guide, its current or a given version"
+    "/api/v1/guides/{guide_id:uuid}",
+    guards=[NOTE_READER_ROLES],
+    summary="One guide, its current or a given version",
 )
 async def read_guide(
     request: Request,
     db: Database,
     guide_id: FromPath[uuid.UUID],
-    version: Annotated[int | None, QueryParameter(ge=1)] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=MAX_VERSION)] = None,
 ) -> GuideOut:
     view = await guides.read_guide(db, current_user(request), guide_id, version)
-    return guides.guide_out(view, request_locale(request))
+    return GuideOut.from_model(view.guide, view.version, request_locale(request))
 
 
+@answers(NotAllowed)
 @post("/api/v1/guides", guards=[GUIDE_EDITORS], status_code=HTTP_201_CREATED, summary="Create a guide")
 async def create_guide(request: Request, db: Database, data: JSONBody[GuideIn]) -> GuideOut:
     view = await guides.create_guide(db, current_user(request), data)
-    return guides.guide_out(view, request_locale(request))
+    return GuideOut.from_model(view.guide, view.version, request_locale(request))
 
 
+@answers(NotAllowed, NotFound)
 @put("/api/v1/guides/{guide_id:uuid}", guards=[GUIDE_EDITORS], summary="Edit a guide (a new version)")
 async def update_guide(
     request: Request, db: Database, guide_id: FromPath[uuid.UUID], data: JSONBody[GuideIn]
 ) -> GuideOut:
     view = await guides.update_guide(db, current_user(request), guide_id, data)
-    return guides.guide_out(view, request_locale(request))
+    return GuideOut.from_model(view.guide, view.version, request_locale(request))
 
 
 # Writing notes
 
 
-@put("/api/v1/notes/{note_id:uuid}", guards=[AUTHORS], summary="Create or update a note")
+@answers(NotAllowed, ConsentWithdrawn, NoteConflict, bodies={NoteConflict: NoteConflictProblem})
+@put(
+    "/api/v1/notes/{note_id:uuid}",
+    guards=[AUTHOR_ROLES],
+    summary="Create or update a note",
+    response_description="The note was updated, or was already so (a replay)",
+    responses={201: ResponseSpec(NoteOut, description="The note was created", generate_examples=False)},
+)
 async def put_note(
     request: Request, db: Database, note_id: FromPath[uuid.UUID], data: JSONBody[NoteIn]
 ) -> Response[NoteOut]:
@@ -133,41 +127,53 @@ async def put_note(
             errors=[FieldError("id", message(N_("The id in the body must be the one in the address.")))]
         )
     author = current_user(request)
-    async with request.app.state.write_gate:
-        outcome = (await service.write_notes(db, author, [data]))[0]
-        await db.commit()
-    if outcome.status == "invalid":
+    outcome = (await service.write_notes(db, author, [data]))[0]
+    if outcome.status == WriteResult.INVALID:
         raise InvalidInput(errors=outcome.errors)
-    if outcome.status == "forbidden":
+    if outcome.status == WriteResult.FORBIDDEN:
+        # The service says why only when the author withdrew their consent.
+        if outcome.detail:
+            raise ConsentWithdrawn(outcome.detail)
         raise NotAllowed(message(N_("This note belongs to someone else.")))
-    if outcome.status == "conflict":
+    if outcome.status == WriteResult.CONFLICT:
         stored = outcome.note or await db.get(Note, note_id)
         extra = {"note": msgspec.to_builtins((await notes_out(db, [stored], author))[0])} if stored else {}
-        raise Conflict(
+        raise NoteConflict(
             message(N_("This note was changed elsewhere. Compare both versions and choose.")), extra=extra
         )
-    await db.flush()
+    if outcome.created_row is not None:
+        # The note as this very request stored it; nobody has reviewed it yet.
+        created = NoteOut.from_model(Note(**outcome.created_row), [], author)
+        return Response(created, status_code=HTTP_201_CREATED)
     note = await service.read_note(db, author, note_id)
-    body = (await notes_out(db, [note], author))[0]
-    return Response(body, status_code=HTTP_201_CREATED if outcome.status == "created" else HTTP_200_OK)
+    return Response((await notes_out(db, [note], author))[0], status_code=HTTP_200_OK)
 
 
-@post("/api/v1/sync", guards=[AUTHORS], status_code=HTTP_200_OK, summary="Send up to 100 notes from a device")
+@answers(NotAllowed)
+@post(
+    "/api/v1/sync",
+    guards=[AUTHOR_ROLES],
+    status_code=HTTP_200_OK,
+    # A bad character makes its note invalid, never the batch: _decode_items checks each.
+    opt={CHECKS_TEXT_PER_ITEM: True},
+    summary="Send up to 100 notes from a device",
+)
 async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOut:
     author = current_user(request)
     locale = request_locale(request)
     server_time = utcnow()
-    decoded = _decode_items(data.notes)
+    # Only an escaped NUL in the body can bring a character no column stores: msgspec refuses
+    # unpaired surrogates already, so without one no item needs the walk through its text.
+    decoded = _decode_items(data.notes, may_hold_unstorable=_ESCAPED_NUL in await request.body())
     items = [item for item in decoded if isinstance(item, NoteIn)]
-    async with request.app.state.write_gate:
-        written = iter(await service.write_notes(db, author, items))
-        await db.commit()
+    written = iter(await service.write_notes(db, author, items))
     # One outcome per item, in the order the device sent them.
     outcomes = [
-        next(written) if isinstance(item, NoteIn) else service.Outcome(item_id, "invalid", errors=item)
+        next(written)
+        if isinstance(item, NoteIn)
+        else service.Outcome(item_id, WriteResult.INVALID, errors=item)
         for item_id, item in zip((uuid.UUID(str(raw["id"])) for raw in data.notes), decoded, strict=True)
     ]
-    await db.flush()
     conflicts = [outcome.note for outcome in outcomes if outcome.note is not None]
     stored_notes = {
         note.id: out for note, out in zip(conflicts, await notes_out(db, conflicts, author), strict=True)
@@ -175,11 +181,11 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
     results = [
         SyncResult(
             id=outcome.id,
-            status=outcome.status,  # type: ignore[arg-type]
+            status=outcome.status,
             version=outcome.version,
-            error=_item_error(outcome.status, locale),
+            error=_item_error(outcome, locale),
             errors=[ItemError(error.field, error.message.render(locale)) for error in outcome.errors],
-            note=stored_notes.get(outcome.id) if outcome.status == "conflict" else None,
+            note=stored_notes.get(outcome.id) if outcome.status == WriteResult.CONFLICT else None,
         )
         for outcome in outcomes
     ]
@@ -192,15 +198,20 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
     return SyncOut(results=results, server_time=server_time, changes=changes)
 
 
-def _item_error(status: str, locale: str) -> str | None:
-    if status == "invalid":
+def _item_error(outcome: service.Outcome, locale: str) -> str | None:
+    if outcome.status == WriteResult.INVALID:
         return message(TITLES[422]).render(locale)
-    if status == "forbidden":
-        return message(N_("This note belongs to someone else.")).render(locale)
+    if outcome.status == WriteResult.FORBIDDEN:
+        return (outcome.detail or message(N_("This note belongs to someone else."))).render(locale)
     return None
 
 
-def _decode_items(raw_items: list[dict[str, Any]]) -> list[NoteIn | list[FieldError]]:
+_ESCAPED_NUL = b"\\u0000"
+
+
+def _decode_items(
+    raw_items: list[dict[str, Any]], *, may_hold_unstorable: bool = True
+) -> list[NoteIn | list[FieldError]]:
     """Each item on its own, in order: a note, or what is wrong with it.
 
     A bad item is reported by its id while the others are applied; an item without a valid
@@ -209,22 +220,26 @@ def _decode_items(raw_items: list[dict[str, Any]]) -> list[NoteIn | list[FieldEr
     decoded: list[NoteIn | list[FieldError]] = []
     for index, raw in enumerate(raw_items):
         try:
-            uuid.UUID(str(raw.get("id")))
+            # Only text can be a UUID: an id nested deep in lists is not even turned into text.
+            uuid.UUID(raw["id"] if isinstance(raw.get("id"), str) else "")
         except ValueError:
             raise InvalidInput(
                 errors=[FieldError(f"notes[{index}].id", message(N_("Must be a UUID.")))]
             ) from None
         try:
-            decoded.append(msgspec.convert(raw, NoteIn, strict=False))
+            note = msgspec.convert(raw, NoteIn, strict=False)
         except msgspec.ValidationError as error:
             decoded.append([describe_decoding_error(str(error))])
+        else:
+            decoded.append((may_hold_unstorable and unstorable_text_errors(raw)) or note)
     return decoded
 
 
 # Reading, reviewing, withdrawing
 
 
-@get("/api/v1/notes", guards=[signed_in], summary="Notes: my own, or my platforms' for reviewers")
+@answers(NotAllowed)
+@get("/api/v1/notes", guards=[NOTE_READER_ROLES], summary="Notes: my own, or my platforms' for reviewers")
 async def list_notes(
     request: Request,
     db: Database,
@@ -242,13 +257,19 @@ async def list_notes(
     return NotePage(await notes_out(db, notes, user), next_cursor)
 
 
-@get("/api/v1/notes/{note_id:uuid}", guards=[signed_in], summary="One note with its version and reviews")
+@answers(NotAllowed, NotFound)
+@get(
+    "/api/v1/notes/{note_id:uuid}",
+    guards=[NOTE_READER_ROLES],
+    summary="One note with its version and reviews",
+)
 async def read_note(request: Request, db: Database, note_id: FromPath[uuid.UUID]) -> NoteOut:
     user = current_user(request)
     note = await service.read_note(db, user, note_id)
     return (await notes_out(db, [note], user))[0]
 
 
+@answers(NotAllowed, NotFound)
 @post(
     "/api/v1/notes/{note_id:uuid}/review",
     guards=[REVIEWER_ROLES],
@@ -265,9 +286,10 @@ async def review_note(
     return (await notes_out(db, [note], user))[0]
 
 
+@answers(NotAllowed, NotFound)
 @delete(
     "/api/v1/notes/{note_id:uuid}",
-    guards=[AUTHORS],
+    guards=[AUTHOR_ROLES],
     status_code=HTTP_204_NO_CONTENT,
     summary="Withdraw my note",
 )

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Any, Literal
+from enum import StrEnum
+from typing import Annotated, Any
 
 import msgspec
 
-from server.accounts.schemas import Language, PlatformCode, Strict
+from server.accounts.models import SEE_NOTE_AUTHORS, User
 from server.db import AwareDateTime
+from server.notes.models import (
+    AgeBand,
+    Guide,
+    GuideVersion,
+    Note,
+    NoteKind,
+    NoteReview,
+    NoteStatus,
+    QuestionType,
+    ReviewDecision,
+    WritableStatus,
+)
+from server.problems import Problem
+from server.wire import Language, PlatformCode, Strict
 
-NoteKind = Literal["interview", "focus_group", "observation"]
-WritableStatus = Literal["draft", "submitted"]
-NoteStatus = Literal["draft", "submitted", "approved", "changes_requested", "withdrawn"]
-AgeBand = Literal["under-14", "14-15", "16-17", "18-21", "22-25", "26-29", "30-plus"]
-QuestionType = Literal["short_text", "long_text", "single_choice", "multiple_choice", "scale", "number"]
 QuestionId = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[a-z0-9_]+$")]
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Localised = Annotated[
@@ -23,6 +33,8 @@ Localised = Annotated[
 ]
 AnswerValue = str | int | float | list[str] | None
 MAX_BATCH = 100
+# Versions are PostgreSQL integer columns: a larger number is refused, not a 500.
+MAX_VERSION = 2**31 - 1
 
 
 class ParticipantsIn(Strict):
@@ -34,16 +46,16 @@ class ParticipantsIn(Strict):
 
 class NoteIn(Strict):
     id: uuid.UUID
-    base_version: Annotated[int, msgspec.Meta(ge=0)]
+    base_version: Annotated[int, msgspec.Meta(ge=0, le=MAX_VERSION)]
     kind: NoteKind
     platform: PlatformCode
     language: Language
     recorded_at: dt.datetime
     interviewee_code: Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
     consent_confirmed: bool
-    status: WritableStatus = "submitted"
+    status: WritableStatus = WritableStatus.SUBMITTED
     guide_id: uuid.UUID | None = None
-    guide_version: Annotated[int, msgspec.Meta(ge=1)] | None = None
+    guide_version: Annotated[int, msgspec.Meta(ge=1, le=MAX_VERSION)] | None = None
     participants: ParticipantsIn | None = None
     answers: Annotated[dict[QuestionId, AnswerValue], msgspec.Meta(max_length=200)] = {}
     text: Annotated[str, msgspec.Meta(max_length=50_000)] = ""
@@ -51,11 +63,17 @@ class NoteIn(Strict):
 
 
 class ReviewOut(msgspec.Struct):
-    decision: str
+    decision: ReviewDecision
     comment: str
     comment_language: str | None
     note_version: int
     created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, review: NoteReview) -> ReviewOut:
+        return cls(
+            review.decision, review.comment, review.comment_language, review.note_version, review.created_at
+        )
 
 
 class PersonalInformationSpan(msgspec.Struct):
@@ -89,6 +107,38 @@ class NoteOut(msgspec.Struct):
     reviews: list[ReviewOut]
     author_id: uuid.UUID | None = None
 
+    @classmethod
+    def from_model(cls, note: Note, reviews: list[NoteReview], viewer: User) -> NoteOut:
+        return cls(
+            id=note.id,
+            version=note.version,
+            kind=note.kind,
+            platform=note.platform_code,
+            language=note.language,
+            recorded_at=note.recorded_at,
+            received_at=note.received_at,
+            changed_at=note.changed_at,
+            interviewee_code=note.interviewee_code,
+            consent_confirmed=note.consent_confirmed,
+            status=note.status,
+            guide_id=note.guide_id,
+            guide_version=note.guide_version,
+            participants=note.participants,
+            answers=note.answers,
+            text=note.text,
+            tags=note.tags,
+            personal_information=[PersonalInformationSpan(**span) for span in note.personal_information],
+            reviews=[ReviewOut.from_model(review) for review in reviews],
+            # Researchers work with pseudonymous notes: who wrote one is for the author and youth workers.
+            author_id=note.author_id if viewer.role in SEE_NOTE_AUTHORS else None,
+        )
+
+
+class NoteConflictProblem(Problem, kw_only=True):
+    """A note conflict (409) carries the stored note, so the device can show both versions."""
+
+    note: NoteOut
+
 
 class NotePage(msgspec.Struct):
     items: list[NoteOut]
@@ -107,9 +157,20 @@ class ItemError(msgspec.Struct):
     message: str
 
 
+class WriteResult(StrEnum):
+    """What became of one written note: the same words for PUT and for each item of a sync."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+    FORBIDDEN = "forbidden"
+
+
 class SyncResult(msgspec.Struct, omit_defaults=True):
     id: uuid.UUID
-    status: Literal["created", "updated", "unchanged", "conflict", "invalid", "forbidden"]
+    status: WriteResult
     version: int | None = None
     # For an invalid or forbidden item: what is wrong, in the caller's language, and per field.
     error: str | None = None
@@ -125,7 +186,7 @@ class SyncOut(msgspec.Struct):
 
 
 class ReviewIn(Strict):
-    decision: Literal["approve", "request_changes"]
+    decision: ReviewDecision
     comment: Annotated[str, msgspec.Meta(max_length=5000)] = ""
     # Positions in the note's personal_information list that the reviewer judged harmless
     # (a public office's phone number, say): exports leave them unredacted.
@@ -176,6 +237,37 @@ class GuideOut(msgspec.Struct):
     language: str
     title: str
     questions: list[QuestionOut]
+
+    @classmethod
+    def from_model(cls, guide: Guide, version: GuideVersion, locale: str) -> GuideOut:
+        source = guide.source_language
+        return cls(
+            id=guide.id,
+            platform=guide.platform_code,
+            version=version.version,
+            language=locale if locale in version.title else source,
+            title=localised(version.title, locale, source),
+            questions=[
+                QuestionOut(
+                    id=question["id"],
+                    type=question["type"],
+                    prompt=localised(question["prompt"], locale, source),
+                    options=[
+                        OptionOut(option["code"], localised(option["label"], locale, source))
+                        for option in question.get("options", [])
+                    ],
+                    min=question.get("min"),
+                    max=question.get("max"),
+                    required=question.get("required", False),
+                )
+                for question in version.questions
+            ],
+        )
+
+
+def localised(texts: dict[str, str], locale: str, source_language: str) -> str:
+    """The text in the reader's language, else in the guide's own."""
+    return texts.get(locale) or texts.get(source_language) or next(iter(texts.values()), "")
 
 
 class GuideList(msgspec.Struct):

@@ -18,26 +18,33 @@ from typing import Any
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import User
+from server.accounts.models import REVIEWERS, STAFF, AccountStatus, ConsentEvent, Role, User
 from server.audit.service import record_event
-from server.db import utcnow
-from server.i18n import N_, message
-from server.notes.guides import GuideView, get_guide_version, visible_platforms
-from server.notes.models import Note, NoteReview
-from server.notes.personal_information import interviewee_code_problem, scan_note
-from server.notes.schemas import NoteIn
+from server.db import insert_on_conflict, utcnow
+from server.i18n import N_, Message, message
+from server.notes.guides import AnsweredVersion, Question, answered_version, visible_platforms
+from server.notes.models import (
+    REVIEWABLE_STATUSES,
+    TEXT_TYPES,
+    ApprovedNotesOnErasure,
+    Note,
+    NoteKind,
+    NoteReview,
+    NoteStatus,
+    QuestionType,
+    ReviewDecision,
+)
+from server.notes.personal_information import interviewee_code_problem, scan_notes_off_loop
+from server.notes.schemas import NoteIn, WriteResult
+from server.notifications.models import NotificationEvent
 from server.notifications.service import notify
-from server.pagination import decode_cursor, encode_cursor
+from server.pagination import keyset_page
 from server.problems import FieldError, InvalidInput, NotFound
 
 # Phones' clocks drift; a note "recorded" further in the future than this is a mistake.
 CLOCK_SKEW = dt.timedelta(minutes=15)
-REVIEWABLE = ("submitted", "approved", "changes_requested")
-REVIEWERS = ("youth_worker", "researcher")
 SHORT_TEXT_LIMIT = 500
 LONG_TEXT_LIMIT = 20_000
 _CONTENT_ENCODER = msgspec.json.Encoder(order="sorted")
@@ -48,10 +55,14 @@ class Outcome:
     """What became of one written note: the contract's per-item result."""
 
     id: uuid.UUID
-    status: str
+    status: WriteResult
     version: int | None = None
     errors: list[FieldError] = field(default_factory=list)
     note: Note | None = None
+    # Why a forbidden item was refused, when it is not "someone else's note".
+    detail: Message | None = None
+    # The row a created note was stored as, so that a PUT answers without reading it back.
+    created_row: dict[str, Any] | None = None
 
 
 # Content and its comparison
@@ -79,12 +90,13 @@ class Validator:
         self.db = db
         self.author = author
         self.now = now
-        self._guides: dict[tuple[uuid.UUID, int | None], GuideView | None] = {}
+        self._guides: dict[tuple[uuid.UUID, int | None], AnsweredVersion | None] = {}
+        self._platforms = frozenset(visible_platforms(author))
 
-    async def guide(self, guide_id: uuid.UUID, version: int | None) -> GuideView | None:
+    async def guide(self, guide_id: uuid.UUID, version: int | None) -> AnsweredVersion | None:
         key = (guide_id, version)
         if key not in self._guides:
-            self._guides[key] = await get_guide_version(self.db, guide_id, version)
+            self._guides[key] = await answered_version(self.db, guide_id, version)
         return self._guides[key]
 
     async def errors(self, item: NoteIn, stored: Note | None) -> tuple[list[FieldError], int | None]:
@@ -104,20 +116,20 @@ class Validator:
             )
         if problem := interviewee_code_problem(item.interviewee_code):
             errors.append(FieldError("interviewee_code", message(problem)))
-        if item.kind == "focus_group" and item.participants is None:
+        if item.kind == NoteKind.FOCUS_GROUP and item.participants is None:
             errors.append(
                 FieldError("participants", message(N_("A focus group needs its number of participants.")))
             )
-        if item.kind != "focus_group" and item.participants is not None:
+        if item.kind != NoteKind.FOCUS_GROUP and item.participants is not None:
             errors.append(FieldError("participants", message(N_("Only focus groups have participants."))))
-        if item.status == "submitted" and not item.consent_confirmed:
+        if item.status == NoteStatus.SUBMITTED and not item.consent_confirmed:
             errors.append(
                 FieldError(
                     "consent_confirmed",
                     message(N_("A note can only be sent when the person you talked with has agreed.")),
                 )
             )
-        if stored is not None and stored.status != "draft" and item.status == "draft":
+        if stored is not None and stored.status != NoteStatus.DRAFT and item.status == NoteStatus.DRAFT:
             errors.append(FieldError("status", message(N_("A sent note cannot become a draft again."))))
         guide_errors, guide_version = await self._answer_errors(item, stored)
         return errors + guide_errors, guide_version
@@ -130,60 +142,61 @@ class Validator:
         version = item.guide_version
         if version is None and stored is not None and stored.guide_id == item.guide_id:
             version = stored.guide_version  # a note keeps the guide version it first answered
-        view = await self.guide(item.guide_id, version)
+        guide = await self.guide(item.guide_id, version)
         if (
-            view is None
-            or view.guide.platform_code not in visible_platforms(self.author)
-            or (view.guide.platform_code != item.platform and view.guide.platform_code != "NET")
+            guide is None
+            or guide.platform_code not in self._platforms
+            or (guide.platform_code != item.platform and guide.platform_code != "NET")
         ):
             return [
                 FieldError("guide_id", message(N_("There is no such interview guide for this platform.")))
             ], None
-        questions = {question["id"]: question for question in view.version.questions}
+        questions = guide.questions
         errors = [
             FieldError(f"answers.{question_id}", problem)
             for question_id, value in item.answers.items()
             if (problem := answer_problem(questions.get(question_id), value)) is not None
         ]
-        if item.status == "submitted":
+        if item.status == NoteStatus.SUBMITTED:
             errors.extend(
                 FieldError(f"answers.{question_id}", message(N_("This question needs an answer.")))
                 for question_id, question in questions.items()
-                if question.get("required") and item.answers.get(question_id) in (None, "", [])
+                if question.required and item.answers.get(question_id) in (None, "", [])
             )
-        return errors, view.version.version
+        return errors, guide.version
 
 
-def answer_problem(question: dict[str, Any] | None, value: Any) -> Any:
+def answer_problem(question: Question | None, value: Any) -> Any:
     """Why an answer does not fit its question, as a message; None when it fits."""
     if question is None:
         return message(N_("This guide has no such question."))
     if value is None:
         return None
-    kind = question["type"]
-    codes = {option["code"] for option in question.get("options", [])}
-    if kind in ("short_text", "long_text"):
-        limit = SHORT_TEXT_LIMIT if kind == "short_text" else LONG_TEXT_LIMIT
+    kind, codes = question.type, question.codes
+    if kind in TEXT_TYPES:
+        limit = SHORT_TEXT_LIMIT if kind == QuestionType.SHORT_TEXT else LONG_TEXT_LIMIT
         if not isinstance(value, str):
             return message(N_("Must be text."))
         if len(value) > limit:
             return message(N_("Must be at most {n} characters long."), n=limit)
         return None
-    if kind == "single_choice":
+    if kind == QuestionType.SINGLE_CHOICE:
         return (
             None if isinstance(value, str) and value in codes else message(N_("Choose one of the options."))
         )
-    if kind == "multiple_choice":
+    if kind == QuestionType.MULTIPLE_CHOICE:
         if not isinstance(value, list) or not set(value) <= codes or len(set(value)) != len(value):
             return message(N_("Choose among the options, each once."))
         return None
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
-        or (kind == "scale" and value != int(value))
+        or (kind == QuestionType.SCALE and value != int(value))
     ):
-        return message(N_("Must be a whole number.") if kind == "scale" else N_("Must be a number."))
-    low, high = question.get("min"), question.get("max")
+        return message(
+            N_("Must be a whole number.") if kind == QuestionType.SCALE else N_("Must be a number.")
+        )
+    low, high = question.min, question.max
     if (low is not None and value < low) or (high is not None and value > high):
         return message(
             N_("Must be between {low} and {high}."),
@@ -197,7 +210,12 @@ def answer_problem(question: dict[str, Any] | None, value: Any) -> Any:
 
 
 def _row(
-    item: NoteIn, author: User, guide_version: int | None, now: dt.datetime, digest: str
+    item: NoteIn,
+    author: User,
+    guide_version: int | None,
+    now: dt.datetime,
+    digest: str,
+    personal_information: list[dict[str, Any]],
 ) -> dict[str, Any]:
     return {
         "id": item.id,
@@ -217,12 +235,34 @@ def _row(
         "consent_confirmed": item.consent_confirmed,
         "status": item.status,
         "content_hash": digest,
-        "personal_information": scan_note(item.text, item.answers),
+        "personal_information": personal_information,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """What a note's content gives whatever is stored: the hash a replay is recognised by, and
+    the passages the personal-information guard marks."""
+
+    digest: str
+    marked: list[dict[str, Any]]
+
+
+async def _contents(items: Sequence[NoteIn]) -> list[Content]:
+    marked = await scan_notes_off_loop([(item.text, item.answers, item.tags) for item in items])
+    return [
+        Content(content_hash(note_content(item)), spans) for item, spans in zip(items, marked, strict=True)
+    ]
 
 
 async def write_notes(db: AsyncSession, author: User, items: Sequence[NoteIn]) -> list[Outcome]:
     """Apply a batch with the contract's write semantics; one item's failure never affects another."""
+    # The costly work on each note comes before the first statement: on SQLite that statement
+    # takes the write gate, and every other writer waits for as long as this request holds it.
+    contents = await _contents(items)
+    if await has_withdrawn(db, author.id):
+        # Without consent nothing new is kept, until the person consents again.
+        return [Outcome(item.id, WriteResult.FORBIDDEN, detail=message(CONSENT_NEEDED)) for item in items]
     now = utcnow()
     validator = Validator(db, author, now)
     ids = list({item.id for item in items})
@@ -231,15 +271,19 @@ async def write_notes(db: AsyncSession, author: User, items: Sequence[NoteIn]) -
     )
     pending: dict[uuid.UUID, dict[str, Any]] = {}  # notes this batch creates, inserted together
     outcomes: list[Outcome] = []
-    for item in items:
-        outcome = await _decide(db, validator, author, item, stored.get(item.id), pending, now)
+    for item, content in zip(items, contents, strict=True):
+        outcome = await _decide(db, validator, author, item, content, stored.get(item.id), pending, now)
         outcomes.append(outcome)
     if pending:
         lost = await _insert_new(db, list(pending.values()))
         if lost:
             # Another request created these notes between our read and our insert (two tabs,
             # a retry racing its first try): decide again against what it stored.
-            outcomes = await _redecide(db, validator, author, items, outcomes, lost, now)
+            outcomes = await _redecide(db, validator, author, items, contents, outcomes, lost, now)
+        for outcome in outcomes:
+            row = pending.get(outcome.id)
+            if outcome.status == WriteResult.CREATED and row and row["version"] == outcome.version:
+                outcome.created_row = row
     return outcomes
 
 
@@ -248,40 +292,41 @@ async def _decide(
     validator: Validator,
     author: User,
     item: NoteIn,
+    content: Content,
     note: Note | None,
     pending: dict[uuid.UUID, dict[str, Any]],
     now: dt.datetime,
 ) -> Outcome:
     if note is not None and note.author_id != author.id:
-        return Outcome(item.id, "forbidden")
+        return Outcome(item.id, WriteResult.FORBIDDEN)
     errors, guide_version = await validator.errors(item, note)
     if errors:
-        return Outcome(item.id, "invalid", errors=errors)
-    digest = content_hash(note_content(item))
-    row = _row(item, author, guide_version, now, digest)
+        return Outcome(item.id, WriteResult.INVALID, errors=errors)
+    digest = content.digest
+    row = _row(item, author, guide_version, now, digest, content.marked)
     created = pending.get(item.id)
     if created is not None:  # written earlier in this same batch
         if digest == created["content_hash"]:
-            return Outcome(item.id, "unchanged", created["version"])
+            return Outcome(item.id, WriteResult.UNCHANGED, created["version"])
         if item.base_version != created["version"]:
-            return Outcome(item.id, "conflict", created["version"])
+            return Outcome(item.id, WriteResult.CONFLICT, created["version"])
         pending[item.id] = {**row, "version": created["version"] + 1, "received_at": created["received_at"]}
-        return Outcome(item.id, "updated", created["version"] + 1)
+        return Outcome(item.id, WriteResult.UPDATED, created["version"] + 1)
     if note is None:
         if item.base_version != 0:
-            return Outcome(item.id, "conflict")
+            return Outcome(item.id, WriteResult.CONFLICT)
         pending[item.id] = {**row, "version": 1, "received_at": now}
-        return Outcome(item.id, "created", 1)
+        return Outcome(item.id, WriteResult.CREATED, 1)
     return await _update(db, note, item, row)
 
 
 async def _update(db: AsyncSession, note: Note, item: NoteIn, row: dict[str, Any]) -> Outcome:
-    if note.status == "withdrawn":
-        return Outcome(item.id, "conflict", note.version, note=note)
+    if note.status == NoteStatus.WITHDRAWN:
+        return Outcome(item.id, WriteResult.CONFLICT, note.version, note=note)
     if row["content_hash"] == note.content_hash:
-        return Outcome(item.id, "unchanged", note.version)
+        return Outcome(item.id, WriteResult.UNCHANGED, note.version)
     if item.base_version != note.version:
-        return Outcome(item.id, "conflict", note.version, note=note)
+        return Outcome(item.id, WriteResult.CONFLICT, note.version, note=note)
     # The version in the WHERE clause makes a concurrent edit of the same base lose cleanly.
     result = await db.execute(
         sa.update(Note)
@@ -292,13 +337,13 @@ async def _update(db: AsyncSession, note: Note, item: NoteIn, row: dict[str, Any
     if result.rowcount != 1:  # type: ignore[attr-defined]
         fresh = await _reload(db, note.id)
         if fresh is None:
-            return Outcome(item.id, "conflict")
+            return Outcome(item.id, WriteResult.CONFLICT)
         if fresh.content_hash == row["content_hash"]:
-            return Outcome(item.id, "unchanged", fresh.version)
-        return Outcome(item.id, "conflict", fresh.version, note=fresh)
+            return Outcome(item.id, WriteResult.UNCHANGED, fresh.version)
+        return Outcome(item.id, WriteResult.CONFLICT, fresh.version, note=fresh)
     new_version = note.version + 1
     await _reload(db, note.id)  # later items of the batch must see the note as it now is
-    return Outcome(item.id, "updated", new_version)
+    return Outcome(item.id, WriteResult.UPDATED, new_version)
 
 
 async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
@@ -309,9 +354,10 @@ async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
 
 async def _insert_new(db: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
     """Insert new notes in one statement; the ids that already existed come back as lost."""
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     table: sa.Table = Note.__table__  # type: ignore[assignment]
-    statement = insert(table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    statement = (
+        insert_on_conflict(db, table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
+    )
     # On the session's connection, as Core: the ORM's bulk machinery costs a third of a batch.
     connection = await db.connection()
     inserted = set((await connection.execute(statement, rows)).scalars())
@@ -323,48 +369,129 @@ async def _redecide(
     validator: Validator,
     author: User,
     items: Sequence[NoteIn],
+    contents: list[Content],
     outcomes: list[Outcome],
     lost: set[uuid.UUID],
     now: dt.datetime,
 ) -> list[Outcome]:
     redone = list(outcomes)
-    for position, item in enumerate(items):
+    for position, (item, content) in enumerate(zip(items, contents, strict=True)):
         if item.id not in lost:
             continue
         note = await _reload(db, item.id)
         if note is None or note.author_id != author.id:
-            redone[position] = Outcome(item.id, "forbidden" if note else "conflict")
+            redone[position] = Outcome(item.id, WriteResult.FORBIDDEN if note else WriteResult.CONFLICT)
             continue
         errors, guide_version = await validator.errors(item, note)
-        digest = content_hash(note_content(item))
         if errors:
-            redone[position] = Outcome(item.id, "invalid", errors=errors)
+            redone[position] = Outcome(item.id, WriteResult.INVALID, errors=errors)
         else:
-            redone[position] = await _update(db, note, item, _row(item, author, guide_version, now, digest))
+            row = _row(item, author, guide_version, now, content.digest, content.marked)
+            redone[position] = await _update(db, note, item, row)
     return redone
 
 
 # Reading, reviewing, withdrawing
 
+CONSENT_NEEDED = N_(
+    "You have withdrawn your consent, so Tessera takes no new notes from you. "
+    "Give your consent again to write notes."
+)
+
+
+def withdrawn_authors(person_id: Any = None) -> sa.Select[uuid.UUID]:
+    """The people whose notes nobody else may see, and who may write none: those whose latest
+    consent event withdraws consent. Withdrawal is not erasure: consenting again brings their
+    notes back. An erased person's notes are deleted with the account, but for the approved
+    ones they chose to keep, pseudonymised, for the research (forget_author): those stay
+    readable, whatever their consent said before. The one definition for every read of
+    others' notes; with ``person_id``, of that one person only (what every write asks, read
+    through the indexes instead of everyone's consent events)."""
+    latest = sa.select(ConsentEvent.user_id, sa.func.max(ConsentEvent.recorded_at).label("at"))
+    if person_id is not None:
+        latest = latest.where(ConsentEvent.user_id == person_id)
+    last = latest.group_by(ConsentEvent.user_id).subquery()
+    query = (
+        sa.select(ConsentEvent.user_id)
+        .join(last, sa.and_(ConsentEvent.user_id == last.c.user_id, ConsentEvent.recorded_at == last.c.at))
+        .join(User, User.id == ConsentEvent.user_id)
+        .where(ConsentEvent.accepted.is_(False), User.status != AccountStatus.ERASED)
+    )
+    if person_id is not None:
+        query = query.where(ConsentEvent.user_id == person_id)
+    return query
+
+
+def by_consenting_author() -> sa.ColumnElement[bool]:
+    """Notes whose author has not withdrawn consent (an erased author's remaining notes are
+    the approved ones they chose to keep)."""
+    return Note.author_id.not_in(withdrawn_authors())
+
+
+# Asked on every write and every read of someone else's note: built once, for any person.
+_HAS_WITHDRAWN = sa.select(sa.exists(withdrawn_authors(sa.bindparam("person_id", type_=sa.Uuid()))))
+
+
+async def has_withdrawn(db: AsyncSession, person_id: uuid.UUID) -> bool:
+    found = await db.scalar(_HAS_WITHDRAWN, {"person_id": person_id})
+    return bool(found)
+
+
+async def forget_author(db: AsyncSession, author_id: uuid.UUID, approved: ApprovedNotesOnErasure) -> int:
+    """An erased person's notes go, reviews and all, but for those already approved for research
+    when they chose to keep them: those stay under the pseudonym exports give every author, and
+    nothing links them to a name any more. Answers how many were kept."""
+    doomed = Note.author_id == author_id
+    if approved == ApprovedNotesOnErasure.KEEP_PSEUDONYMISED:
+        doomed = sa.and_(doomed, Note.status != NoteStatus.APPROVED)
+    await db.execute(sa.delete(NoteReview).where(NoteReview.note_id.in_(sa.select(Note.id).where(doomed))))
+    await db.execute(sa.delete(Note).where(doomed).execution_options(synchronize_session=False))
+    kept = await db.scalar(sa.select(sa.func.count()).select_from(Note).where(Note.author_id == author_id))
+    return int(kept or 0)
+
 
 def may_read(user: User, note: Note) -> bool:
-    if note.status == "withdrawn":
+    if note.status == NoteStatus.WITHDRAWN:
         return False
     if note.author_id == user.id:
         return True
-    if note.status == "draft":
+    if note.status == NoteStatus.DRAFT:
         return False  # drafts are the author's alone
-    if user.role == "admin":
+    if user.role == Role.ADMIN:
         return True
     return user.role in REVIEWERS and note.platform_code in user.platform_codes
+
+
+async def readable(db: AsyncSession, user: User, note: Note) -> bool:
+    """Whether the person may see the note; someone else's only while its author consents.
+    Authors keep seeing their own notes after withdrawing: the data is still theirs."""
+    if not may_read(user, note):
+        return False
+    return note.author_id == user.id or not await has_withdrawn(db, note.author_id)
 
 
 async def read_note(db: AsyncSession, user: User, note_id: uuid.UUID) -> Note:
     note = await db.get(Note, note_id)
     # Someone else's note is as missing as one that never was: ids are not confirmed to strangers.
-    if note is None or not may_read(user, note):
+    if note is None or not await readable(db, user, note):
         raise NotFound()
     return note
+
+
+def notes_listed_for(user: User) -> sa.Select[Note]:
+    """The notes a person's lists hold: a young person's own, and for staff the sent notes of
+    consenting authors of their platforms (every platform for admins); for anyone else none."""
+    query = sa.select(Note).where(Note.status != NoteStatus.WITHDRAWN)
+    if user.role == Role.YOUTH:
+        return query.where(Note.author_id == user.id)
+    query = query.where(Note.status.in_(REVIEWABLE_STATUSES), by_consenting_author())
+    # Admins are network-wide by their role; reviewers see their platforms (none: nothing);
+    # any other role sees no one's notes.
+    if user.role in REVIEWERS:
+        return query.where(Note.platform_code.in_(user.platform_codes))
+    if user.role != Role.ADMIN:
+        return query.where(sa.false())
+    return query
 
 
 async def list_notes(
@@ -373,32 +500,24 @@ async def list_notes(
     *,
     limit: int,
     cursor: str | None = None,
-    status: str | None = None,
+    status: NoteStatus | None = None,
     platform: str | None = None,
     since: dt.datetime | None = None,
 ) -> tuple[list[Note], str | None]:
-    query = sa.select(Note).where(Note.status != "withdrawn")
-    if user.role == "youth":
-        query = query.where(Note.author_id == user.id)
-    else:
-        query = query.where(Note.status.in_(REVIEWABLE))
-        if user.role != "admin":
-            query = query.where(Note.platform_code.in_(user.platform_codes))
+    query = notes_listed_for(user)
     if status:
         query = query.where(Note.status == status)
     if platform:
         query = query.where(Note.platform_code == platform)
     if since:
         query = query.where(Note.changed_at >= since)
-    if cursor:
-        at, note_id = decode_cursor(cursor)
-        query = query.where(sa.or_(Note.changed_at < at, sa.and_(Note.changed_at == at, Note.id < note_id)))
-    query = query.order_by(Note.changed_at.desc(), Note.id.desc()).limit(limit + 1)
-    notes = list(await db.scalars(query))
-    next_cursor = (
-        encode_cursor(notes[limit - 1].changed_at, notes[limit - 1].id) if len(notes) > limit else None
-    )
-    return notes[:limit], next_cursor
+    return await keyset_page(db, query, key=(Note.changed_at, Note.id), cursor=cursor, limit=limit)
+
+
+async def notes_of(db: AsyncSession, author: User) -> list[Note]:
+    """Every note the person wrote, withdrawn ones too: what is stored is theirs to see."""
+    query = sa.select(Note).where(Note.author_id == author.id).order_by(Note.recorded_at, Note.id)
+    return list(await db.scalars(query))
 
 
 async def reviews_of(db: AsyncSession, note_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[NoteReview]]:
@@ -414,15 +533,15 @@ async def review_note(
     db: AsyncSession,
     reviewer: User,
     note_id: uuid.UUID,
-    decision: str,
+    decision: ReviewDecision,
     comment: str,
     comment_language: str,
     cleared: Sequence[int] = (),
 ) -> Note:
     note = await db.get(Note, note_id, with_for_update=True)
-    if note is None or not may_read(reviewer, note) or note.author_id == reviewer.id:
+    if note is None or note.author_id == reviewer.id or not await readable(db, reviewer, note):
         raise NotFound()
-    if reviewer.role not in (*REVIEWERS, "admin"):
+    if reviewer.role not in STAFF:
         raise NotFound()
     spans = note.personal_information
     if unknown := [position for position in cleared if position >= len(spans)]:
@@ -441,7 +560,7 @@ async def review_note(
             {**span, "cleared": span.get("cleared", False) or position in cleared}
             for position, span in enumerate(spans)
         ]
-    note.status = "approved" if decision == "approve" else "changes_requested"
+    note.status = NoteStatus.APPROVED if decision == ReviewDecision.APPROVE else NoteStatus.CHANGES_REQUESTED
     note.changed_at = utcnow()
     db.add(
         NoteReview(
@@ -467,7 +586,7 @@ async def review_note(
     await notify(
         db,
         recipient_ids=[note.author_id],
-        event="note_reviewed",
+        event=NotificationEvent.NOTE_REVIEWED,
         params={"decision": decision},
         link=f"/#/notes/{note.id}",
     )
@@ -480,8 +599,8 @@ async def withdraw_note(db: AsyncSession, author: User, note_id: uuid.UUID) -> N
     note = await db.get(Note, note_id, with_for_update=True)
     if note is None or note.author_id != author.id:
         raise NotFound()
-    if note.status != "withdrawn":
-        note.status = "withdrawn"
+    if note.status != NoteStatus.WITHDRAWN:
+        note.status = NoteStatus.WITHDRAWN
         note.version += 1
         note.changed_at = utcnow()
         record_event(

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, UtcDateTime, utcnow
+
+
+class NotificationEvent(StrEnum):
+    TOPIC_REPLY = "topic_reply"
+    POST_APPROVED = "post_approved"
+    POST_HIDDEN = "post_hidden"
+    NOTE_REVIEWED = "note_reviewed"
+    URGENT_REPORT = "urgent_report"
 
 
 class Notification(Base):

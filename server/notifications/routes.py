@@ -19,9 +19,11 @@ from server.notifications.schemas import (
     NotificationSettings,
 )
 from server.pagination import MAX_LIMIT
+from server.problems import answers
 from server.security import current_user, signed_in
 
 
+@answers()
 @get("/api/v1/notifications", guards=[signed_in], summary="My notifications, newest first")
 async def list_notifications(
     request: Request,
@@ -33,19 +35,12 @@ async def list_notifications(
     locale = request_locale(request)
     rows, next_cursor = await service.list_notifications(db, user, limit=limit, cursor=cursor)
     items = [
-        NotificationOut(
-            id=row.id,
-            event=row.event,
-            title=service.title(row.event, row.params).render(locale),
-            link=row.link,
-            read=row.read_at is not None,
-            created_at=row.created_at,
-        )
-        for row in rows
+        NotificationOut.from_model(row, service.title(row.event, row.params).render(locale)) for row in rows
     ]
     return NotificationPage(items, next_cursor, await service.count_unread(db, user))
 
 
+@answers()
 @post(
     "/api/v1/notifications/read",
     guards=[signed_in],
@@ -58,10 +53,11 @@ async def mark_read(request: Request, db: Database, data: JSONBody[MarkReadIn]) 
 
 def _settings_out(choices: list[service.Choice]) -> NotificationSettings:
     return NotificationSettings(
-        [EventSetting(choice.event, choice.in_app, choice.push) for choice in choices]  # type: ignore[arg-type]
+        [EventSetting(choice.event, choice.in_app, choice.push) for choice in choices]
     )
 
 
+@answers()
 @get(
     "/api/v1/me/notification-settings",
     guards=[signed_in],
@@ -71,6 +67,7 @@ async def read_settings(request: Request, db: Database) -> NotificationSettings:
     return _settings_out(await service.read_settings(db, current_user(request)))
 
 
+@answers()
 @put("/api/v1/me/notification-settings", guards=[signed_in], summary="Choose which events reach me, and how")
 async def change_settings(
     request: Request, db: Database, data: JSONBody[NotificationSettings]

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 import msgspec
 
-from server.accounts.schemas import Strict
-
-EventName = Literal["topic_reply", "post_approved", "post_hidden", "note_reviewed", "urgent_report"]
+from server.notifications.models import Notification, NotificationEvent
+from server.wire import Strict
 
 
 class NotificationOut(msgspec.Struct):
@@ -21,6 +20,17 @@ class NotificationOut(msgspec.Struct):
     link: str
     read: bool
     created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, notification: Notification, title: str) -> NotificationOut:
+        return cls(
+            id=notification.id,
+            event=notification.event,
+            title=title,
+            link=notification.link,
+            read=notification.read_at is not None,
+            created_at=notification.created_at,
+        )
 
 
 class NotificationPage(msgspec.Struct):
@@ -37,7 +47,7 @@ class MarkReadIn(Strict):
 
 
 class EventSetting(Strict):
-    event: EventName
+    event: NotificationEvent
     in_app: bool
     push: bool
 

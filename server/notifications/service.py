@@ -14,43 +14,44 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import ROLES, User
-from server.db import utcnow
+from server.accounts.models import FORUM_MEMBERS, MODERATORS, AccountStatus, Role, User
+from server.db import after_commit, insert_on_conflict, utcnow
 from server.i18n import N_, Message, message
-from server.notifications.models import Notification, NotificationSetting
-from server.pagination import decode_cursor, encode_cursor
+from server.notes.models import ReviewDecision
+from server.notifications.models import Notification, NotificationEvent, NotificationSetting
+from server.pagination import keyset_page
 from server.problems import FieldError, InvalidInput
-from server.push.service import queue_push
+from server.push.service import queue_push, wake_delivery
 
 
 @dataclass(frozen=True)
 class Event:
     # Who may receive it at all (and so sees it among their settings).
-    roles: frozenset[str]
+    roles: frozenset[Role]
     # The title, chosen by a parameter's value where one is named ("decision"), else the one.
     titles: Mapping[str, str]
     chosen_by: str | None = None
 
 
-EVENTS: dict[str, Event] = {
-    "topic_reply": Event(frozenset(ROLES), {"": N_("There is a new reply in your topic.")}),
-    "post_approved": Event(frozenset(ROLES), {"": N_("Your post was approved and is now visible.")}),
-    "post_hidden": Event(frozenset(ROLES), {"": N_("A moderator hid one of your posts.")}),
-    "note_reviewed": Event(
-        frozenset({"youth"}),
+EVENTS: dict[NotificationEvent, Event] = {
+    NotificationEvent.TOPIC_REPLY: Event(FORUM_MEMBERS, {"": N_("There is a new reply in your topic.")}),
+    NotificationEvent.POST_APPROVED: Event(
+        FORUM_MEMBERS, {"": N_("Your post was approved and is now visible.")}
+    ),
+    NotificationEvent.POST_HIDDEN: Event(FORUM_MEMBERS, {"": N_("A moderator hid one of your posts.")}),
+    NotificationEvent.NOTE_REVIEWED: Event(
+        frozenset({Role.YOUTH}),
         {
-            "approve": N_("Your note was approved."),
-            "request_changes": N_("Your note was reviewed: please make some changes."),
+            ReviewDecision.APPROVE: N_("Your note was approved."),
+            ReviewDecision.REQUEST_CHANGES: N_("Your note was reviewed: please make some changes."),
         },
         chosen_by="decision",
     ),
-    "urgent_report": Event(
+    NotificationEvent.URGENT_REPORT: Event(
         # Admins moderate the network-wide categories, so their urgent reports reach admins.
-        frozenset({"youth_worker", "admin"}),
+        MODERATORS,
         {"": N_("Urgent: a forum post was reported and needs you now.")},
     ),
 }
@@ -58,18 +59,18 @@ EVENTS: dict[str, Event] = {
 
 @dataclass(frozen=True)
 class Choice:
-    event: str
+    event: NotificationEvent
     in_app: bool = True
     push: bool = True
 
 
 def title(event: str, params: Mapping[str, Any]) -> Message:
     """The notification's title, to render in the reader's language."""
-    kind = EVENTS[event]
+    kind = EVENTS[NotificationEvent(event)]
     return message(kind.titles[str(params.get(kind.chosen_by, "")) if kind.chosen_by else ""])
 
 
-def _check_call(event: str, params: Mapping[str, Any], link: str) -> None:
+def _check_call(event: NotificationEvent, params: Mapping[str, Any], link: str) -> None:
     # Mistakes of the calling code, not of a person: they must fail loudly in tests.
     kind = EVENTS.get(event)
     if kind is None:
@@ -87,13 +88,13 @@ async def notify(
     db: AsyncSession,
     *,
     recipient_ids: Iterable[uuid.UUID],
-    event: str,
+    event: NotificationEvent,
     params: Mapping[str, Any] | None = None,
     link: str,
 ) -> None:
     """Tell people about an event, each as they chose: a notification in the app's list
     and a push message to each of their devices. Runs in the caller's transaction, so
-    nothing is told of a change that is rolled back; push delivery starts after commit."""
+    nothing is told of a change that is rolled back; push delivery is woken after the commit."""
     params = dict(params or {})
     _check_call(event, params, link)
     wanted = list(dict.fromkeys(recipient_ids))
@@ -102,7 +103,7 @@ async def notify(
     recipients = list(
         await db.scalars(
             sa.select(User.id).where(
-                User.id.in_(wanted), User.status != "erased", User.role.in_(EVENTS[event].roles)
+                User.id.in_(wanted), User.status != AccountStatus.ERASED, User.role.in_(EVENTS[event].roles)
             )
         )
     )
@@ -138,8 +139,8 @@ async def notify(
     if listed:
         connection = await db.connection()
         await connection.execute(sa.insert(Notification), listed)
-    if pushed:
-        await queue_push(db, pushed, event=event, params=params, link=link)
+    if pushed and await queue_push(db, pushed, event=event, params=params, link=link):
+        after_commit(db, wake_delivery)
 
 
 # A person's list
@@ -149,18 +150,14 @@ async def list_notifications(
     db: AsyncSession, user: User, *, limit: int, cursor: str | None = None
 ) -> tuple[list[Notification], str | None]:
     query = sa.select(Notification).where(Notification.recipient_id == user.id)
-    if cursor:
-        at, notification_id = decode_cursor(cursor)
-        query = query.where(
-            sa.or_(
-                Notification.created_at < at,
-                sa.and_(Notification.created_at == at, Notification.id < notification_id),
-            )
-        )
-    query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit + 1)
-    rows = list(await db.scalars(query))
-    next_cursor = encode_cursor(rows[limit - 1].created_at, rows[limit - 1].id) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    return await keyset_page(
+        db, query, key=(Notification.created_at, Notification.id), cursor=cursor, limit=limit
+    )
+
+
+async def notifications_of(db: AsyncSession, user: User) -> list[Notification]:
+    query = sa.select(Notification).where(Notification.recipient_id == user.id)
+    return list(await db.scalars(query.order_by(Notification.created_at, Notification.id)))
 
 
 async def count_unread(db: AsyncSession, user: User) -> int:
@@ -185,7 +182,7 @@ async def mark_read(db: AsyncSession, user: User, ids: Sequence[uuid.UUID], *, e
 # A person's choices
 
 
-def events_for(user: User) -> list[str]:
+def events_for(user: User) -> list[NotificationEvent]:
     return [name for name, kind in EVENTS.items() if user.role in kind.roles]
 
 
@@ -215,8 +212,7 @@ async def change_settings(db: AsyncSession, user: User, choices: Sequence[Choice
     if errors:
         raise InvalidInput(errors=errors)
     if choices:
-        insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-        statement = insert(NotificationSetting).values(
+        statement = insert_on_conflict(db, NotificationSetting).values(
             [
                 {"user_id": user.id, "event": choice.event, "in_app": choice.in_app, "push": choice.push}
                 for choice in choices

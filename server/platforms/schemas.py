@@ -5,8 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 import msgspec
+from babel import Locale
 
-from server.accounts.schemas import Language, Strict
+from server.i18n import N_, translate
+from server.platforms.models import NETWORK, Platform
+from server.wire import Language, Strict
+
+NETWORK_NAME = N_("Migrant Youth Network")
 
 
 class PlatformOut(msgspec.Struct):
@@ -15,6 +20,17 @@ class PlatformOut(msgspec.Struct):
     is_network: bool
     languages: list[str]
     digital_consent_age: int
+
+    @classmethod
+    def from_model(cls, platform: Platform, locale: str) -> PlatformOut:
+        # A country platform is named after its country, in the reader's language (CLDR).
+        if platform.code == NETWORK:
+            name = translate(locale, NETWORK_NAME)
+        else:
+            name = Locale.parse(locale).territories.get(platform.code, platform.code)
+        return cls(
+            platform.code, name, platform.is_network, list(platform.languages), platform.digital_consent_age
+        )
 
 
 class PlatformList(msgspec.Struct):

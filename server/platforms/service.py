@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from babel import Locale
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import User
 from server.audit.service import record_event
-from server.i18n import N_, translate
 from server.platforms.models import NETWORK, Platform
 from server.problems import NotFound
-
-NETWORK_NAME = N_("Migrant Youth Network")
-
-
-def platform_name(platform: Platform, locale: str) -> str:
-    """A country platform is named after its country, in the reader's language (CLDR)."""
-    if platform.code == NETWORK:
-        return translate(locale, NETWORK_NAME)
-    return Locale.parse(locale).territories.get(platform.code, platform.code)
 
 
 async def list_platforms(db: AsyncSession) -> list[Platform]:

@@ -23,17 +23,20 @@ import anyio
 import msgspec
 import requests
 import sqlalchemy as sa
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 from requests.adapters import HTTPAdapter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.accounts.models import User
-from server.db import utcnow
+from server.db import unit_of_work, utcnow
+from server.notifications.models import NotificationEvent
 from server.notifications.service import title
 from server.push.keys import b64url, current_vapid
 from server.push.models import PushMessage, PushSubscription
-from server.push.service import doorbell, origin_of
+from server.push.service import OUTBOX_CHANNEL, doorbell, origin_of
 from server.settings import Settings
 
 logger = logging.getLogger("tessera.push")
@@ -47,8 +50,14 @@ SEND_TIMEOUT_SECONDS = 10.0
 LONGEST_WAIT = dt.timedelta(hours=1)
 # Delivered and given-up messages are kept this long for troubleshooting, then purged.
 KEEP_FINISHED = dt.timedelta(days=7)
-URGENT_EVENTS = frozenset({"urgent_report"})
+URGENT_EVENTS = frozenset({NotificationEvent.URGENT_REPORT})
 RECORD_EVERY_SECONDS = 0.1
+# While a worker listens for PostgreSQL's notifications it looks for due messages on its own
+# only this seldom: for retries that have come due, and in case a notification went missing.
+LISTENING_POLL_SECONDS = 30.0
+# How often a listening connection is checked: a connection lost without a word (a network
+# gone) would otherwise leave the worker deaf, and slow, for good.
+LISTENER_CHECK_SECONDS = 60.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,6 +100,8 @@ class PushDelivery:
         self.db_sessionmaker = db_sessionmaker
         self.settings = settings
         self.poll_seconds = poll_seconds
+        # Whether queued messages wake this worker through PostgreSQL (listen_for_queued_messages).
+        self.listening = False
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.batch_size = batch_size or settings.push_concurrency * 8
         self._slots = anyio.CapacityLimiter(settings.push_concurrency)
@@ -112,7 +123,39 @@ class PushDelivery:
         """Deliver what is due; when nothing was, wait for the doorbell or the poll interval."""
         rung = doorbell.rings
         if not await self.deliver_due():
-            await doorbell.wait(self.poll_seconds, rung_since=rung)
+            await doorbell.wait(
+                LISTENING_POLL_SECONDS if self.listening else self.poll_seconds, rung_since=rung
+            )
+
+    async def listen_for_queued_messages(
+        self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
+    ) -> None:
+        """On PostgreSQL: ring the doorbell whenever any process commits queued messages (the
+        NOTIFY of queue_push), until the connection is lost; the worker then polls again
+        until this is started anew."""
+        engine = self.db_sessionmaker.kw["bind"]
+        async with engine.connect() as connection:
+            driver = (await connection.get_raw_connection()).driver_connection
+            assert driver is not None
+            lost = anyio.Event()
+
+            def ring(*_: object) -> None:
+                doorbell.ring()
+
+            await driver.add_listener(OUTBOX_CHANNEL, ring)
+            driver.add_termination_listener(lambda *_: lost.set())
+            self.listening = True
+            try:
+                # Whatever was queued while nobody listened.
+                doorbell.ring()
+                task_status.started()
+                while not lost.is_set():
+                    with anyio.move_on_after(LISTENER_CHECK_SECONDS):
+                        await lost.wait()
+                    if not lost.is_set():
+                        await driver.execute("SELECT 1")
+            finally:
+                self.listening = False
 
     async def deliver_due(self) -> int:
         """Claim a batch of due messages and send them; how many were claimed."""
@@ -122,9 +165,8 @@ class PushDelivery:
             return 0
         answered: list[tuple[Claimed, Answer]] = []
         try:
-            async with self.db_sessionmaker() as db:
+            async with unit_of_work(self.db_sessionmaker) as db:
                 vapid = await current_vapid(db, self.settings)
-                await db.commit()
             async with anyio.create_task_group() as recording:
                 recording.start_soon(self._keep_recording, answered)
                 async with anyio.create_task_group() as sending:
@@ -151,7 +193,7 @@ class PushDelivery:
 
     async def _claim(self, token: uuid.UUID) -> list[Claimed]:
         now = utcnow()
-        async with self.db_sessionmaker() as db:
+        async with unit_of_work(self.db_sessionmaker) as db:
             # Past its TTL a push service would drop it anyway: stop trying.
             await db.execute(
                 sa.update(PushMessage)
@@ -203,17 +245,15 @@ class PushDelivery:
                     .where(PushMessage.lease_token == token)
                 )
             ).all()
-            await db.commit()
         return [Claimed(*row) for row in rows]
 
     async def _release(self, token: uuid.UUID) -> None:
-        async with self.db_sessionmaker() as db:
+        async with unit_of_work(self.db_sessionmaker) as db:
             await db.execute(
                 sa.update(PushMessage)
                 .where(PushMessage.lease_token == token)
                 .values(lease_token=None, lease_until=None)
             )
-            await db.commit()
 
     # Sending
 
@@ -288,7 +328,7 @@ class PushDelivery:
         others: list[tuple[Claimed, Answer]] = []
         for message, answer in batch:
             (accepted if answer.status in ACCEPTED else others).append((message, answer))
-        async with self.db_sessionmaker() as db:
+        async with unit_of_work(self.db_sessionmaker) as db:
             if accepted:
                 connection = await db.connection()
                 await connection.execute(
@@ -306,7 +346,6 @@ class PushDelivery:
                 )
             for message, answer in others:
                 await self._record_refusal(db, message, answer, now)
-            await db.commit()
         del answered[: len(batch)]
 
     async def _record_refusal(
@@ -371,10 +410,9 @@ def retry_after_seconds(value: str | None) -> float:
 async def purge_finished(db_sessionmaker: async_sessionmaker[AsyncSession]) -> None:
     """Delivered and given-up messages, a week on: the outbox is not an archive."""
     before = utcnow() - KEEP_FINISHED
-    async with db_sessionmaker() as db:
+    async with unit_of_work(db_sessionmaker) as db:
         await db.execute(
             sa.delete(PushMessage).where(
                 sa.or_(PushMessage.sent_at < before, PushMessage.gave_up_at < before)
             )
         )
-        await db.commit()

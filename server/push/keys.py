@@ -16,11 +16,10 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid02
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.exports.models import InstanceSecret
+from server.db import insert_on_conflict, unit_of_work
+from server.instance import InstanceSecret
 from server.push.models import PushSubscription
 from server.settings import Settings
 
@@ -72,10 +71,9 @@ async def current_private_key(db: AsyncSession, settings: Settings) -> str:
     stored = await db.scalar(sa.select(InstanceSecret.value).where(InstanceSecret.name == SECRET_NAME))
     if stored is not None:
         return stored
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     # Two processes starting at once both try; the first one's key is everybody's.
     await db.execute(
-        insert(InstanceSecret)
+        insert_on_conflict(db, InstanceSecret)
         .values(name=SECRET_NAME, value=new_private_key())
         .on_conflict_do_nothing(index_elements=[InstanceSecret.name])
     )
@@ -101,6 +99,5 @@ async def rotate(db: AsyncSession) -> tuple[str, int]:
 
 async def make_key_once(db_sessionmaker: async_sessionmaker[AsyncSession], settings: Settings) -> None:
     """At start-up: the first start of an installation makes its key."""
-    async with db_sessionmaker() as db:
+    async with unit_of_work(db_sessionmaker) as db:
         await current_private_key(db, settings)
-        await db.commit()

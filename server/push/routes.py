@@ -8,17 +8,20 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.db import Database
+from server.problems import answers
 from server.push import keys, service
 from server.push.schemas import PublicKeyOut, SubscriptionIn, SubscriptionOut, UnsubscribeIn
 from server.security import current_user, signed_in
 from server.settings import Settings
 
 
+@answers()
 @get("/api/v1/push/key", summary="The key browsers subscribe to push messages with")
 async def read_key(db: Database, settings: NamedDependency[Settings]) -> PublicKeyOut:
     return PublicKeyOut(keys.public_key_of(await keys.current_vapid(db, settings)))
 
 
+@answers()
 @post(
     "/api/v1/push/subscriptions",
     guards=[signed_in],
@@ -36,9 +39,10 @@ async def subscribe(
         p256dh=data.keys.p256dh,
         auth=data.keys.auth,
     )
-    return SubscriptionOut(stored.endpoint, stored.created_at, stored.updated_at)
+    return SubscriptionOut.from_model(stored)
 
 
+@answers()
 @delete(
     "/api/v1/push/subscriptions",
     guards=[signed_in],

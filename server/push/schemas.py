@@ -7,7 +7,9 @@ from typing import Annotated
 
 import msgspec
 
-from server.accounts.schemas import Strict
+from server.push.models import PushSubscription
+from server.push.service import origin_of
+from server.wire import Strict
 
 Endpoint = Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
 
@@ -34,6 +36,24 @@ class SubscriptionOut(msgspec.Struct):
     endpoint: str
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, subscription: PushSubscription) -> SubscriptionOut:
+        return cls(subscription.endpoint, subscription.created_at, subscription.updated_at)
+
+
+class StoredSubscriptionOut(msgspec.Struct):
+    """A device's subscription as the person's own data shows it. Its keys are the browser's
+    secrets and the endpoint's path names the device at its push service, so only the push
+    service's origin and the dates leave the server (a download is easily passed around)."""
+
+    push_service: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, subscription: PushSubscription) -> StoredSubscriptionOut:
+        return cls(origin_of(subscription.endpoint), subscription.created_at, subscription.updated_at)
 
 
 class UnsubscribeIn(Strict):

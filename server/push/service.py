@@ -19,14 +19,10 @@ from typing import Any
 import anyio
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
-from sqlalchemy import event
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
 
 from server.accounts.models import User
-from server.db import utcnow
+from server.db import insert_on_conflict, utcnow
 from server.i18n import N_, message
 from server.problems import FieldError, InvalidInput
 from server.push.keys import b64url_decode
@@ -120,8 +116,7 @@ async def subscribe(
             PushSubscription.endpoint == endpoint, PushSubscription.user_id != user.id
         )
     )
-    insert = postgresql_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(PushSubscription).values(
+    statement = insert_on_conflict(db, PushSubscription).values(
         id=uuid.uuid4(),
         user_id=user.id,
         endpoint=endpoint,
@@ -155,6 +150,11 @@ async def subscribe(
     return stored
 
 
+async def subscriptions_of(db: AsyncSession, user: User) -> list[PushSubscription]:
+    query = sa.select(PushSubscription).where(PushSubscription.user_id == user.id)
+    return list(await db.scalars(query.order_by(PushSubscription.created_at)))
+
+
 async def unsubscribe(db: AsyncSession, user: User, endpoint: str) -> None:
     """Remove the caller's subscription; anyone else's, or none, is left as it is, unanswered."""
     await db.execute(
@@ -179,8 +179,9 @@ async def queue_push(
     event: str,
     params: Mapping[str, Any],
     link: str,
-) -> None:
-    """One outbox row per device of each (person, notification id); sent once the caller commits."""
+) -> bool:
+    """One outbox row per device of each (person, notification id), sent once the caller's unit
+    of work commits; whether any was queued (then wake the delivery workers after the commit)."""
     notification_of = dict(recipients)
     devices = (
         await db.execute(
@@ -190,7 +191,7 @@ async def queue_push(
         )
     ).all()
     if not devices:
-        return
+        return False
     now = utcnow()
     connection = await db.connection()
     await connection.execute(
@@ -210,13 +211,15 @@ async def queue_push(
             for subscription_id, user_id in devices
         ],
     )
-    db.sync_session.info[_QUEUED] = True
+    if db.get_bind().dialect.name == "postgresql":
+        # PostgreSQL delivers a notification when the transaction commits, and never after a
+        # rollback: it wakes delivery workers in every process, on every machine.
+        await db.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
+    return True
 
 
 # Waking the delivery workers of this process when queued messages are committed: without
 # it they find them at their next look, a couple of seconds later.
-
-_QUEUED = "tessera.push_queued"
 
 
 class Doorbell:
@@ -255,14 +258,10 @@ class Doorbell:
 
 
 doorbell = Doorbell()
+# The PostgreSQL channel queue_push notifies and delivery workers listen on.
+OUTBOX_CHANNEL = "tessera_push_outbox"
 
 
-@event.listens_for(Session, "after_commit")
-def _ring_after_commit(session: Session) -> None:
-    if session.info.pop(_QUEUED, False):
-        doorbell.ring()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_after_rollback(session: Session) -> None:
-    session.info.pop(_QUEUED, None)
+def wake_delivery() -> None:
+    """Register with ``after_commit`` where messages are queued: a rolled-back queue wakes nobody."""
+    doorbell.ring()

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from server.accounts.consent import CONSENT_VERSION
 from server.accounts.models import ConsentEvent, User
 from tests.conftest import PASSWORD, sign_in
+from tests.notes.conftest import note_body
 
 THIS_YEAR = 2026
 
@@ -109,6 +114,70 @@ async def test_my_data_holds_nobody_elses(client, people):
     assert "lina" not in text
 
 
+def push_device(path: str) -> dict[str, object]:
+    """A browser's PushSubscription.toJSON() at a push service Tessera may send to."""
+    key = ec.generate_private_key(ec.SECP256R1()).public_key()
+    point = key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return {
+        "endpoint": f"https://fcm.googleapis.com/fcm/send/{path}",
+        "keys": {"p256dh": b64url(point), "auth": b64url(secrets.token_bytes(16))},
+    }
+
+
+def b64url(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+async def test_my_data_holds_my_notes_notifications_blocks_and_devices_and_nobody_elses(people):
+    amina = await people("amina", "youth", ["DE"])
+    karim = await people("karim", "youth", ["DE"])
+    worker = await people("yara", "youth_worker", ["DE"])
+    mine = note_body(text="Amina's interview in the library", tags=["education"])
+    theirs = note_body(text="Karim's interview at the station", interviewee_code="DE-INT-099")
+    for person, note in ((amina, mine), (karim, theirs)):
+        assert (await person.request("PUT", f"/api/v1/notes/{note['id']}", json=note)).status_code == 201
+        review = await worker.post(
+            f"/api/v1/notes/{note['id']}/review",
+            json={
+                "decision": "request_changes",
+                "comment": f"Please add the date, {person.user['username']}",
+            },
+        )
+        assert review.status_code == 200, review.text
+    bully = await people("bully", "youth", ["DE"])
+    assert (await amina.post("/api/v1/forum/blocks", json={"user_id": bully.id})).status_code == 204
+    assert (await karim.post("/api/v1/forum/blocks", json={"user_id": amina.id})).status_code == 204
+    amina_device, karim_device = push_device("amina-device-secret"), push_device("karim-device-secret")
+    for person, device in ((amina, amina_device), (karim, karim_device)):
+        assert (await person.post("/api/v1/push/subscriptions", json=device)).status_code == 201
+
+    response = await amina.get("/api/v1/me/data")
+    data = response.json()
+
+    [note] = data["notes"]
+    assert (note["id"], note["text"], note["tags"], note["status"]) == (
+        mine["id"],
+        "Amina's interview in the library",
+        ["education"],
+        "changes_requested",
+    )
+    assert note["answers"] == mine["answers"]
+    assert [(r["decision"], r["comment"]) for r in note["reviews"]] == [
+        ("request_changes", "Please add the date, amina")
+    ]
+    assert [item["event"] for item in data["notifications"]] == ["note_reviewed"]
+    assert data["notifications"][0]["title"]
+    assert [block["user_id"] for block in data["forum_blocks"]] == [bully.id]
+    [device] = data["push_subscriptions"]
+    assert device["push_service"] == "https://fcm.googleapis.com"
+    assert set(device) == {"push_service", "created_at", "updated_at"}
+    for secret in ("amina-device-secret", amina_device["keys"]["p256dh"], amina_device["keys"]["auth"]):
+        assert secret not in response.text
+    # Karim's note, review, notification, device, and his block of Amina are his, not hers.
+    for someone_elses in ("karim", "Karim", "DE-INT-099", "karim-device-secret", theirs["id"], karim.id):
+        assert someone_elses not in response.text
+
+
 async def _database_bytes(database_url: str) -> bytes:
     path = Path(database_url.removeprefix("sqlite+aiosqlite:///"))
     return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
@@ -139,7 +208,7 @@ async def test_erasure_leaves_no_trace_of_the_name_or_the_guardians_name(app, cl
         display_name="Zuleikha Farouqiya",
     )
     await lina.patch("/api/v1/me", json={"display_name": "Zuleikha Farouqiya-Renamed"})
-    response = await lina.delete("/api/v1/me")
+    response = await lina.delete("/api/v1/me", json={"password": PASSWORD})
     assert response.status_code == 204
     assert "storage" in response.headers["clear-site-data"]
     assert (await lina.get("/api/v1/me")).status_code == 401
@@ -159,7 +228,7 @@ async def test_erasure_leaves_no_trace_of_the_name_or_the_guardians_name(app, cl
 async def test_erasure_keeps_a_pseudonymous_tombstone_and_the_consent_record(app, client, people):
     worker = await people("yara", "youth_worker", ["DE"])
     karim = await join(client, worker, "karim")
-    await karim.delete("/api/v1/me")
+    await karim.delete("/api/v1/me", json={"password": PASSWORD})
     async with app.state.test_db() as db:
         user = await db.get(User, karim.user["id"] if False else __import__("uuid").UUID(karim.id))
         events = list(await db.scalars(sa.select(ConsentEvent).where(ConsentEvent.user_id == user.id)))
@@ -171,14 +240,14 @@ async def test_erasure_keeps_a_pseudonymous_tombstone_and_the_consent_record(app
 async def test_an_erased_name_can_be_taken_by_someone_new(client, people):
     worker = await people("yara", "youth_worker", ["DE"])
     karim = await join(client, worker, "karim")
-    await karim.delete("/api/v1/me")
+    await karim.delete("/api/v1/me", json={"password": PASSWORD})
     await join(client, worker, "karim")
 
 
 async def test_erasure_is_audited_without_the_name(app, client, people):
     worker = await people("yara", "youth_worker", ["DE"])
     karim = await join(client, worker, "karim")
-    await karim.delete("/api/v1/me")
+    await karim.delete("/api/v1/me", json={"password": PASSWORD})
     admin = await people("root", "admin")
     log = (await admin.get("/api/v1/audit", params={"kind": "account.erased"})).json()
     assert [event["actor_id"] for event in log["items"]] == [karim.id]

@@ -23,7 +23,19 @@ async def test_after_sign_out_there_is_no_session_to_recover(app, client):
     await create_person(app, "amina", "youth", ["DE"])
     amina = await sign_in(client, "amina")
     assert (await amina.post("/api/v1/auth/logout")).status_code == 204
-    assert (await amina.get("/api/v1/auth/session")).status_code == 401
+    response = await amina.get("/api/v1/auth/session")
+    assert (response.status_code, response.json()) == (200, {"user": None})
+    assert response.headers["cache-control"] == "no-store"
+
+
+async def test_nobody_signed_in_is_an_ordinary_answer_not_an_error(client):
+    """The app asks on every start; a 401 would be a console error on every visit (Lighthouse)."""
+    client.cookies.clear()
+    response = await client.get("/api/v1/auth/session")
+    assert (response.status_code, response.json()) == (200, {"user": None})
+    assert "csrf_token" not in response.text
+    stale = await client.get("/api/v1/auth/session", headers={"Cookie": "tessera_session=made-up"})
+    assert (stale.status_code, stale.json()) == (200, {"user": None})
 
 
 async def test_an_api_token_has_no_session_and_no_csrf_token(app, client):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from server.accounts.models import ApiToken
 
 
-async def test_researcher_creates_a_token_and_uses_it_without_csrf(client, people):
+async def test_researcher_creates_a_token_and_reads_with_it(client, people):
     researcher = await people("rosa", "researcher", ["IT"])
     created = await researcher.post("/api/v1/tokens", json={"name": "R scripts", "expires_in_days": 30})
     assert created.status_code == 201
@@ -20,11 +20,7 @@ async def test_researcher_creates_a_token_and_uses_it_without_csrf(client, peopl
     me = await client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert me.status_code == 200
     assert me.json()["username"] == "rosa"
-    # A bearer token is never sent by a browser on its own: no CSRF header needed.
-    patched = await client.patch(
-        "/api/v1/me", json={"display_name": "Rosa"}, headers={"Authorization": f"Bearer {token}"}
-    )
-    assert patched.status_code == 200
+    # What a token may not do (anything but reading) is in test_token_scope.py.
 
 
 async def test_the_token_is_shown_once_and_stored_only_as_a_hash(app, people):
@@ -120,3 +116,15 @@ async def test_an_operator_can_allow_tokens_a_shorter_life(make_app):
         assert (
             await rosa.post("/api/v1/tokens", json={"name": "R", "expires_in_days": 30})
         ).status_code == 201
+
+
+async def test_a_tokens_use_is_noted_though_the_request_only_reads(client, people):
+    researcher = await people("rosa", "researcher", ["IT"])
+    created = (await researcher.post("/api/v1/tokens", json={"name": "R"})).json()
+    [before] = (await researcher.get("/api/v1/tokens")).json()["items"]
+    assert before["last_used_at"] is None
+    client.cookies.clear()
+    used = await client.get("/api/v1/notes", headers={"Authorization": f"Bearer {created['token']}"})
+    assert used.status_code == 200
+    [after] = (await researcher.get("/api/v1/tokens")).json()["items"]
+    assert after["last_used_at"] is not None

@@ -11,46 +11,38 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import os
-import socket
 import sqlite3
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, expect, sync_playwright
 
+from bench.live_server import HOST, free_port, running_server, tessera_serve, wait_until_healthy
 from server.accounts.service import create_user_from_cli
 from server.db import create_engine, create_sessionmaker
 from server.security import PasswordHasher
 from tests.browser.phone import CHROMIUM, LOCATOR_TIMEOUT_MS, Api, Person, open_phone, screenshot
 from tests.conftest import PASSWORD
 
-HOST = "127.0.0.1"
-STARTUP_SECONDS = 60
-SERVE = [sys.executable, "-c", "from server.cli import main; main()", "serve", "--host", HOST]
-
 
 class LiveServer:
-    """`tessera serve` in a process of its own, and a way to make accounts in its database."""
+    """`tessera serve` in a process of its own (bench/live_server.py starts it, as the benchmarks
+    do), and a way to make accounts in its database."""
 
     def __init__(self, workdir: Path, hasher: PasswordHasher) -> None:
         self.workdir = workdir
         self.database_path = workdir / "tessera.db"
         self.database_url = f"sqlite+aiosqlite:///{self.database_path}"
-        self.log_path = workdir / "server.log"
         self.hasher = hasher
-        self.port = _free_port()
+        self.port = free_port()
         self.base_url = f"http://{HOST}:{self.port}"
-        self.process: subprocess.Popen[bytes] | None = None
         self._names = itertools.count(1)
 
     @property
@@ -61,42 +53,19 @@ class LiveServer:
             "TESSERA_DATABASE_URL": self.database_url,
             "TESSERA_STORE_DIR": str(self.workdir / "store"),
             "TESSERA_PUBLIC_URL": self.base_url,
+            # Every phone of every browser test comes from 127.0.0.1: the per-address limits are
+            # for one client, and the tests that check them run in-process (tests/accounts).
+            "TESSERA_LOGIN_FAILURES_PER_ADDRESS": "1000",
+            "TESSERA_REGISTRATION_FAILURES_PER_ADDRESS": "1000",
         }
 
-    def start(self) -> None:
-        # The log goes to a file: nobody reads a pipe during the run and a full one would stall
-        # the server. The background workers run, as they do under a plain `tessera serve`.
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                [*SERVE, "--port", str(self.port)],
-                cwd=self.workdir,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        with httpx.Client(base_url=self.base_url) as client:
-            while time.monotonic() < deadline:
-                if self.process.poll() is not None:
-                    raise RuntimeError(f"tessera serve exited at start-up:\n{self.last_words()}")
-                with contextlib.suppress(httpx.TransportError):
-                    if client.get("/health").status_code == 200:
-                        return
-                time.sleep(0.1)
-        raise RuntimeError(f"tessera serve did not become healthy:\n{self.last_words()}")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-    def last_words(self, lines: int = 30) -> str:
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+    @contextlib.contextmanager
+    def running(self) -> Iterator[LiveServer]:
+        # The background workers run, as they do under a plain `tessera serve`.
+        serve = functools.partial(tessera_serve, workers=True)
+        with running_server(self.workdir, self.env, serve, port=self.port) as server:
+            wait_until_healthy(server)
+            yield self
 
     def create_person(
         self, role: str = "youth", platforms: tuple[str, ...] = ("DE",), language: str = "en"
@@ -145,12 +114,6 @@ class LiveServer:
         return Api.signed_in(self.base_url, person)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session", autouse=True)
 def chromium_present() -> None:
     if not CHROMIUM.exists():
@@ -164,12 +127,8 @@ def chromium_present() -> None:
 def live_server(
     chromium_present: None, tmp_path_factory: pytest.TempPathFactory, test_hasher: PasswordHasher
 ) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("live-server"), test_hasher)
-    try:
-        server.start()
+    with LiveServer(tmp_path_factory.mktemp("live-server"), test_hasher).running() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="package")

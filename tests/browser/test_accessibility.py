@@ -1,6 +1,7 @@
 """Every screen of the app, at phone size, for the role that uses it: one <h1> in <main>, the
-navigation landmark, and no serious or critical axe-core violation. Each leaves a screenshot in
-test-artifacts/screenshots/ for a person to look at."""
+navigation landmark, no serious or critical axe-core violation, and none of what pa11y found
+(inputs without a type, autocomplete values wrong for their field, content outside a landmark).
+Each leaves a screenshot in test-artifacts/screenshots/ for a person to look at."""
 
 from __future__ import annotations
 
@@ -23,10 +24,48 @@ from tests.browser.phone import (
 )
 from tests.notes.conftest import note_body
 
+# The autocomplete tokens the app uses and the input types each is valid on (HTML's autofill
+# table, as pa11y's HTML_CodeSniffer checks it: an input without a type is on none of them).
+AUTOCOMPLETE_TYPES = {
+    "off": {"text", "search", "password", "number", "email", "tel", "url", "datetime-local"},
+    "username": {"text", "search"},
+    "nickname": {"text", "search"},
+    "current-password": {"text", "search", "password"},
+    "new-password": {"text", "search", "password"},
+    "one-time-code": {"text", "search", "password", "number", "tel"},
+}
+
+FORM_FINDINGS = """(allowed) => {
+  const findings = [];
+  for (const input of document.querySelectorAll("input")) {
+    const name = input.name || input.id || input.outerHTML.slice(0, 60);
+    const type = input.getAttribute("type");
+    if (!type) findings.push(`${name}: no type`);
+    const token = input.getAttribute("autocomplete");
+    if (token !== null && !(allowed[token] || []).includes(type)) {
+      findings.push(`${name}: autocomplete "${token}" on type ${type}`);
+    }
+  }
+  return findings;
+}"""
+
+
+def pa11y_findings(page: Page) -> list[str]:
+    """What pa11y reported: inputs without a type, autocomplete values their field cannot take,
+    and content outside every landmark (axe-core's "region", a moderate finding)."""
+    findings: list[str] = page.evaluate(FORM_FINDINGS, {k: sorted(v) for k, v in AUTOCOMPLETE_TYPES.items()})
+    regions = page.evaluate("async () => await axe.run(document, {runOnly: ['region']})")
+    findings += [
+        f"outside a landmark: {node['target']}" for rule in regions["violations"] for node in rule["nodes"]
+    ]
+    return findings
+
+
 # (who looks, screen name, route); {placeholders} are filled from the world below.
 SCREENS = [
     ("nobody", "sign-in", "#/sign-in"),
     ("nobody", "join", "#/join?code={invite_code}"),
+    ("nobody", "reset-password", "#/reset-password"),
     ("youth", "home", "#/home"),
     ("youth", "notes", "#/notes"),
     ("youth", "note-new", f"#/notes/new?guide={GUIDE_ID}"),
@@ -141,3 +180,4 @@ def test_screen_has_one_heading_a_navigation_and_no_serious_accessibility_violat
         f"{violation['impact']}: {violation['id']} ({violation['help']}) on {violation['targets']}"
         for violation in violations
     )
+    assert pa11y_findings(page) == []

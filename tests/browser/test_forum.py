@@ -1,5 +1,5 @@
-"""The forum on a phone: a new member's first topic waits for a youth worker, who approves it in
-the moderation queue; then everyone sees it."""
+"""The forum on a phone: a new member's first topic waits for a youth worker, who reads it as it
+was formatted and approves it in the moderation queue; then everyone sees it."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_new_members_first_topic_waits_for_a_youth_worker_then_everyone_sees_it(
     member.get_by_role("link", name=re.compile(f"^{CATEGORY}")).click()
     expect(member).to_have_url(re.compile(r"#/forum/c/[0-9a-f-]{36}$"))
     member.get_by_label("Title").fill(title)
-    member.get_by_label("Message").fill("Is anyone up for a game in the park near the station?")
+    member.get_by_label("Message").fill("Is anyone up for a **game** in the park near the station?")
     member.get_by_role("button", name="New topic").click()
     expect(member.get_by_role("status")).to_contain_text("youth worker")
 
@@ -55,6 +55,9 @@ def test_new_members_first_topic_waits_for_a_youth_worker_then_everyone_sees_it(
     moderator.goto("/#/moderation")
     waiting = moderator.get_by_role("listitem").filter(has_text=title)
     expect(waiting).to_be_visible()
+    # The youth worker reads the post as its author formatted it, not its Markdown.
+    expect(waiting.locator(".post strong")).to_have_text("game")
+    expect(waiting).not_to_contain_text("**game**")
     screenshot(moderator, "moderation-queue")
     waiting.get_by_role("button", name="Approve").click()
     expect(moderator.get_by_role("status")).to_contain_text("approved")

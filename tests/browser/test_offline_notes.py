@@ -3,6 +3,7 @@ server exactly once when the phone is online again."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from playwright.sync_api import BrowserContext, expect
@@ -63,3 +64,26 @@ def test_note_written_offline_survives_a_reload_and_reaches_the_server_once(
     ]
     listed = live_server.api(youth).get("/api/v1/notes")["items"]
     assert [note["id"] for note in listed] == [note_id]
+
+
+def test_new_note_offline_has_its_guide_when_no_notes_screen_was_opened_online(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer, youth: Person
+):
+    phone = new_phone()
+    page = phone.new_page()
+    sign_in(page, youth)  # and nothing else: no notes screen is opened online
+    wait_until_ready_offline(page)
+
+    go_offline(phone)
+    page.reload()  # the app opened again later, still offline
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    open_new_note(page)
+    expect(page.get_by_role("group", name=re.compile("How old is the person"))).to_be_visible()
+    fill_note(page, "DE-INT-102", "Written on the bus, no network since this morning.")
+    page.get_by_role("button", name="Send now").click()
+    note_id_from_url(page)
+    expect(state_of_note(page)).to_have_text("Waiting to send")
+
+    go_online(phone)
+    wait_for_outbox(page, "idle")
+    assert [note["status"] for note in live_server.stored_notes(youth)] == ["submitted"]

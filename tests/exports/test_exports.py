@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
 
 import pytest
@@ -13,6 +14,7 @@ import sqlalchemy as sa
 
 from server.accounts.consent import CONSENT_VERSION
 from server.accounts.models import ApiToken
+from tests.conftest import PASSWORD
 from tests.notes.conftest import note_body
 
 
@@ -118,9 +120,23 @@ async def test_notes_of_a_person_who_withdrew_consent_never_appear(world):
 
 
 async def test_notes_of_an_erased_person_never_appear(world):
-    await world["karim"].delete("/api/v1/me")
+    await world["karim"].delete("/api/v1/me", json={"password": PASSWORD})
     rows = read_csv(await export(world["researcher"], status="any"))
     assert world["notes"]["approved_karim"]["id"] not in {row["id"] for row in rows}
+
+
+async def test_approved_notes_an_erased_person_chose_to_keep_stay_under_the_same_pseudonym(world):
+    before = {row["id"]: row["author"] for row in read_csv(await export(world["researcher"], status="any"))}
+    erased = await world["karim"].delete(
+        "/api/v1/me", json={"password": PASSWORD, "approved_notes": "keep_pseudonymised"}
+    )
+    assert erased.status_code == 204, erased.text
+    rows = {row["id"]: row for row in read_csv(await export(world["researcher"], status="any"))}
+    kept = world["notes"]["approved_karim"]["id"]
+    assert rows[kept]["author"] == before[kept]
+    # Only the approved ones: the note that waited for changes went with the account.
+    assert world["notes"]["changes"]["id"] in before
+    assert world["notes"]["changes"]["id"] not in rows
 
 
 async def test_ndjson_lines_each_carry_the_note_id(world):
@@ -138,7 +154,7 @@ async def test_xlsx_has_the_notes_and_a_codebook(world):
 
     response = await export(world["researcher"], format="xlsx")
     workbook = load_workbook(io.BytesIO(response.content), read_only=True)
-    assert workbook.sheetnames == ["notes", "codebook"]
+    assert workbook.sheetnames == ["notes", "codebook", "long_texts"]
     notes = list(workbook["notes"].iter_rows(values_only=True))
     header, rows = notes[0], notes[1:]
     assert header[0] == "id"
@@ -217,6 +233,62 @@ async def test_a_researcher_of_another_platform_gets_none_of_these_notes(world, 
     italian = await people("marco", "researcher", ["IT"])
     rows = read_csv(await export(italian))
     assert [row["id"] for row in rows] == [world["notes"]["italy"]["id"]]
+
+
+def exported_ids(response, format_: str) -> list[str]:
+    """The note ids an export of any format holds."""
+    if format_ == "csv":
+        return [row["id"] for row in read_csv(response)]
+    if format_ == "ndjson":
+        return [json.loads(line)["id"] for line in response.content.decode().splitlines()]
+    if format_ == "xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(io.BytesIO(response.content), read_only=True)["notes"]
+        return [row[0] for row in list(sheet.iter_rows(values_only=True))[1:]]
+    project = zipfile.ZipFile(io.BytesIO(response.content)).read("project.qde").decode()
+    return re.findall(r'<TextSource [^>]*name="([^"]+)"', project)
+
+
+@pytest.mark.parametrize("format_", ["csv", "ndjson", "xlsx", "qdpx"])
+async def test_a_researcher_with_no_platforms_exports_nothing(world, people, format_):
+    nobody = await people("nils", "researcher", [])
+    response = await export(nobody, format=format_, status="any")
+    assert exported_ids(response, format_) == []
+    assert response.headers["x-export-count"] == "0"
+    if format_ == "csv":
+        assert response.content.startswith(b'"id","platform"')  # the header row, and nothing else
+        assert response.content.count(b"\r\n") == 1
+
+
+@pytest.mark.parametrize("format_", ["csv", "ndjson", "xlsx", "qdpx"])
+async def test_a_researcher_of_germany_gets_no_italian_notes_in_any_format(world, format_):
+    response = await export(world["researcher"], format=format_, status="any")
+    ids = exported_ids(response, format_)
+    assert world["notes"]["approved"]["id"] in ids
+    assert world["notes"]["italy"]["id"] not in ids
+
+
+@pytest.mark.parametrize(("username", "platforms"), [("rosa", None), ("nils", [])])
+async def test_naming_a_platform_that_is_not_mine_is_refused(world, people, username, platforms):
+    person = world["researcher"] if platforms is None else await people(username, "researcher", platforms)
+    response = await person.get("/api/v1/exports/notes", params={"platform": "IT"})
+    assert response.status_code == 403
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_admins_name_every_platform_or_one_and_the_audit_says_which(world, people):
+    admin = await people("root", "admin")
+    everything = {row["id"] for row in read_csv(await export(admin))}
+    assert {world["notes"]["italy"]["id"], world["notes"]["approved"]["id"]} <= everything
+    italian = [row["id"] for row in read_csv(await export(admin, platform="IT"))]
+    assert italian == [world["notes"]["italy"]["id"]]
+    events = (await admin.get("/api/v1/audit", params={"kind": "export"})).json()["items"]
+    details = [event["details"] for event in events]
+    assert {(str(detail["every_platform"]), tuple(detail["platforms"])) for detail in details} == {
+        ("True", ()),
+        ("False", ("IT",)),
+    }
 
 
 async def test_a_script_downloads_with_a_token_and_an_expired_token_is_refused(app, client, world):

@@ -18,7 +18,7 @@ import xmlschema
 from server.exports.qdpx import write_qdpx
 from server.exports.rows import ExportNote, QuestionColumn
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "refi-qda" / "Project.xsd"
+SCHEMA_PATH = Path(__file__).resolve().parent / "refi-qda" / "Project.xsd"
 NS = {"qda": "urn:QDA-XML:project:1.0"}
 CREATED_AT = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 GUIDE_ID = uuid.UUID("6f1c3a52-0000-4000-8000-000000000001")
@@ -314,3 +314,21 @@ def write_and_measure(notes: Iterator[ExportNote]) -> tuple[int, int]:
     with tempfile.TemporaryFile() as target:
         count = write_qdpx(target, notes, QUESTIONS, project_name="Tessera notes", created_at=CREATED_AT)
         return count, target.tell()
+
+
+def test_selection_positions_count_unicode_characters_not_bytes_or_utf16_units():
+    """REFI-QDA positions count the characters of the source's plain text (code points), from 0,
+    as QualCoder (Python) does: an emoji is one position, an Arabic letter one, never its UTF-8
+    bytes or the two UTF-16 units a JavaScript or .NET string would count for the emoji."""
+    text = "مرحبا 👋🏽 يا صديقي! 🙂 Schule"
+    _, data = write(iter([export_note(ARABIC_NOTE_ID, language="ar", tags=("greeting",), text=text)]), [])
+    root = project_of(data)
+    source = source_of(root, ARABIC_NOTE_ID)
+    selection = source.find("qda:PlainTextSelection", NS)
+    stored = zipfile.ZipFile(io.BytesIO(data)).read(f"Sources/{source.get('plainTextPath')[11:]}")
+    assert not stored.startswith(b"\xef\xbb\xbf")  # no byte-order mark to shift the count
+    assert stored.decode("utf-8") == text
+    start, end = int(selection.get("startPosition")), int(selection.get("endPosition"))
+    assert (start, end) == (0, 27)
+    assert text[start:end] == text  # the selection is the whole note, by characters
+    assert end == len(text) != len(text.encode("utf-16-le")) // 2 != len(text.encode())

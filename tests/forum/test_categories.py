@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from server.i18n import SUPPORTED_LOCALES, translate
+from server.i18n import SUPPORTED_LOCALES
 
 
 async def test_a_member_sees_the_network_wide_and_their_platforms_categories(people):
@@ -16,8 +16,8 @@ async def test_categories_are_named_in_the_readers_language(people):
     member = await people("dina", "youth", ["DE"], language="ar")
     categories = (await member.get("/api/v1/forum/categories")).json()["items"]
     names = [category["name"] for category in categories]
-    assert translate("ar", "Welcome") in names
-    assert "Welcome" not in names or translate("ar", "Welcome") == "Welcome"
+    assert "أهلًا وسهلًا" in names  # "Welcome", as the first categories were named in Arabic
+    assert "Welcome" not in names
 
 
 async def test_an_admin_adds_a_category_only_with_every_language(people):

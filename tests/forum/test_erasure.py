@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import PASSWORD
 from tests.forum.conftest import category_id, start_topic
 
 
@@ -21,7 +22,7 @@ async def test_an_erased_members_posts_go_and_others_replies_stay(member, people
     own = await start_topic(member, category)
     await leaving.post(f"/api/v1/forum/topics/{own['id']}/posts", json={"body": "Welcome, I am from Aleppo"})
 
-    assert (await leaving.delete("/api/v1/me")).status_code == 204
+    assert (await leaving.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
 
     kept = (await member.get(f"/api/v1/forum/topics/{answered['id']}")).json()
     assert kept["author"] == {"id": None, "display_name": None}
@@ -52,7 +53,7 @@ async def test_an_erased_members_topic_title_and_report_comments_go(member, peop
         f"/api/v1/forum/posts/{other['first_post_id']}/flags",
         json={"reason": "spam", "comment": "I am Amina"},
     )
-    assert (await leaving.delete("/api/v1/me")).status_code == 204
+    assert (await leaving.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
     kept = (await member.get(f"/api/v1/forum/topics/{topic['id']}")).json()
     assert "Amina" not in kept["title"]
     youth_worker = await people("jonas", "youth_worker", ["DE"])

@@ -18,6 +18,7 @@ async def test_an_edit_after_the_window_is_refused_and_the_post_kept(member):
     response = await member.patch(f"/api/v1/forum/posts/{created['first_post_id']}", json={"body": "Changed"})
     assert response.status_code == 409
     assert response.json()["detail"] == "The time to edit this post has passed."
+    assert response.json()["type"] == "urn:tessera:problem:edit-window-closed"
     posts = (await member.get(f"/api/v1/forum/topics/{created['id']}")).json()["posts"]["items"]
     assert posts[0]["body"] == "Hello everyone, I arrived in Leipzig last year."
 

@@ -102,6 +102,7 @@ async def test_a_locked_topic_takes_no_more_replies_from_members(member, youth_w
         f"/api/v1/forum/topics/{created['id']}/posts", json={"body": "One more thing"}
     )
     assert refused.status_code == 409
+    assert refused.json()["type"] == "urn:tessera:problem:topic-locked"
     topic = (await member.get(f"/api/v1/forum/topics/{created['id']}")).json()
     assert topic["reply_count"] == 0 and len(topic["posts"]["items"]) == 1
 
@@ -128,6 +129,7 @@ async def test_a_reply_sent_again_with_its_id_is_not_a_second_reply(member, peop
     assert topic["reply_count"] == 1
     stolen = await member.post(f"/api/v1/forum/topics/{created['id']}/posts", json=reply)
     assert stolen.status_code == 409
+    assert stolen.json()["type"] == "urn:tessera:problem:id-taken"
 
 
 async def test_the_author_edits_within_the_window_and_nobody_else_can(member, people):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.forum.conftest import category_id, start_topic
+from tests.forum.conftest import category_id, decide, start_topic
 
 
 @pytest.fixture
@@ -49,6 +49,7 @@ async def test_reporting_ones_own_post_or_the_same_post_twice_is_refused(member,
     assert (await report(other, created["first_post_id"])).status_code == 201
     twice = await report(other, created["first_post_id"], "spam")
     assert twice.status_code == 409
+    assert twice.json()["type"] == "urn:tessera:problem:duplicate-report"
 
 
 async def test_a_safety_report_reaches_the_platforms_youth_workers_at_once(member, people, youth_worker):
@@ -135,3 +136,93 @@ async def test_a_reply_in_a_hidden_topic_can_no_longer_be_reported_or_edited(mem
     assert (await report(third, reply["id"], "safety")).status_code == 404
     edit = await replier.patch(f"/api/v1/forum/posts/{reply['id']}", json={"body": "Changed"})
     assert edit.status_code == 404
+
+
+async def hidden_by_reports(author, people, body="Nobody would miss me if I left for good"):
+    """A topic three members of its platform reported until it left everyone's view."""
+    created = await start_topic(author, await category_id(author, "DE"), body=body)
+    for name in ("leila", "omar", "sara"):
+        await report(await people(name, "youth", ["DE"]), created["first_post_id"])
+    return created
+
+
+async def test_a_safety_report_on_a_post_hidden_by_reports_still_reaches_the_youth_workers(
+    member, people, youth_worker
+):
+    created = await hidden_by_reports(member, people)
+    friend = await people("yusuf", "youth", ["DE"])
+    assert (await friend.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
+
+    response = await report(friend, created["first_post_id"], "safety")
+
+    assert response.status_code == 201, response.text
+    assert response.json() | {"id": None} == {
+        "id": None,
+        "post_id": created["first_post_id"],
+        "reason": "safety",
+        "urgent": True,
+        "post_hidden": False,
+    }
+    assert "miss me" not in response.text
+    [alert] = (await youth_worker.get("/api/v1/notifications")).json()["items"]
+    assert (alert["event"], alert["link"]) == ("urgent_report", "/#/moderation")
+    [item] = (await youth_worker.get("/api/v1/moderation/queue?urgent=true")).json()["items"]
+    assert (item["urgent"], item["post"]["held_for"]) == (True, "reports")
+    assert {"reason": "safety", "count": 1} in item["reports"]
+    assert (await friend.get(f"/api/v1/forum/topics/{created['id']}")).status_code == 404
+
+
+async def test_a_safety_report_on_a_reply_in_a_topic_hidden_by_reports_is_accepted(
+    member, people, youth_worker
+):
+    author = await people("bilal", "youth", ["DE"])
+    created = await start_topic(author, await category_id(author, "DE"))
+    reply = (
+        await member.post(
+            f"/api/v1/forum/topics/{created['id']}/posts", json={"body": "I have pills at home"}
+        )
+    ).json()
+    for name in ("leila", "omar", "sara"):
+        await report(await people(name, "youth", ["DE"]), created["first_post_id"])
+    friend = await people("yusuf", "youth", ["DE"])
+
+    assert (await report(friend, reply["id"], "safety")).status_code == 201
+    alerts = (await youth_worker.get("/api/v1/notifications")).json()["items"]
+    assert [alert["event"] for alert in alerts] == ["urgent_report"]
+
+
+async def test_a_non_urgent_report_on_a_post_hidden_by_reports_is_still_not_found(member, people):
+    created = await hidden_by_reports(member, people)
+    latecomer = await people("yusuf", "youth", ["DE"])
+    for reason in ("spam", "bullying", "hate", "personal_information"):
+        assert (await report(latecomer, created["first_post_id"], reason)).status_code == 404
+
+
+async def test_outsiders_cannot_report_a_post_hidden_by_reports_even_as_urgent(member, people, client):
+    created = await hidden_by_reports(member, people)
+    post = created["first_post_id"]
+    missing = await report(member, "00000000-0000-4000-8000-000000000000", "safety")
+    other_platform = await people("giulia", "youth", ["IT"])
+
+    refused = await report(other_platform, post, "safety")
+
+    assert refused.status_code == 404
+    assert refused.json() == missing.json()
+    client.cookies.clear()
+    anonymous = await client.post(f"/api/v1/forum/posts/{post}/flags", json={"reason": "safety"})
+    assert anonymous.status_code in (401, 403)
+    assert "miss me" not in refused.text + anonymous.text
+
+
+async def test_a_safety_report_cannot_reach_a_post_nobody_but_youth_workers_saw(member, people, youth_worker):
+    """Held before it was shown, or hidden by a youth worker: a member never saw it to report it."""
+    held = await start_topic(member, await category_id(member, "DE"), body="Call me on +49 151 2345 6789")
+    assert held["status"] == "pending"
+    moderated = await hidden_by_reports(member, people, body="Something awful")
+    await decide(youth_worker, moderated["first_post_id"], "hide")
+    reader = await people("yusuf", "youth", ["DE"])
+
+    assert (await report(reader, held["first_post_id"], "safety")).status_code == 404
+    assert (await report(reader, moderated["first_post_id"], "safety")).status_code == 404
+    alerts = (await youth_worker.get("/api/v1/notifications")).json()["items"]
+    assert "urgent_report" not in [alert["event"] for alert in alerts]

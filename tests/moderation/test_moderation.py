@@ -57,7 +57,9 @@ async def test_hiding_needs_a_reason_and_hides_the_post_from_everyone_but_its_au
     events = [n["link"] for n in (await member.get("/api/v1/notifications")).json()["items"]]
     assert events == [f"/#/forum/t/{created['id']}"] * 2  # approved, then hidden
 
-    assert (await decide(youth_worker, created["first_post_id"], "approve")).status_code == 409
+    approved_while_hidden = await decide(youth_worker, created["first_post_id"], "approve")
+    assert approved_while_hidden.status_code == 409
+    assert approved_while_hidden.json()["type"] == "urn:tessera:problem:post-hidden"
     assert (
         await decide(youth_worker, created["first_post_id"], "restore", reason="On reflection")
     ).status_code == 200

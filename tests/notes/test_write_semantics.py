@@ -58,6 +58,7 @@ async def test_a_stale_edit_is_a_conflict_with_the_stored_note_which_stays(autho
     response = await put(author, {**body, "base_version": 1, "text": "Edited on the phone."})
     assert response.status_code == 409
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == "urn:tessera:problem:note-conflict"
     assert response.json()["note"]["text"] == "Edited on the tablet."
     assert response.json()["note"]["version"] == 2
     assert (await author.get(f"/api/v1/notes/{body['id']}")).json()["text"] == "Edited on the tablet."

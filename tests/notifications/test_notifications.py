@@ -8,9 +8,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from server.db import unit_of_work
 from server.notifications.models import Notification
 from server.notifications.service import notify
 from server.push.models import PushMessage
+from server.push.service import doorbell
+from tests.conftest import PASSWORD
 from tests.notes.conftest import note_body
 from tests.push.conftest import outbox, subscribe
 
@@ -18,11 +21,10 @@ ALL_EVENTS = ["topic_reply", "post_approved", "post_hidden", "note_reviewed", "u
 
 
 async def tell(app, *people, event="topic_reply", params=None, link="/#/forum"):
-    async with app.state.test_db() as db:
+    async with unit_of_work(app.state.test_db) as db:
         await notify(
             db, recipient_ids=[uuid.UUID(p.id) for p in people], event=event, params=params, link=link
         )
-        await db.commit()
 
 
 async def listed(person, **params):
@@ -213,14 +215,21 @@ async def test_notify_refuses_content_in_its_parameters_and_links_outside_the_ap
             await notify(db, recipient_ids=recipient, event="gossip", link="/")
 
 
-async def test_a_rolled_back_change_notifies_nobody(app, people, push_service):
+class Abandoned(Exception):
+    pass
+
+
+async def test_a_rolled_back_change_notifies_nobody_and_wakes_no_push_worker(app, people, push_service):
     amina = await people("amina", "youth", ["DE"])
     await subscribe(amina, push_service.new_device())
-    async with app.state.test_db() as db:
-        await notify(db, recipient_ids=[uuid.UUID(amina.id)], event="topic_reply", link="/#/forum")
-        await db.rollback()
+    rings = doorbell.rings
+    with pytest.raises(Abandoned):
+        async with unit_of_work(app.state.test_db) as db:
+            await notify(db, recipient_ids=[uuid.UUID(amina.id)], event="topic_reply", link="/#/forum")
+            raise Abandoned
     assert (await listed(amina))["items"] == []
     assert await outbox(app) == []
+    assert doorbell.rings == rings
 
 
 async def test_erasure_takes_a_persons_notifications_and_settings_with_it(app, people):
@@ -228,7 +237,7 @@ async def test_erasure_takes_a_persons_notifications_and_settings_with_it(app, p
     change = {"events": [{"event": "topic_reply", "in_app": True, "push": False}]}
     await amina.request("PUT", "/api/v1/me/notification-settings", json=change)
     await tell(app, amina)
-    assert (await amina.delete("/api/v1/me")).status_code == 204
+    assert (await amina.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
     async with app.state.test_db() as db:
         assert (await db.scalar(sa.select(sa.func.count()).select_from(Notification))) == 0
     # Nobody erased is told anything any more.

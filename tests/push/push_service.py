@@ -112,7 +112,12 @@ class PushService:
                 pass
 
             def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    # The sender went away mid-request (a worker killed): no message arrived.
+                    self.close_connection = True
+                    return
                 status, headers = service.handle(self.path, dict(self.headers.items()), body)
                 self.send_response(status)
                 for name, value in headers.items():

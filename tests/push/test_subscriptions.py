@@ -13,9 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from litestar.testing import AsyncTestClient
 
 from server.cli import main
+from server.db import unit_of_work
 from server.notifications.service import notify
 from server.push import keys
 from server.push.models import PushSubscription
+from tests.conftest import PASSWORD
 from tests.push.conftest import outbox, subscribe
 from tests.push.push_service import Device
 
@@ -65,9 +67,8 @@ async def test_a_phone_that_changes_hands_moves_to_its_new_owner_without_the_old
     karim = await people("karim", "youth", ["DE"])
     phone = push_service.new_device()
     await subscribe(amina, phone)
-    async with app.state.test_db() as db:
+    async with unit_of_work(app.state.test_db) as db:
         await notify(db, recipient_ids=[uuid.UUID(amina.id)], event="topic_reply", link="/#/forum")
-        await db.commit()
     assert len(await outbox(app)) == 1
     await subscribe(karim, phone)
     [stored] = await stored_subscriptions(app)
@@ -166,7 +167,7 @@ async def test_a_person_keeps_at_most_ten_devices_the_oldest_going_first(app, pe
 async def test_erasure_takes_a_persons_devices_with_it(app, people, push_service):
     amina = await people("amina", "youth", ["DE"])
     await subscribe(amina, push_service.new_device())
-    assert (await amina.delete("/api/v1/me")).status_code == 204
+    assert (await amina.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
     assert await stored_subscriptions(app) == []
 
 

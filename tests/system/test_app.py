@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from litestar.testing import AsyncTestClient
 
@@ -113,3 +115,48 @@ def test_settings_are_read_from_the_environment():
     )
     assert settings.session_idle_minutes == 30
     assert settings.secure_cookies
+
+
+async def test_the_app_has_a_description_for_search_results_and_link_previews(client):
+    page = (await client.get("/")).text
+    [description] = re.findall(r'<meta name="description" content="([^"]+)">', page)
+    manifest = (await client.get("/manifest.webmanifest")).json()
+    # The page and the manifest are both served as they are, in English: one wording for both.
+    assert description == manifest["description"]
+
+
+async def test_head_of_the_root_answers_like_get_without_the_page(client):
+    got, asked = await client.get("/"), await client.head("/")
+    assert (asked.status_code, asked.content) == (200, b"")
+    assert asked.headers["content-type"] == got.headers["content-type"]
+
+
+@pytest.mark.parametrize("path", ["/", "/index.html", "/offline.html", "/sw.js"])
+async def test_pages_and_the_worker_are_asked_again_every_time_so_an_update_is_seen(client, path):
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "no-cache"
+
+
+@pytest.mark.parametrize("path", ["/app.js", "/screens/notes.js", "/app.css", "/icons/icon-192.png"])
+async def test_other_app_files_are_kept_for_a_while_then_revalidated(client, path):
+    response = await client.get(path)
+    assert response.status_code == 200
+    assert response.headers["cache-control"] == "max-age=3600, must-revalidate"
+    # Names carry no version: nothing may be kept as immutable.
+    assert "immutable" not in response.headers["cache-control"]
+
+
+async def test_a_current_copy_is_confirmed_without_sending_the_file_again(client):
+    first = await client.get("/app.js")
+    again = await client.get("/app.js", headers={"If-None-Match": first.headers["etag"]})
+    assert (again.status_code, again.content) == (304, b"")
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+    stale = await client.get("/app.js", headers={"If-None-Match": '"an-older-copy"'})
+    assert (stale.status_code, stale.text) == (200, first.text)
+
+
+async def test_a_missing_app_file_is_not_cached(client):
+    response = await client.get("/no-such-screen.js")
+    assert response.status_code == 404
+    assert "cache-control" not in response.headers

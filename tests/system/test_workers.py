@@ -20,9 +20,9 @@ async def test_expired_sessions_and_counters_are_purged_from_the_file_store(tmp_
     await sessions.set("session:live", b"y", expires_in=3600)
     await asyncio.sleep(1.1)
     engine = create_engine(f"sqlite+aiosqlite:///{tmp_path.parent / 'unused.db'}")  # never opened
-    jobs = jobs_for(store, create_sessionmaker(engine), Settings())
-    [(name, interval, purge)] = [job for job in jobs if job[0] == "purge expired sessions and counters"]
-    await purge()
+    with jobs_for(store, create_sessionmaker(engine), Settings()) as jobs:
+        [(name, interval, purge)] = [job for job in jobs if job[0] == "purge expired sessions and counters"]
+        await purge()
     await engine.dispose()
     # Only the live entries' files are left on disk, beside the namespace's directory.
     assert sorted(path.is_dir() for path in tmp_path.iterdir()) == [False, True]

@@ -6,13 +6,12 @@ Create Date: 2026-11-23
 """
 
 import datetime as dt
+import json
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
-
-from server.notes.guides import first_guide
-
 
 revision = '0002'
 down_revision = '0001'
@@ -20,6 +19,9 @@ branch_labels = None
 depends_on = None
 
 Timestamp = sa.DateTime(timezone=True)
+# The guide as this revision installs it, in a file of its own that is never edited: a later
+# guide is a later revision (or an edit in the app), never a change to what this one installs.
+FIRST_GUIDE = Path(__file__).with_name("0002_first_guide.json")
 FIRST_GUIDE_ID = uuid.UUID("6f1c1b52-5d0e-4a57-9a43-0c5d2b8f7e01")
 
 
@@ -95,7 +97,7 @@ def upgrade() -> None:
     op.create_index(op.f('ix_note_reviews_note_id'), 'note_reviews', ['note_id'], unique=False)
 
     # The guide on the programme's themes that every platform starts with.
-    guide = first_guide()
+    guide = json.loads(FIRST_GUIDE.read_text(encoding="utf-8"))
     now = dt.datetime.now(dt.UTC)
     op.bulk_insert(guides, [{
         "id": FIRST_GUIDE_ID, "platform_code": guide["platform"], "source_language": guide["source_language"],

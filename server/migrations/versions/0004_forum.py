@@ -7,12 +7,12 @@ Create Date: 2026-11-23
 """
 
 import datetime as dt
+import json
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
-
-from server.forum.first_categories import NETWORK_WIDE, PER_PLATFORM, in_every_language
 
 revision = "0004"
 down_revision = "0003"
@@ -21,6 +21,11 @@ depends_on = None
 
 Timestamp = sa.DateTime(timezone=True)
 COUNTRY_PLATFORMS = ("DE", "IT", "LU", "NL", "PL", "SI", "SE", "CH", "GB")
+# The first categories, named in every language as the catalogues named them when this revision
+# was written; in a file of its own that is never edited, so a later translation never changes
+# what this revision installs. Network-wide ones are shared by all platforms and moderated by
+# admins; each country platform gets its own set, moderated by its youth workers.
+FIRST_CATEGORIES = Path(__file__).with_name("0004_forum_categories.json")
 
 
 def upgrade() -> None:
@@ -193,12 +198,11 @@ def upgrade() -> None:
     op.create_index("ix_moderation_actions_log", "moderation_actions", ["created_at", "id"])
 
     now = dt.datetime.now(dt.UTC)
-    seeded = [
-        (None, position, name, description) for position, (name, description) in enumerate(NETWORK_WIDE)
-    ] + [
-        (code, position, name, description)
+    first = json.loads(FIRST_CATEGORIES.read_text(encoding="utf-8"))
+    seeded = [(None, position, category) for position, category in enumerate(first["network_wide"])] + [
+        (code, position, category)
         for code in COUNTRY_PLATFORMS
-        for position, (name, description) in enumerate(PER_PLATFORM)
+        for position, category in enumerate(first["per_platform"])
     ]
     op.bulk_insert(
         categories,
@@ -206,12 +210,12 @@ def upgrade() -> None:
             {
                 "id": uuid.uuid4(),
                 "platform_code": code,
-                "names": in_every_language(name),
-                "descriptions": in_every_language(description),
+                "names": category["names"],
+                "descriptions": category["descriptions"],
                 "position": position,
                 "created_at": now,
             }
-            for code, position, name, description in seeded
+            for code, position, category in seeded
         ],
     )
 

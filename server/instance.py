@@ -1,4 +1,5 @@
-"""Secrets this instance makes for itself once and keeps, such as the key behind pseudonyms."""
+"""Secrets this instance makes for itself once and keeps: the key behind export pseudonyms and the
+VAPID key of Web Push. Shared by several domains, so it belongs to none of them."""
 
 from __future__ import annotations
 
