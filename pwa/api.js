@@ -26,7 +26,8 @@ function reportConnectivity(online) {
 
 // Answers {ok, status, data}; a network failure answers {ok: false, status: 0, offline: true}.
 // A 404 from an API that is not there yet is an ordinary answer the screens handle.
-export async function api(method, path, body) {
+// With a contentType, body is sent as it is (a file to import), not as JSON.
+export async function api(method, path, body, contentType) {
   if ((await sendQueuedSignOut()) === "waiting") {
     reportConnectivity(false);
     return { ok: false, status: 0, offline: true, data: null };
@@ -37,7 +38,7 @@ export async function api(method, path, body) {
     if (recovered.offline) return recovered;
   }
   const headers = { Accept: "application/json", "Accept-Language": session.locale };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (body !== undefined) headers["Content-Type"] = contentType || "application/json";
   if (UNSAFE.has(method) && session.csrfToken) headers["X-CSRF-Token"] = session.csrfToken;
   let response;
   try {
@@ -46,7 +47,7 @@ export async function api(method, path, body) {
       headers,
       credentials: "same-origin",
       cache: "no-store",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined || contentType ? body : JSON.stringify(body),
     });
   } catch {
     reportConnectivity(false);

@@ -27,9 +27,18 @@ const ROUTES = [
   [/^invites$/, "invites", "inviters"],
   [/^review$/, "review", "staff"],
   [/^export$/, "export", "researchers"],
+  [/^events$/, "events"],
+  [/^events\/new$/, "event-staff", "event_organisers"],
+  [/^events\/(?<id>[0-9a-fA-F-]{36})$/, "events"],
+  [/^events\/(?<id>[0-9a-fA-F-]{36})\/(?:edit|people)$/, "event-staff", "event_organisers"],
+  [/^actions$/, "actions", "action_readers"],
+  [/^directory$/, "directory", "directory_keepers"],
+  [/^directory\/(?:new|import)$/, "directory-form", "directory_keepers"],
+  [/^directory\/(?<id>[0-9a-fA-F-]{36})$/, "directory", "directory_keepers"],
+  [/^directory\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "directory-form", "directory_keepers"],
 ];
 
-// [hash, label, icon, who sees it], in the order of the bottom bar in every language (mirrored
+// [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
 // right to left by the layout); a role with more places than BAR_PLACES keeps the first ones in
 // the bar and the rest under "More".
 const NAVIGATION = [
@@ -40,6 +49,10 @@ const NAVIGATION = [
   ["#/moderation", N_("Moderation"), "conflict", "moderators"],
   ["#/invites", N_("Invites"), "forward", "inviters"],
   ["#/export", N_("Export"), "notes", "researchers"],
+  // Young people's bar is full (notes, forum): they find events on their home instead.
+  ["#/events", N_("Events"), "calendar", "!authors"],
+  ["#/actions", N_("Actions"), "approved", "action_readers"],
+  ["#/directory", N_("Directory"), "directory", "directory_keepers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];
@@ -64,6 +77,7 @@ function inGroup(user, group) {
 function allowed(who, user) {
   if (who === "public") return true;
   if (!user) return false;
+  if (who?.startsWith("!")) return !inGroup(user, who.slice(1));
   return !who || inGroup(user, who);
 }
 

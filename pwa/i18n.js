@@ -52,6 +52,21 @@ export function formatDate(value) {
   return formatter("date", (code) => new Intl.DateTimeFormat(code, { dateStyle: "medium", timeStyle: "short" })).format(new Date(value));
 }
 
+// An event's time as people there keep it: in the event's own time zone (named, so a reader
+// elsewhere is not misled), in the reader's language and way of writing dates.
+export function formatEventTime(start, end, timeZone) {
+  const make = (code) => {
+    try {
+      return new Intl.DateTimeFormat(code, { dateStyle: "full", timeStyle: "short", timeZone });
+    } catch {
+      return new Intl.DateTimeFormat(code, { dateStyle: "full", timeStyle: "short" });
+    }
+  };
+  const format = formatter(`event:${timeZone}`, make);
+  const time = format.formatRange(new Date(start), new Date(end));
+  return timeZone ? _("{time} ({zone})", { time, zone: timeZone.replace(/_/g, " ") }) : time;
+}
+
 export function locale() {
   return current.locale;
 }

@@ -106,3 +106,106 @@ export function noteTitle(body, guides) {
   const name = guide ? guide.title : _(KIND_LABELS[body.kind] || KIND_LABELS.interview);
   return body.interviewee_code ? _("{title}: {code}", { title: name, code: body.interviewee_code }) : name;
 }
+
+// Shown only while the phone is offline (app.css): the screens that change things on the server
+// say so before the person writes, and what they wrote stays in the form.
+export function onlineOnlyNotice() {
+  return h("p", { class: "notice gentle offline-only", role: "note" }, _("You are offline. Changes here are sent only with a connection; what you write stays in the form."));
+}
+
+// The platform a keeper works on: a choice among theirs, or (an admin with none) a code to write.
+export function platformControl(user, name = "platform", chosen = "") {
+  if (user.platforms.length) {
+    const select = h("select", { name }, user.platforms.map((code) => new Option(code, code, false, code === chosen)));
+    return select;
+  }
+  return h("input", { type: "text", name, value: chosen, maxlength: "3", pattern: "[A-Z]{2,3}", autocapitalize: "characters", autocomplete: "off", spellcheck: "false" });
+}
+
+// Marks the controls the server named in a 422's errors (by their name), so the person sees
+// which field to correct; what they typed stays.
+export function markInvalid(form, result) {
+  for (const control of form.querySelectorAll("[aria-invalid]")) control.removeAttribute("aria-invalid");
+  for (const error of result.data?.errors || []) {
+    const name = String(error.field || "").split(/[.[]/)[0];
+    const control = name && form.elements.namedItem(name);
+    if (control?.setAttribute) control.setAttribute("aria-invalid", "true");
+  }
+}
+
+// Asks before something that cannot be undone; answers true when the person confirms.
+export function confirmAction(title, text, confirmLabel) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "dialog", "aria-labelledby": "confirm-title" });
+    const finish = (answer) => {
+      dialog.close();
+      dialog.remove();
+      resolve(answer);
+    };
+    dialog.append(
+      h("h2", { id: "confirm-title" }, title),
+      h("p", null, text),
+      h(
+        "div",
+        { class: "actions" },
+        h("button", { type: "button", class: "danger", onclick: () => finish(true) }, confirmLabel),
+        h("button", { type: "button", class: "secondary", onclick: () => finish(false) }, _("Cancel")),
+      ),
+    );
+    dialog.addEventListener("cancel", () => resolve(false));
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+
+// A list of words typed in one box ("it; ar, fr"), as the API wants it.
+export function splitList(text) {
+  return text
+    .split(/[;,]/)
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+// An <input type="datetime-local"> holds a wall-clock time: for an event, the clock of the
+// event's own time zone (a workshop in Rome starts at 10:00 in Rome, wherever it is entered
+// from). These turn it into the RFC 3339 time the API requires, and back.
+function wallClock(date, timeZone) {
+  const parts = {};
+  const format = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  for (const part of format.formatToParts(date)) parts[part.type] = part.value;
+  return parts;
+}
+
+function zoneOffsetMs(time, timeZone) {
+  const parts = wallClock(new Date(time), timeZone);
+  const asUtc = Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day), Number(parts.hour), Number(parts.minute), Number(parts.second));
+  return asUtc - Math.floor(time / 1000) * 1000;
+}
+
+export function wallClockToIso(value, timeZone) {
+  const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || "");
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number);
+  const guess = Date.UTC(year, month - 1, day, hour, minute);
+  try {
+    // Twice: the offset at the guess may differ from the one at the time itself (a DST change).
+    const first = guess - zoneOffsetMs(guess, timeZone);
+    return new Date(guess - zoneOffsetMs(first, timeZone)).toISOString();
+  } catch {
+    return new Date(year, month - 1, day, hour, minute).toISOString(); // an unknown zone: the phone's
+  }
+}
+
+export function isoToWallClock(iso, timeZone) {
+  if (!iso) return "";
+  try {
+    const parts = wallClock(new Date(iso), timeZone);
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  } catch {
+    return "";
+  }
+}
+
+export function phoneTimeZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
+}

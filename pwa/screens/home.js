@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, icon, showScreen } from "../dom.js";
-import { _, formatDate, ngettext } from "../i18n.js";
+import { _, formatDate, formatEventTime, ngettext } from "../i18n.js";
 import { localNotes, noteState } from "../outbox.js";
 import { stateBadge } from "./common.js";
 
@@ -43,8 +43,12 @@ export async function render(ctx) {
   // What waits on the server comes after the screen is shown: the home is usable at once, and
   // offline it simply stays away.
   const waiting = h("section", { class: "next-steps", "aria-labelledby": "next-steps-title" });
-  parts.push(waiting);
+  const events = h("section", { class: "coming-events", "aria-labelledby": "coming-events-title" });
+  const actions = h("section", { class: "open-actions", "aria-labelledby": "open-actions-title" });
+  parts.push(waiting, events, ctx.user.role === "stakeholder" ? actions : null);
   showScreen(_("Home"), parts);
+  comingEvents(ctx, events);
+  if (ctx.user.role === "stakeholder") openActions(ctx, actions);
   const answer = await api("GET", "/api/v1/me/next-steps");
   if (!ctx.isCurrent() || !answer.ok) return;
   const steps = nextSteps(answer.data);
@@ -53,6 +57,41 @@ export async function render(ctx) {
     steps.length
       ? h("ul", { class: "list" }, steps.map(([href, text, urgent]) => h("li", { class: urgent ? "card urgent" : "card" }, h("a", { href, class: "row" }, h("span", { class: "grow" }, text), icon("forward")))))
       : h("p", { class: "meta" }, _("Nothing waits for you right now.")),
+  );
+}
+
+const SHOWN_ON_HOME = 3;
+
+// The next few events of the person's platforms (young people reach events from here: their
+// bar holds their notes and the forum).
+async function comingEvents(ctx, section) {
+  const answer = await api("GET", `/api/v1/events?limit=${SHOWN_ON_HOME}&from=${encodeURIComponent(new Date().toISOString())}`);
+  if (!ctx.isCurrent() || !answer.ok) return;
+  const link = (href, title, meta) => h("li", { class: "card" }, h("a", { href, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title" }, title), h("span", { class: "meta" }, meta)), icon("forward")));
+  section.append(
+    h("h2", { id: "coming-events-title" }, _("Coming events")),
+    answer.data.items.length
+      ? h("ul", { class: "list" }, answer.data.items.map((event) => link(`#/events/${event.id}`, event.title, formatEventTime(event.starts_at, event.ends_at, event.time_zone))))
+      : h("p", { class: "meta" }, _("No events are planned yet.")),
+    h("p", null, h("a", { href: "#/events" }, _("All events"))),
+  );
+}
+
+// A stakeholder follows what was agreed at events: the actions not done yet.
+async function openActions(ctx, section) {
+  const [planned, started, { ACTION_STATUSES, label }] = await Promise.all([
+    api("GET", `/api/v1/actions?status=planned&limit=${SHOWN_ON_HOME}`),
+    api("GET", `/api/v1/actions?status=in_progress&limit=${SHOWN_ON_HOME}`),
+    import("./labels.js"),
+  ]);
+  if (!ctx.isCurrent() || !planned.ok || !started.ok) return;
+  const items = [...started.data.items, ...planned.data.items].slice(0, SHOWN_ON_HOME);
+  section.append(
+    h("h2", { id: "open-actions-title" }, _("Actions under way")),
+    items.length
+      ? h("ul", { class: "list" }, items.map((action) => h("li", { class: "card" }, h("p", { class: "post", lang: action.language }, action.text), h("p", { class: "meta" }, label(ACTION_STATUSES, action.status), action.due ? ` · ${_("Due: {date}", { date: action.due })}` : ""))))
+      : h("p", { class: "meta" }, _("No actions yet.")),
+    h("p", null, h("a", { href: "#/actions" }, _("All actions"))),
   );
 }
 

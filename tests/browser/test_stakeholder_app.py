@@ -1,5 +1,6 @@
-"""A stakeholder (a partner organisation's person) has the app of their role: home, notifications
-and settings; notes and the forum are neither offered nor opened by typing their address."""
+"""A stakeholder (a partner organisation's person) has the app of their role: home, events,
+actions, notifications and settings; notes, the forum and the directory are neither offered nor
+opened by typing their address."""
 
 from __future__ import annotations
 
@@ -12,14 +13,14 @@ from tests.browser.conftest import LiveServer
 from tests.browser.phone import sign_in
 
 
-def test_a_stakeholder_is_offered_neither_notes_nor_the_forum(
+def test_a_stakeholder_is_offered_neither_notes_nor_the_forum_nor_the_directory(
     new_phone: Callable[..., BrowserContext], live_server: LiveServer
 ):
     stakeholder = live_server.create_person("stakeholder", ("DE",))
     page = new_phone().new_page()
     sign_in(page, stakeholder)
     places = page.locator("#nav a").all_text_contents()
-    assert [place.strip() for place in places] == ["Home", "Notifications", "Settings"]
-    for address in ("#/forum", "#/notes", "#/notes/new", "#/moderation", "#/review", "#/export"):
+    assert [place.strip() for place in places] == ["Home", "Events", "Actions", "Notifications", "Settings"]
+    for address in ("#/forum", "#/notes", "#/notes/new", "#/moderation", "#/review", "#/export", "#/directory"):
         page.goto(f"/{address}")
         expect(page).to_have_url(re.compile(r"#/home$"))

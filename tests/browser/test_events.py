@@ -1,0 +1,88 @@
+"""Events on the phone: a youth worker creates a workshop with one place, registers two people,
+the second waits, cancelling the first gives the place to the second, and attendance is ticked;
+a stakeholder reads the event and registers themself, but has no directory."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.browser.conftest import LiveServer
+from tests.browser.phone import Person, sign_in
+
+
+def create_event(page: Page, title: str, capacity: str) -> str:
+    page.goto("/#/events/new")
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Time zone").select_option("Europe/Berlin")
+    page.get_by_label("Starts").fill("2030-05-04T10:00")
+    page.get_by_label("Ends").fill("2030-05-04T12:30")
+    page.get_by_label("Place", exact=True).fill("Jugendhaus Mitte")
+    page.get_by_label("Places", exact=True).fill(capacity)
+    page.get_by_role("button", name="Create event").click()
+    expect(page.locator("main h1")).to_have_text(title)
+    expect(page).to_have_url(re.compile(r"#/events/[0-9a-f-]{36}$"))
+    return page.url.rsplit("/", 1)[1]
+
+
+def register(page: Page, name: str) -> None:
+    form = page.locator("form", has=page.get_by_role("heading", name="Register someone"))
+    form.get_by_label("Name").fill(name)
+    form.get_by_role("button", name="Register").click()
+    expect(page.locator("#registrations").get_by_text(name)).to_be_visible()
+
+
+def test_one_place_two_people_the_second_waits_and_moves_up_then_attendance_is_ticked(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer, youth_worker: Person
+):
+    page = new_phone().new_page()
+    sign_in(page, youth_worker)
+    event_id = create_event(page, "Workshop: finding work", "1")
+    # The time where the event takes place, named, in the reader's way of writing dates.
+    expect(page.locator("[data-event-time]")).to_contain_text("Europe/Berlin")
+    expect(page.locator("[data-event-time]")).to_contain_text("10:00")
+
+    page.get_by_role("link", name="Registrations and attendance").click()
+    register(page, "Amina")
+    register(page, "Bilal")
+    rows = page.locator("#registrations [data-registration]")
+    expect(rows.nth(0)).to_have_attribute("data-status", "confirmed")
+    expect(rows.nth(1)).to_have_attribute("data-status", "waitlisted")
+    expect(rows.nth(1)).to_contain_text("Number 1")
+
+    page.get_by_role("button", name="Cancel the registration of Amina").click()
+    page.get_by_role("dialog").get_by_role("button", name="Cancel the registration").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Bilal")
+    expect(rows.first).to_have_attribute("data-status", "confirmed")
+
+    rows.first.get_by_role("checkbox").check()
+    page.get_by_role("button", name="Save attendance").click()
+    expect(rows.first.get_by_role("checkbox")).to_be_disabled()
+    expect(rows.first.get_by_role("checkbox")).to_be_checked()
+    registrations = live_server.api(youth_worker).get(f"/api/v1/events/{event_id}/registrations")
+    assert [(item["name"], item["attended"]) for item in registrations["items"]] == [("Bilal", True)]
+
+
+def test_a_stakeholder_reads_events_registers_and_has_no_directory(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer, youth_worker: Person
+):
+    organiser = new_phone().new_page()
+    sign_in(organiser, youth_worker)
+    create_event(organiser, "Round table with schools", "20")
+
+    stakeholder = live_server.create_person("stakeholder", ("DE",))
+    page = new_phone().new_page()
+    sign_in(page, stakeholder)
+    expect(page.locator(".coming-events")).to_contain_text("Round table with schools")
+    page.get_by_role("navigation").get_by_role("link", name="Events").click()
+    page.get_by_role("link", name=re.compile("Round table with schools")).click()
+    expect(page.get_by_role("link", name="Registrations and attendance")).to_have_count(0)
+    page.get_by_role("button", name="Register me").click()
+    expect(page.locator("[data-my-status]")).to_have_attribute("data-my-status", "confirmed")
+
+    for address in ("#/directory", "#/directory/new", "#/events/new"):
+        page.goto(f"/{address}")
+        expect(page).to_have_url(re.compile(r"#/home$"))
