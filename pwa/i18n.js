@@ -52,6 +52,13 @@ export function formatDate(value) {
   return formatter("date", (code) => new Intl.DateTimeFormat(code, { dateStyle: "medium", timeStyle: "short" })).format(new Date(value));
 }
 
+// A calendar day ("2030-06-01", or the day of a UTC time): the same day wherever it is read.
+export function formatDay(value) {
+  if (!value) return "";
+  const day = new Date(`${String(value).slice(0, 10)}T00:00:00Z`);
+  return formatter("day", (code) => new Intl.DateTimeFormat(code, { dateStyle: "medium", timeZone: "UTC" })).format(day);
+}
+
 // An event's time as people there keep it: in the event's own time zone (named, so a reader
 // elsewhere is not misled), in the reader's language and way of writing dates.
 export function formatEventTime(start, end, timeZone) {

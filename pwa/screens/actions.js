@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _ } from "../i18n.js";
+import { _, formatDay } from "../i18n.js";
 import { emptyText, loadMoreButton, onlineOnlyNotice, problem, problemText } from "./common.js";
 import { ACTION_STATUSES, codes, label, options, statusBadge } from "./labels.js";
 
@@ -18,11 +18,11 @@ function actionsPath(status, cursor) {
 function actionItem(ctx, action) {
   const facts = [];
   if (action.owner) facts.push(_("Owner: {owner}", { owner: action.owner }));
-  if (action.due) facts.push(_("Due: {date}", { date: action.due }));
+  if (action.due) facts.push(_("Due: {date}", { date: formatDay(action.due) }));
   const item = h(
     "li",
     { class: "card", "data-action": action.id },
-    h("p", { class: "post", lang: action.language }, action.text),
+    h("p", { class: "post", dir: "auto", lang: action.language }, action.text),
     facts.length ? h("p", { class: "meta" }, facts.join(" · ")) : null,
     h("p", null, h("a", { href: `#/events/${action.event_id}` }, _("The event"))),
   );

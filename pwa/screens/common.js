@@ -209,3 +209,10 @@ export function isoToWallClock(iso, timeZone) {
 export function phoneTimeZone() {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
+
+// An edit sends only what the person changed from the entry or event they opened: applied again over
+// someone else's newer version, it keeps that person's changes to the other fields.
+export function changedFields(opened, fields) {
+  const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return Object.fromEntries(Object.entries(fields).filter(([name, value]) => !same(opened[name], value)));
+}

@@ -7,7 +7,7 @@
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
 import { _, ngettext } from "../i18n.js";
-import { backLink, markInvalid, onlineOnlyNotice, platformControl, problem, problemText, splitList } from "./common.js";
+import { backLink, changedFields, markInvalid, onlineOnlyNotice, platformControl, problem, problemText, splitList } from "./common.js";
 import { entryDetails, entryName } from "./directory.js";
 import { CONTACT_BASES, LEVELS, SECTORS, options } from "./labels.js";
 
@@ -19,7 +19,7 @@ export async function render(ctx) {
 }
 
 const TEXT_FIELDS = [
-  ["organisation", () => _("Organisation"), { required: true, autocomplete: "organization" }],
+  ["organisation", () => _("Organisation"), { required: true, autocomplete: "off" }],
   ["person_name", () => _("Person (optional)"), { autocomplete: "off" }],
   ["role_title", () => _("Their role (optional)"), { autocomplete: "off" }],
   ["email", () => _("E-mail (optional)"), { type: "email", inputmode: "email", autocomplete: "off", maxlength: "320" }],
@@ -73,7 +73,7 @@ async function renderForm(ctx) {
     fields.contact_basis = controls.contact_basis.value;
     fields.languages = splitList(controls.languages.value.toLowerCase());
     fields.services = splitList(controls.services.value.replace(/\n/g, ";"));
-    return stored ? { ...fields, version } : { ...fields, platform: platform.value.trim() };
+    return stored ? { ...changedFields(stored, fields), version } : { ...fields, platform: platform.value.trim() };
   };
   const submit = async () => {
     const answer = stored ? await api("PATCH", `/api/v1/stakeholders/${id}`, body()) : await api("POST", "/api/v1/stakeholders", body());

@@ -6,7 +6,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
-import { _, formatDate } from "../i18n.js";
+import { _, formatDate, formatDay } from "../i18n.js";
 import { backLink, confirmAction, emptyText, loadMoreButton, markInvalid, onlineOnlyNotice, platformControl, problem } from "./common.js";
 import { CONTACT_BASES, ENGAGEMENT_KINDS, LEVELS, SECTORS, label, options } from "./labels.js";
 
@@ -26,7 +26,7 @@ export function entryItem(entry) {
       h(
         "span",
         { class: "grow" },
-        h("span", { class: "title" }, entryName(entry)),
+        h("span", { class: "title", dir: "auto" }, entryName(entry)),
         h("span", { class: "meta" }, [label(SECTORS, entry.sector), label(LEVELS, entry.level), entry.locality].filter(Boolean).join(" · ")),
       ),
       icon("forward"),
@@ -58,13 +58,14 @@ async function renderList(ctx) {
     "form",
     { novalidate: true, role: "search", "aria-label": _("Search the directory") },
     field(_("Organisation or person"), search),
-    h("div", { class: "filters" }, field(_("Platform"), platform), field(_("Sector"), sector), field(_("Level"), level)),
+    // A keeper of one platform has nothing to choose there.
+    h("div", { class: "filters" }, ctx.user.platforms.length === 1 ? null : field(_("Platform"), platform), field(_("Sector"), sector), field(_("Level"), level)),
     h("button", { type: "submit" }, _("Search")),
   );
   filters.addEventListener("submit", (event) => {
     event.preventDefault();
     const chosen = new URLSearchParams();
-    for (const control of [platform, search, sector, level]) if (control.value.trim()) chosen.set(control.name, control.value.trim());
+    for (const control of [platform, search, sector, level]) if (control.isConnected && control.value.trim()) chosen.set(control.name, control.value.trim());
     ctx.navigate(`#/directory?${chosen}`);
   });
   const list = h("ul", { class: "list", id: "entries" }, answer.ok ? answer.data.items.map(entryItem) : []);
@@ -122,7 +123,7 @@ async function renderEntry(ctx) {
   const entry = answer.data;
   const history = [...entry.engagements].sort((a, b) => (a.at < b.at ? 1 : -1));
   const result = h("div", { "aria-live": "polite" });
-  showScreen(
+  const heading = showScreen(
     entryName(entry),
     backLink("#/directory", _("Directory")),
     h("p", { class: "meta" }, _("Platform {platform} · changed {date}", { platform: entry.platform, date: formatDate(entry.updated_at) })),
@@ -138,8 +139,8 @@ async function renderEntry(ctx) {
               "li",
               { class: "card" },
               h("span", { class: "title" }, label(ENGAGEMENT_KINDS, engagement.kind)),
-              h("span", { class: "meta block" }, formatDate(engagement.at)),
-              engagement.summary ? h("p", { class: "post" }, engagement.summary) : null,
+              h("span", { class: "meta block" }, formatDay(engagement.at)),
+              engagement.summary ? h("p", { class: "post", dir: "auto" }, engagement.summary) : null,
               engagement.event_id ? h("a", { href: `#/events/${engagement.event_id}` }, _("The event")) : null,
             ),
           ),
@@ -163,6 +164,7 @@ async function renderEntry(ctx) {
       result,
     ),
   );
+  heading.dir = "auto";
 }
 
 async function erase(ctx, entry, result, what) {

@@ -7,6 +7,7 @@ import { announce, field, h, showScreen } from "../dom.js";
 import { _, availableLocales, formatDate } from "../i18n.js";
 import {
   backLink,
+  changedFields,
   confirmAction,
   emptyText,
   isoToWallClock,
@@ -98,7 +99,10 @@ async function renderForm(ctx) {
       capacity: capacity.value ? Number(capacity.value) : null,
       languages: languageBoxes.map((box) => box.querySelector("input")).filter((box) => box.checked).map((box) => box.value),
     };
-    return stored ? { ...fields, version } : { ...fields, platform: platform.value || null };
+    if (!stored) return { ...fields, platform: platform.value || null };
+    // Only what the person changed (see changedFields); times compare as instants.
+    const changed = changedFields({ ...stored, starts_at: sameInstant(stored.starts_at, fields.starts_at), ends_at: sameInstant(stored.ends_at, fields.ends_at) }, fields);
+    return { ...changed, version };
   };
   const submit = async () => {
     const answer = stored ? await api("PATCH", `/api/v1/events/${id}`, body()) : await api("POST", "/api/v1/events", body());
@@ -118,6 +122,10 @@ async function renderForm(ctx) {
     submit();
   });
   showScreen(stored ? _("Change the event") : _("New event"), backLink(stored ? `#/events/${id}` : "#/events", stored ? stored.title : _("All events")), form);
+}
+
+function sameInstant(opened, typed) {
+  return typed && new Date(opened).getTime() === new Date(typed).getTime() ? typed : opened;
 }
 
 // Someone changed the event since it was opened: what is stored now, and the choice to apply
@@ -140,11 +148,11 @@ function registrationItem(ctx, event, registration) {
   return h(
     "li",
     { class: "card", "data-registration": registration.id, "data-status": registration.status },
-    h("label", { class: "choice" }, box, h("span", { class: "grow" }, h("span", { class: "title" }, who), facts ? h("span", { class: "meta block" }, facts) : null)),
+    h("label", { class: "choice" }, box, h("span", { class: "grow" }, h("span", { class: "title", dir: "auto" }, who), facts ? h("span", { class: "meta block" }, facts) : null)),
     h(
       "div",
-      { class: "row" },
-      h("span", { class: "grow" }, statusBadge(REGISTRATION_STATUSES, registration.status), registration.position ? ` ${_("Number {position}", { position: registration.position })}` : ""),
+      { class: "split" },
+      h("span", null, statusBadge(REGISTRATION_STATUSES, registration.status), " ", registration.position ? _("Number {position}", { position: registration.position }) : ""),
       h("button", {
         type: "button",
         class: "secondary",

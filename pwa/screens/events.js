@@ -6,7 +6,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
-import { _, formatEventTime, locale, ngettext } from "../i18n.js";
+import { _, formatDay, formatEventTime, locale, ngettext } from "../i18n.js";
 import { getMeta, setMeta } from "../store.js";
 import { backLink, confirmAction, emptyText, loadMoreButton, markInvalid, onlineOnlyNotice, problem } from "./common.js";
 import { EVENT_KINDS, OUTCOME_KINDS, REGISTRATION_STATUSES, ACTION_STATUSES, label, options, statusBadge } from "./labels.js";
@@ -29,7 +29,7 @@ function eventItem(event) {
       h(
         "span",
         { class: "grow" },
-        h("span", { class: "title" }, event.title),
+        h("span", { class: "title", dir: "auto" }, event.title),
         h("span", { class: "meta" }, `${label(EVENT_KINDS, event.kind)} · ${formatEventTime(event.starts_at, event.ends_at, event.time_zone)}`),
         event.place ? h("span", { class: "meta block" }, event.place) : null,
       ),
@@ -111,12 +111,12 @@ async function renderEvent(ctx) {
     ),
     event.languages.length ? [h("dt", null, _("Languages")), h("dd", null, event.languages.join(", "))] : null,
   );
-  showScreen(
+  const heading = showScreen(
     event.title,
     backLink("#/events", _("All events")),
-    h("p", { class: "meta" }, `${label(EVENT_KINDS, event.kind)} · ${event.platform || _("Network-wide")}`),
+    h("p", { class: "meta" }, [label(EVENT_KINDS, event.kind), event.platform || _("Network-wide")].join(" · ")),
     details,
-    event.description ? h("p", { class: "post" }, event.description) : null,
+    event.description ? h("p", { class: "post", dir: "auto" }, event.description) : null,
     h("p", null, h("a", { href: `/api/v1/events/${id}/calendar.ics`, download: "", class: "button secondary" }, _("Add to my calendar"))),
     registrationSection(ctx, event),
     organiser
@@ -129,6 +129,7 @@ async function renderEvent(ctx) {
       : null,
     outcomesSection(ctx, event, outcomes),
   );
+  heading.dir = "auto"; // the organiser's words, in whatever language they wrote them
 }
 
 function registrationSection(ctx, event) {
@@ -177,12 +178,12 @@ function registrationSection(ctx, event) {
 function outcomeItem(outcome) {
   const facts = [];
   if (outcome.owner) facts.push(_("Owner: {owner}", { owner: outcome.owner }));
-  if (outcome.due) facts.push(_("Due: {date}", { date: outcome.due }));
+  if (outcome.due) facts.push(_("Due: {date}", { date: formatDay(outcome.due) }));
   return h(
     "li",
     { class: "card", "data-outcome": outcome.kind },
     h("span", { class: "title" }, label(OUTCOME_KINDS, outcome.kind)),
-    h("p", { class: "post", lang: outcome.language }, outcome.text),
+    h("p", { class: "post", dir: "auto", lang: outcome.language }, outcome.text),
     facts.length ? h("p", { class: "meta" }, facts.join(" · ")) : null,
     outcome.status ? statusBadge(ACTION_STATUSES, outcome.status) : null,
   );

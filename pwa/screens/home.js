@@ -3,7 +3,7 @@
 
 import { api } from "../api.js";
 import { h, icon, showScreen } from "../dom.js";
-import { _, formatDate, formatEventTime, ngettext } from "../i18n.js";
+import { _, formatDate, formatDay, formatEventTime, ngettext } from "../i18n.js";
 import { localNotes, noteState } from "../outbox.js";
 import { stateBadge } from "./common.js";
 
@@ -67,7 +67,7 @@ const SHOWN_ON_HOME = 3;
 async function comingEvents(ctx, section) {
   const answer = await api("GET", `/api/v1/events?limit=${SHOWN_ON_HOME}&from=${encodeURIComponent(new Date().toISOString())}`);
   if (!ctx.isCurrent() || !answer.ok) return;
-  const link = (href, title, meta) => h("li", { class: "card" }, h("a", { href, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title" }, title), h("span", { class: "meta" }, meta)), icon("forward")));
+  const link = (href, title, meta) => h("li", { class: "card" }, h("a", { href, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title", dir: "auto" }, title), h("span", { class: "meta" }, meta)), icon("forward")));
   section.append(
     h("h2", { id: "coming-events-title" }, _("Coming events")),
     answer.data.items.length
@@ -89,7 +89,7 @@ async function openActions(ctx, section) {
   section.append(
     h("h2", { id: "open-actions-title" }, _("Actions under way")),
     items.length
-      ? h("ul", { class: "list" }, items.map((action) => h("li", { class: "card" }, h("p", { class: "post", lang: action.language }, action.text), h("p", { class: "meta" }, label(ACTION_STATUSES, action.status), action.due ? ` · ${_("Due: {date}", { date: action.due })}` : ""))))
+      ? h("ul", { class: "list" }, items.map((action) => h("li", { class: "card" }, h("p", { class: "post", dir: "auto", lang: action.language }, action.text), h("p", { class: "meta" }, [label(ACTION_STATUSES, action.status), action.due ? _("Due: {date}", { date: formatDay(action.due) }) : null].filter(Boolean).join(" · ")))))
       : h("p", { class: "meta" }, _("No actions yet.")),
     h("p", null, h("a", { href: "#/actions" }, _("All actions"))),
   );

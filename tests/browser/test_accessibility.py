@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.browser.conftest import LiveServer
 from tests.browser.phone import (
     GUIDE_ID,
+    Api,
     Person,
     axe_scan,
     open_phone,
@@ -80,8 +81,17 @@ SCREENS = [
     ("youth_worker", "invites", "#/invites"),
     ("youth_worker", "review", "#/review"),
     ("youth_worker", "review-note", "#/notes/{note_id}"),
+    ("youth_worker", "events", "#/events"),
+    ("youth_worker", "event", "#/events/{event_id}"),
+    ("youth_worker", "event-edit", "#/events/{event_id}/edit"),
+    ("youth_worker", "event-people", "#/events/{event_id}/people"),
+    ("youth_worker", "actions", "#/actions"),
     ("researcher", "export", "#/export"),
     ("researcher", "review", "#/review"),
+    ("researcher", "directory", "#/directory"),
+    ("researcher", "directory-entry", "#/directory/{entry_id}"),
+    ("researcher", "directory-edit", "#/directory/{entry_id}/edit"),
+    ("researcher", "directory-import", "#/directory/import"),
 ]
 
 
@@ -145,12 +155,72 @@ def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -
         json={"role": "youth", "platform": "DE", "max_uses": 1, "expires_in_days": 7},
     )
     assert invite.status_code == 201, invite.text
+    event_id, entry_id = seed_events_and_directory(youth_worker)
     return {
+        "event_id": event_id,
+        "entry_id": entry_id,
         "note_id": note["id"],
         "category_id": category_id,
         "topic_id": str(topic.json()["id"]),
         "invite_code": invite.json()["code"],
     }
+
+
+def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
+    """A workshop with a registration and an agreed action, and a directory entry with an
+    engagement; answers their ids."""
+    event = youth_worker.request(
+        "POST",
+        "/api/v1/events",
+        json={
+            "platform": "DE",
+            "kind": "workshop",
+            "title": "Workshop: finding an apprenticeship",
+            "description": "Bring your questions; we bring people who hire apprentices.",
+            "starts_at": "2030-05-04T08:00:00Z",
+            "ends_at": "2030-05-04T10:30:00Z",
+            "time_zone": "Europe/Berlin",
+            "place": "Jugendhaus Mitte, Raum 2",
+            "capacity": 12,
+            "languages": ["en", "ar"],
+        },
+    )
+    assert event.status_code == 201, event.text
+    event_id = str(event.json()["id"])
+    registration = youth_worker.request(
+        "POST", f"/api/v1/events/{event_id}/registrations", json={"name": "Amina K.", "organisation": "Jugendhaus"}
+    )
+    assert registration.status_code == 201, registration.text
+    action = youth_worker.request(
+        "POST",
+        f"/api/v1/events/{event_id}/outcomes",
+        json={"kind": "action", "text": "Ask the chamber of crafts for a list of firms.", "language": "en", "owner": "Lena", "due": "2030-06-01"},
+    )
+    assert action.status_code == 201, action.text
+    entry = youth_worker.request(
+        "POST",
+        "/api/v1/stakeholders",
+        json={
+            "platform": "DE",
+            # A world seeded twice on one platform must not make the same entry twice.
+            "organisation": f"Handwerkskammer Berlin – Ausbildungsberatung {event_id[:4]}",
+            "person_name": "Jonas Weber",
+            "sector": "public_authority",
+            "level": "regional",
+            "contact_basis": "consent",
+            "languages": ["de", "en"],
+            "services": ["apprenticeship advice"],
+        },
+    )
+    assert entry.status_code == 201, entry.text
+    entry_id = str(entry.json()["id"])
+    engagement = youth_worker.request(
+        "POST",
+        f"/api/v1/stakeholders/{entry_id}/engagements",
+        json={"kind": "workshop", "at": "2030-05-04T08:00:00Z", "event_id": event_id, "summary": "Spoke at the workshop."},
+    )
+    assert engagement.status_code == 201, engagement.text
+    return event_id, entry_id
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """A researcher keeps their platform's stakeholder directory on the phone: adds an entry, is
-warned (with a link) when the same person is already there, finds it again with a search that
-ignores accents, and checks a mapping file before importing it, seeing every bad row and field."""
+warned (with a link) when the same person is already there, applies an edit again over someone
+else's, finds the entry with a search that ignores accents, and checks a mapping file before
+importing it, seeing every bad row and field."""
 
 from __future__ import annotations
 
@@ -45,6 +46,24 @@ def test_a_researcher_adds_an_entry_is_warned_of_a_duplicate_and_sees_a_bad_row_
     expect(page.get_by_label("Person (optional)")).to_have_value("Giúlia Rossi")
     warning.get_by_role("link", name="Open the stored entry").click()
     expect(page).to_have_url(entry_url)
+
+    # Someone else changes the entry while the researcher edits it: the stored entry is shown,
+    # what they typed stays, and applying it again keeps the other person's change.
+    page.get_by_role("link", name="Change").click()
+    page.get_by_label("Town or area (optional)").fill("Roma, Esquilino")
+    entry_id = entry_url.rsplit("/", 1)[1]
+    meanwhile = live_server.api(researcher).request(
+        "PATCH", f"/api/v1/stakeholders/{entry_id}", json={"version": 1, "role_title": "Coordinator"}
+    )
+    assert meanwhile.status_code == 200, meanwhile.text
+    page.get_by_role("button", name="Save changes").click()
+    stored = page.locator("[data-stored-entry]")
+    expect(stored).to_contain_text("Coordinator")
+    expect(page.get_by_label("Town or area (optional)")).to_have_value("Roma, Esquilino")
+    stored.get_by_role("button", name="Apply my changes again").click()
+    expect(page).to_have_url(entry_url)
+    expect(page.locator("main .details")).to_contain_text("Roma, Esquilino")
+    expect(page.locator("main .details")).to_contain_text("Coordinator")
 
     # Searching without the accent the person typed finds the entry.
     page.goto("/#/directory")

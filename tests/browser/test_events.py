@@ -1,5 +1,6 @@
 """Events on the phone: a youth worker creates a workshop with one place, registers two people,
-the second waits, cancelling the first gives the place to the second, and attendance is ticked;
+the second waits, cancelling the first gives the place to the second, attendance is ticked and
+the event renamed;
 a stakeholder reads the event and registers themself, but has no directory."""
 
 from __future__ import annotations
@@ -64,6 +65,13 @@ def test_one_place_two_people_the_second_waits_and_moves_up_then_attendance_is_t
     expect(rows.first.get_by_role("checkbox")).to_be_checked()
     registrations = live_server.api(youth_worker).get(f"/api/v1/events/{event_id}/registrations")
     assert [(item["name"], item["attended"]) for item in registrations["items"]] == [("Bilal", True)]
+
+    # Changing the title leaves the time where it was.
+    page.goto(f"/#/events/{event_id}/edit")
+    page.get_by_label("Title").fill("Workshop: finding work and training")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.locator("main h1")).to_have_text("Workshop: finding work and training")
+    expect(page.locator("[data-event-time]")).to_contain_text("10:00")
 
 
 def test_a_stakeholder_reads_events_registers_and_has_no_directory(

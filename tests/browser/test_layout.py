@@ -32,6 +32,8 @@ SCREENS = {
         ("forum-topic", "#/forum/t/{topic_id}"),
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
+        ("events", "#/events"),
+        ("event", "#/events/{event_id}"),
     ],
     "youth_worker": [
         ("home", "#/home"),
@@ -42,6 +44,11 @@ SCREENS = {
         ("invites", "#/invites"),
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
+        ("events", "#/events"),
+        ("event", "#/events/{event_id}"),
+        ("event-new", "#/events/new"),
+        ("event-people", "#/events/{event_id}/people"),
+        ("actions", "#/actions"),
     ],
     "researcher": [
         ("home", "#/home"),
@@ -50,9 +57,16 @@ SCREENS = {
         ("forum", "#/forum"),
         ("invites", "#/invites"),
         ("settings", "#/settings"),
+        ("directory", "#/directory"),
+        ("directory-entry", "#/directory/{entry_id}"),
+        ("directory-new", "#/directory/new"),
+        ("directory-import", "#/directory/import"),
     ],
     "stakeholder": [
         ("home", "#/home"),
+        ("events", "#/events"),
+        ("event", "#/events/{event_id}"),
+        ("actions", "#/actions"),
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
     ],
@@ -220,7 +234,7 @@ def test_many_places_keep_one_bar_with_the_rest_under_more(
         menu = page.locator("#more-places")
         expect(menu).to_be_visible()
         menu_hrefs = menu.locator("a").evaluate_all("links => links.map(l => l.getAttribute('href'))")
-        assert menu_hrefs == ["#/invites", "#/notifications", "#/settings"]
+        assert menu_hrefs == ["#/invites", "#/events", "#/actions", "#/directory", "#/notifications", "#/settings"]
         # Focus went into the menu; the arrow keys move within it; Escape closes it and
         # gives focus back to the button.
         expect(menu.locator("a").first).to_be_focused()
