@@ -188,13 +188,21 @@ def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     assert event.status_code == 201, event.text
     event_id = str(event.json()["id"])
     registration = youth_worker.request(
-        "POST", f"/api/v1/events/{event_id}/registrations", json={"name": "Amina K.", "organisation": "Jugendhaus"}
+        "POST",
+        f"/api/v1/events/{event_id}/registrations",
+        json={"name": "Amina K.", "organisation": "Jugendhaus"},
     )
     assert registration.status_code == 201, registration.text
     action = youth_worker.request(
         "POST",
         f"/api/v1/events/{event_id}/outcomes",
-        json={"kind": "action", "text": "Ask the chamber of crafts for a list of firms.", "language": "en", "owner": "Lena", "due": "2030-06-01"},
+        json={
+            "kind": "action",
+            "text": "Ask the chamber of crafts for a list of firms.",
+            "language": "en",
+            "owner": "Lena",
+            "due": "2030-06-01",
+        },
     )
     assert action.status_code == 201, action.text
     entry = youth_worker.request(
@@ -217,7 +225,12 @@ def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     engagement = youth_worker.request(
         "POST",
         f"/api/v1/stakeholders/{entry_id}/engagements",
-        json={"kind": "workshop", "at": "2030-05-04T08:00:00Z", "event_id": event_id, "summary": "Spoke at the workshop."},
+        json={
+            "kind": "workshop",
+            "at": "2030-05-04T08:00:00Z",
+            "event_id": event_id,
+            "summary": "Spoke at the workshop.",
+        },
     )
     assert engagement.status_code == 201, engagement.text
     return event_id, entry_id

@@ -14,10 +14,10 @@ from tests.browser.conftest import LiveServer
 from tests.browser.phone import sign_in
 
 MAPPING_WITH_A_BAD_ROW = (
-    "organisation,person_name,email,sector,level,contact_basis\n"
-    "Scuola Pascoli,,segreteria@pascoli.example.org,education,local,legitimate_interest\n"
-    "Centro Astalli,Marco Verdi,not-an-address,ngo,national,consent\n"
-).encode()
+    b"organisation,person_name,email,sector,level,contact_basis\n"
+    b"Scuola Pascoli,,segreteria@pascoli.example.org,education,local,legitimate_interest\n"
+    b"Centro Astalli,Marco Verdi,not-an-address,ngo,national,consent\n"
+)
 
 
 def test_a_researcher_adds_an_entry_is_warned_of_a_duplicate_and_sees_a_bad_row_of_a_file(

@@ -21,6 +21,14 @@ def test_a_stakeholder_is_offered_neither_notes_nor_the_forum_nor_the_directory(
     sign_in(page, stakeholder)
     places = page.locator("#nav a").all_text_contents()
     assert [place.strip() for place in places] == ["Home", "Events", "Actions", "Notifications", "Settings"]
-    for address in ("#/forum", "#/notes", "#/notes/new", "#/moderation", "#/review", "#/export", "#/directory"):
+    for address in (
+        "#/forum",
+        "#/notes",
+        "#/notes/new",
+        "#/moderation",
+        "#/review",
+        "#/export",
+        "#/directory",
+    ):
         page.goto(f"/{address}")
         expect(page).to_have_url(re.compile(r"#/home$"))
