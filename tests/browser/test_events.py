@@ -1,7 +1,8 @@
 """Events on the phone: a youth worker creates a workshop with one place, registers two people,
 the second waits, cancelling the first gives the place to the second, attendance is ticked and
 the event renamed;
-a stakeholder reads the event and registers themself, but has no directory."""
+a stakeholder reads the event and registers themself, reads the list offline, but has no
+directory."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Person, sign_in
+from tests.browser.phone import Person, go_offline, go_online, sign_in
 
 
 def create_event(page: Page, title: str, capacity: str) -> str:
@@ -74,7 +75,7 @@ def test_one_place_two_people_the_second_waits_and_moves_up_then_attendance_is_t
     expect(page.locator("[data-event-time]")).to_contain_text("10:00")
 
 
-def test_a_stakeholder_reads_events_registers_and_has_no_directory(
+def test_a_stakeholder_reads_events_registers_reads_them_offline_and_has_no_directory(
     new_phone: Callable[..., BrowserContext], live_server: LiveServer, youth_worker: Person
 ):
     organiser = new_phone().new_page()
@@ -90,6 +91,16 @@ def test_a_stakeholder_reads_events_registers_and_has_no_directory(
     expect(page.get_by_role("link", name="Registrations and attendance")).to_have_count(0)
     page.get_by_role("button", name="Register me").click()
     expect(page.locator("[data-my-status]")).to_have_attribute("data-my-status", "confirmed")
+
+    # Offline, the events list read last is still there, and the app says it is last time's.
+    page.get_by_role("navigation").get_by_role("link", name="Events").click()
+    expect(page.locator("#event-list")).to_contain_text("Round table with schools")
+    page.get_by_role("navigation").get_by_role("link", name="Home").click()
+    go_offline(page.context)
+    page.get_by_role("navigation").get_by_role("link", name="Events").click()
+    expect(page.get_by_text("as they were when you were last online")).to_be_visible()
+    expect(page.locator("#event-list")).to_contain_text("Round table with schools")
+    go_online(page.context)
 
     for address in ("#/directory", "#/directory/new", "#/events/new"):
         page.goto(f"/{address}")
