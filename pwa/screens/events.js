@@ -82,8 +82,36 @@ async function renderList(ctx) {
     items && !items.length ? emptyText(past ? _("No past events.") : _("No events are planned yet.")) : null,
     list,
     more,
+    past ? null : calendarFeedSection(),
   );
   document.querySelector("main h1").id = "events-title";
+}
+
+// A private address for calendar apps, with every event of the person's: shown once (only a
+// hash of it is kept); making a new one ends the old.
+function calendarFeedSection() {
+  const shown = h("div", { "aria-live": "polite" });
+  const make = h("button", {
+    type: "button",
+    class: "secondary",
+    onclick: async () => {
+      const answer = await api("POST", "/api/v1/me/calendar-feed");
+      if (!answer.ok) return shown.replaceChildren(problem(answer));
+      shown.replaceChildren(
+        h("p", null, _("Add this address to your calendar app. Copy it now: it is shown only once.")),
+        h("p", { class: "token", "data-feed-url": "" }, answer.data.url),
+      );
+      announce(_("Calendar address made"));
+    },
+  }, _("Make a calendar address"));
+  return h(
+    "section",
+    { "aria-labelledby": "feed-title" },
+    h("h2", { id: "feed-title" }, _("In my calendar app")),
+    h("p", { class: "meta" }, _("A private address that keeps your calendar app up to date with these events. A new address ends the old one.")),
+    make,
+    shown,
+  );
 }
 
 async function renderEvent(ctx) {
@@ -145,6 +173,14 @@ function registrationSection(ctx, event) {
           ? _("You are on the waiting list: number {position}.", { position: mine.position })
           : _("You are registered: your place is confirmed."),
       ),
+      mine.status === "confirmed"
+        ? h(
+            "figure",
+            { class: "check-in" },
+            h("img", { src: `/api/v1/events/${event.id}/registrations/${mine.id}/qr.svg`, alt: _("QR code for check-in"), width: "160", height: "160" }),
+            h("figcaption", { class: "meta" }, _("Show this code at the door to check in.")),
+          )
+        : null,
       h("button", {
         type: "button",
         class: "secondary",

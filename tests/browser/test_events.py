@@ -91,10 +91,15 @@ def test_a_stakeholder_reads_events_registers_reads_them_offline_and_has_no_dire
     expect(page.get_by_role("link", name="Registrations and attendance")).to_have_count(0)
     page.get_by_role("button", name="Register me").click()
     expect(page.locator("[data-my-status]")).to_have_attribute("data-my-status", "confirmed")
+    qr = page.get_by_role("img", name="QR code for check-in")
+    expect(qr).to_be_visible()
+    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
 
     # Offline, the events list read last is still there, and the app says it is last time's.
     page.get_by_role("navigation").get_by_role("link", name="Events").click()
     expect(page.locator("#event-list")).to_contain_text("Round table with schools")
+    page.get_by_role("button", name="Make a calendar address").click()
+    expect(page.locator("[data-feed-url]")).to_contain_text("/calendar.ics")
     page.get_by_role("navigation").get_by_role("link", name="Home").click()
     go_offline(page.context)
     page.get_by_role("navigation").get_by_role("link", name="Events").click()
