@@ -37,7 +37,17 @@ class Mailbox:
 
     def __init__(self) -> None:
         self.received: list[Received] = []
+        # An address and the answer its RCPT gets, such as "550 5.1.1 No such user".
+        self.refusals: dict[str, str] = {}
         self._lock = threading.Lock()
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refusals:
+            return self.refusals[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
@@ -50,8 +60,10 @@ class Mailbox:
 class SmtpServer:
     """An SMTP server on a port of its own, which a test can stop and start again (an outage)."""
 
-    def __init__(self) -> None:
+    def __init__(self, **options: Any) -> None:
         self.mailbox = Mailbox()
+        # aiosmtpd's SMTP options, such as an authenticator.
+        self.options = options
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -66,7 +78,7 @@ class SmtpServer:
         return self.mailbox.received
 
     def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port, **self.options)
         self._controller.start()
 
     def stop(self) -> None:
