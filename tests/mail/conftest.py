@@ -20,6 +20,7 @@ from litestar import Litestar
 from server import i18n
 from server.mail.delivery import MailDelivery
 from server.mail.models import MailMessage
+from tests.conftest import Accented
 from tests.events.conftest import organiser
 
 __all__ = ["organiser"]
@@ -110,19 +111,6 @@ def delivery(app: Litestar) -> MailDelivery:
 async def outbox(app: Litestar) -> list[MailMessage]:
     async with app.state.test_db() as db:
         return list(await db.scalars(sa.select(MailMessage).order_by(MailMessage.created_at)))
-
-
-class Accented:
-    """A catalogue standing in for a language's translations: every message marked with it."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    def gettext(self, text: str) -> str:
-        return f"[{self.locale}] {text}"
-
-    def ngettext(self, singular: str, plural: str, count: int) -> str:
-        return f"[{self.locale}] {singular if count == 1 else plural}"
 
 
 @pytest.fixture
