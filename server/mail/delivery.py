@@ -79,7 +79,7 @@ class MailDelivery:
         *,
         poll_seconds: float = 5.0,
         lease_seconds: float = 600.0,
-        batch_size: int = 50,
+        batch_size: int = 10,
     ) -> None:
         if settings.smtp_url is None:
             raise ValueError("MailDelivery needs TESSERA_SMTP_URL")
@@ -87,8 +87,8 @@ class MailDelivery:
         self.settings = settings
         self.server = smtp_server(settings.smtp_url)
         self.poll_seconds = poll_seconds
-        # Longer than a whole batch can take to send, so that no other worker takes a message
-        # this one is still sending.
+        # Longer than a whole batch can take to send (ten messages at SMTP_TIMEOUT_SECONDS
+        # each at the very worst), so that no other worker takes a message this one is sending.
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.batch_size = batch_size
 
