@@ -1,4 +1,4 @@
-"""The `tessera` command: serve, worker, migrate, backup, restore, create-user, and the translation workflow."""
+"""The `tessera` command: serve, worker, migrate, backup, restore, create-user, the e-mail outbox, and the translation workflow."""
 
 from __future__ import annotations
 
@@ -305,6 +305,53 @@ def rotate_push_key(yes: bool) -> None:
         "when the app next opens; until then they get no push messages.",
         err=True,
     )
+
+
+@main.group(help="The e-mail outbox: what Tessera sent, and what it keeps while no SMTP server is set.")
+def mail() -> None:
+    pass
+
+
+@mail.command("show", help="Print the newest e-mails of the outbox: to, subject, status and text.")
+@click.option(
+    "--status",
+    type=click.Choice(["queued", "sent", "failed", "all"]),
+    default="all",
+    show_default=True,
+)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+def show_mail(status: str, limit: int) -> None:
+    from server.mail.models import MailStatus
+    from server.mail.outbox import messages
+
+    settings = _settings()
+
+    async def read(db: AsyncSession) -> list[str]:
+        wanted = None if status == "all" else MailStatus(status)
+        return [
+            "\n".join(
+                [
+                    f"To: {message.to_address or '(erased)'}",
+                    f"Subject: {message.subject}",
+                    f"Status: {message.status.value}"
+                    + (f" ({message.last_error})" if message.last_error else ""),
+                    f"Queued: {message.created_at.isoformat(timespec='seconds')}",
+                    f"Language: {message.language}",
+                    *(
+                        f"Attachment: {item['filename']} ({item['media_type']})"
+                        for item in message.attachments
+                    ),
+                    "",
+                    message.text.rstrip("\n"),
+                ]
+            )
+            for message in await messages(db, status=wanted, limit=limit)
+        ]
+
+    shown = _with_db(settings, read)
+    click.echo(("\n\n" + "-" * 72 + "\n\n").join(shown) if shown else "The outbox is empty.")
+    if settings.smtp_url is None:
+        click.echo("TESSERA_SMTP_URL is not set: e-mail stays in the outbox and is not sent.", err=True)
 
 
 @main.group(help="Translations: extract messages, update the catalogues, compile them.")

@@ -5,6 +5,7 @@ from server.audit.models import AuditEvent
 from server.db import Base
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
 from server.instance import InstanceSecret
+from server.mail.models import MailMessage
 from server.moderation.models import ModerationAction
 from server.notes.models import Guide, GuideVersion, Note, NoteReview
 from server.notifications.models import Notification, NotificationSetting
@@ -24,6 +25,7 @@ __all__ = [
     "GuideVersion",
     "InstanceSecret",
     "Invite",
+    "MailMessage",
     "ModerationAction",
     "Mute",
     "Note",

@@ -6,6 +6,7 @@ never runs a platform full of minors' data on a setting they did not mean.
 
 from __future__ import annotations
 
+import email.utils
 import functools
 import ipaddress
 import os
@@ -96,6 +97,15 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     # How long a push service keeps a message for a device that is offline (its TTL header),
     # and so how long delivery is tried at all.
     push_ttl_seconds: Annotated[int, msgspec.Meta(ge=60, le=28 * 24 * 3600)] = 24 * 3600
+    # The SMTP server e-mail goes out through: smtp://user:password@host:587 (STARTTLS when the
+    # server offers it) or smtps://user:password@host:465 (TLS throughout). Without it, e-mail
+    # stays in the outbox, where `tessera mail show` prints it.
+    smtp_url: str | None = None
+    # Who e-mail comes from: "Tessera <noreply@example.org>"; by default noreply@ the app's host.
+    mail_from: str | None = None
+    # Tries before an e-mail is given up; the wait between them doubles from mail_retry_seconds.
+    mail_max_attempts: Annotated[int, msgspec.Meta(ge=1, le=50)] = 12
+    mail_retry_seconds: Annotated[float, msgspec.Meta(ge=0, le=3600)] = 60.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,6 +120,14 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
             return self.public_url.rstrip("/")
         host = urllib.parse.urlsplit(self.public_url).hostname or "localhost"
         return f"mailto:push@{host}"
+
+    @property
+    def mail_sender(self) -> str:
+        """The From of e-mail: as set, else Tessera <noreply@> the app's host."""
+        if self.mail_from:
+            return self.mail_from
+        host = urllib.parse.urlsplit(self.public_url).hostname or "localhost"
+        return f"Tessera <noreply@{host}>"
 
     @property
     def trusted_proxy_networks(self) -> tuple[IPNetwork, ...]:
@@ -177,6 +195,20 @@ def _check_values(settings: Settings) -> None:
             raise SettingsError("TESSERA_PUSH_ALLOWED_ORIGINS must be a comma-separated list of origins")
     if settings.vapid_subject is not None and not settings.vapid_subject.startswith(("mailto:", "https://")):
         raise SettingsError("TESSERA_VAPID_SUBJECT must be a mailto: or https:// address")
+    if settings.smtp_url is not None:
+        from server.mail.delivery import smtp_server
+
+        try:
+            smtp_server(settings.smtp_url)
+        except ValueError:
+            raise SettingsError(
+                "TESSERA_SMTP_URL must be smtp://user:password@host:port or smtps://user:password@host:port"
+            ) from None
+    sender = settings.mail_sender
+    if any(character in sender for character in "\r\n") or "@" not in email.utils.parseaddr(sender)[1]:
+        raise SettingsError(
+            "TESSERA_MAIL_FROM must be an e-mail address, such as Tessera <noreply@example.org>"
+        )
     if settings.vapid_private_key is not None:
         from server.push.keys import vapid_from_private_key
 

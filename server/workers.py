@@ -11,6 +11,7 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from server.mail import delivery as mail
 from server.push.delivery import PushDelivery, purge_finished
 from server.settings import Settings
 
@@ -50,6 +51,16 @@ def jobs_for(
         # Woken by PostgreSQL's NOTIFY from whichever process queued a message, not by
         # polling every few seconds; started again a moment after its connection is lost.
         jobs.append(("listen for queued web push messages", 1.0, delivery.listen_for_queued_messages))
+
+    async def purge_finished_mail() -> None:
+        await mail.purge_finished(db_sessionmaker)
+
+    jobs.append(("purge finished e-mail", 3600.0, purge_finished_mail))
+    if settings.smtp_url is not None:
+        # Without an SMTP server, e-mail stays in the outbox for `tessera mail show`. With one,
+        # a round waits for work itself (woken when e-mail is committed in this process, and
+        # otherwise looking every few seconds), so it needs no pause of its own.
+        jobs.append(("deliver e-mail", 0.0, mail.MailDelivery(db_sessionmaker, settings).run_round))
     try:
         yield jobs
     finally:

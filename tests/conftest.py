@@ -291,6 +291,19 @@ def people(app: Litestar, client: AsyncTestClient[Litestar]) -> Any:
     return make
 
 
+class Accented:
+    """A catalogue standing in for a language's translations: every message marked with it."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def gettext(self, text: str) -> str:
+        return f"[{self.locale}] {text}"
+
+    def ngettext(self, singular: str, plural: str, count: int) -> str:
+        return f"[{self.locale}] {singular if count == 1 else plural}"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     # With pytest-xdist, the browser tests share one worker: one live server and one Chromium.
     for item in items:

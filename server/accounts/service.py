@@ -40,6 +40,7 @@ from server.db import Databases, utcnow
 from server.events import service as events
 from server.forum import service as forum
 from server.i18n import N_, SUPPORTED_LOCALES, message, translate
+from server.mail import outbox as mail_outbox
 from server.notes import service as notes
 from server.notes.models import ApprovedNotesOnErasure
 from server.notifications import service as notifications
@@ -751,6 +752,7 @@ async def erase(
     await push.forget_person(db, stored.id)
     await forum.forget_person(db, stored.id)
     await events.forget_person(db, stored.id)
+    await mail_outbox.forget_recipient(db, user_id=stored.id)
     kept_notes = await notes.forget_author(db, stored.id, approved_notes)
     # Where they signed in from is theirs too.
     await db.execute(

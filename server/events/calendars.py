@@ -29,7 +29,8 @@ def calendar_file(events: Iterable[Event], name: str) -> bytes:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     # Not in RFC 5545, but what Apple, Google and Outlook show as the calendar's name.
-    calendar.add("x-wr-calname", name)
+    # An X- property's text is not escaped by icalendar: a title's line break would end the line.
+    calendar.add("x-wr-calname", " ".join(name.split()))
     for event in events:
         calendar.add_component(calendar_event(event))
     calendar.add_missing_timezones()

@@ -34,7 +34,8 @@ from sqlalchemy.orm import aliased
 
 from server.accounts.models import EVENT_ORGANISERS, AccountStatus, Role, User
 from server.audit.service import record_event
-from server.db import insert_on_conflict, utcnow
+from server.db import after_commit, insert_on_conflict, utcnow
+from server.events.calendars import calendar_file
 from server.events.models import (
     ActionStatus,
     CalendarFeed,
@@ -54,7 +55,8 @@ from server.events.schemas import (
     RegistrationIn,
     RegistrationOut,
 )
-from server.i18n import N_, message
+from server.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, message
+from server.mail import outbox
 from server.pagination import keyset_page
 from server.problems import (
     AlreadyRegistered,
@@ -435,7 +437,12 @@ async def register(
         if stored is None:
             raise
         raise already_registered(stored, await position_of(db, stored)) from None
-    return registration, await position_of(db, registration)
+    position = await position_of(db, registration)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        await write_to(db, event, registration, "event_registration_confirmed")
+    else:
+        await write_to(db, event, registration, "event_registration_waitlisted", position=position)
+    return registration, position
 
 
 def already_registered(registration: Registration, position: int | None) -> AlreadyRegistered:
@@ -469,8 +476,60 @@ async def fill_places(db: AsyncSession, event: Event) -> list[Registration]:
     moved = list(await db.scalars(waiting.order_by(Registration.created_at, Registration.id)))
     for registration in moved:
         registration.status = RegistrationStatus.CONFIRMED
+        await write_to(db, event, registration, "event_waitlist_confirmed")
     await db.flush()
     return moved
+
+
+# E-mail to the people registered
+
+
+async def write_to(
+    db: AsyncSession, event: Event, registration: Registration, template: str, *, position: int | None = None
+) -> None:
+    """Queue an e-mail about their registration to the person, in their language, with the
+    event's calendar file when they have a place; nothing for a person without an e-mail."""
+    if not registration.email:
+        return
+    has_place = registration.status == RegistrationStatus.CONFIRMED
+    await outbox.queue(
+        db,
+        to=registration.email,
+        language=await language_of(db, event, registration),
+        template=template,
+        context={
+            "title": event.title,
+            "starts_at": event.starts_at.astimezone(zoneinfo.ZoneInfo(event.time_zone)),
+            "time_zone": event.time_zone,
+            "place": event.place,
+            "online_url": event.online_url,
+            "position": position,
+        },
+        attachments=(
+            [outbox.Attachment("event.ics", "text/calendar", calendar_file([event], event.title))]
+            if has_place
+            else []
+        ),
+        user_id=registration.user_id,
+        stakeholder_id=registration.stakeholder_id,
+    )
+    after_commit(db, outbox.wake_delivery)
+
+
+async def language_of(db: AsyncSession, event: Event, registration: Registration) -> str:
+    """A member's own language; else the first of their directory entry's languages that
+    Tessera speaks; else the event's first; else the default."""
+    if registration.user_id is not None:
+        language = await db.scalar(sa.select(User.language).where(User.id == registration.user_id))
+        if language in SUPPORTED_LOCALES:
+            return str(language)
+    candidates = list(event.languages)
+    if registration.stakeholder_id is not None:
+        entry_languages = await db.scalar(
+            sa.select(StakeholderEntry.languages).where(StakeholderEntry.id == registration.stakeholder_id)
+        )
+        candidates = list(entry_languages or []) + candidates
+    return next((language for language in candidates if language in SUPPORTED_LOCALES), DEFAULT_LOCALE)
 
 
 async def cancel_registration(
@@ -749,6 +808,9 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     e-mail, organisation, country, needs or directory link), so that the event's numbers stay
     true. Their calendar feed stops."""
     registrations = list(await db.scalars(sa.select(Registration).where(Registration.user_id == user_id)))
+    # E-mail to the addresses they registered with, not yet sent, goes; what was sent keeps
+    # neither address nor text. (What carries their account, accounts.erase forgets.)
+    await outbox.forget_recipient(db, addresses=[r.email for r in registrations if r.email is not None])
     for registration in registrations:
         event = await db.get(Event, registration.event_id, with_for_update=True)
         if registration.attended_at is not None:

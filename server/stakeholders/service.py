@@ -28,6 +28,7 @@ from server.audit.service import record_event
 from server.db import utcnow
 from server.events.models import Registration
 from server.i18n import N_, message
+from server.mail import outbox
 from server.pagination import keyset_page
 from server.platforms.models import NETWORK, Platform
 from server.problems import (
@@ -346,6 +347,8 @@ async def erase_person(db: AsyncSession, user: User, entry_id: uuid.UUID) -> Sta
     """
     entry = await read_entry(db, user, entry_id, for_update=True)
     now = utcnow()
+    # E-mail to them not yet sent goes; what was sent keeps neither their address nor its text.
+    await outbox.forget_recipient(db, stakeholder_id=entry.id, addresses=[entry.email] if entry.email else [])
     for engagement in entry.engagements:
         engagement.summary = None
     # Registrations for events that organisers linked to this entry name the person too: they

@@ -36,6 +36,17 @@ async def test_an_event_as_a_calendar_file_in_its_own_time_zone(organiser):
     assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Rome"]
 
 
+async def test_a_title_with_a_line_break_makes_a_calendar_file_not_an_error(organiser):
+    held = await hold(organiser, title="Workshop\r\nX-INJECTED:1")
+
+    calendar = parsed(await organiser.get(f"/api/v1/events/{held['id']}/calendar.ics"))
+
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["summary"]).splitlines() == ["Workshop", "X-INJECTED:1"]
+    assert "X-INJECTED" not in calendar
+    assert str(calendar["x-wr-calname"]) == "Workshop X-INJECTED:1"
+
+
 async def test_the_platforms_calendar_holds_what_the_reader_may_see(organiser, people):
     ours = await hold(organiser)
     swede = await people("sven", "youth_worker", ["SE"])

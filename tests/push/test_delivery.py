@@ -25,7 +25,7 @@ from server.push.keys import b64url, current_vapid
 from server.push.models import PushMessage, PushSubscription
 from server.push.service import doorbell
 from server.workers import running
-from tests.conftest import create_person, sign_in
+from tests.conftest import Accented, create_person, sign_in
 from tests.notes.conftest import note_body
 from tests.push.conftest import eventually, outbox, subscribe
 
@@ -37,19 +37,6 @@ async def tell(
         await notify(
             db, recipient_ids=[uuid.UUID(p.id) for p in people], event=event, params=params, link=link
         )
-
-
-class Accented:
-    """A catalogue standing in for a language's translations: every message marked with it."""
-
-    def __init__(self, locale: str) -> None:
-        self.locale = locale
-
-    def gettext(self, text: str) -> str:
-        return f"[{self.locale}] {text}"
-
-    def ngettext(self, singular: str, plural: str, count: int) -> str:
-        return f"[{self.locale}] {singular if count == 1 else plural}"
 
 
 @pytest.fixture
