@@ -4,6 +4,7 @@ from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPla
 from server.audit.models import AuditEvent
 from server.db import Base
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
+from server.impact.models import NoteTally
 from server.instance import InstanceSecret
 from server.moderation.models import ModerationAction
 from server.notes.models import Guide, GuideVersion, Note, NoteReview
@@ -28,6 +29,7 @@ __all__ = [
     "Mute",
     "Note",
     "NoteReview",
+    "NoteTally",
     "Notification",
     "NotificationSetting",
     "Platform",
