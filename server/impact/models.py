@@ -33,5 +33,7 @@ class NoteTally(Base):
 
     __table_args__ = (
         one_of("kind", NoteKind, name="known_kind"),
-        sa.Index("ix_note_tallies_platform_kind", "platform_code", "kind", "author_id"),
+        sa.Index(
+            "ix_note_tallies_platform_author", "platform_code", "author_id", "kind", "notes", "participants"
+        ),
     )

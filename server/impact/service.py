@@ -170,16 +170,16 @@ async def _notes(db: AsyncSession, codes: list[str]) -> dict[str, tuple[int, int
 
 
 async def _peer_researchers(db: AsyncSession, codes: list[str]) -> tuple[dict[str, int], int]:
-    """Youth members with at least one counted note, per platform and over all of them."""
-    youth = (
-        sa.select(NoteTally)
-        .join(User, User.id == NoteTally.author_id)
-        .where(_counted_tallies(codes), User.role == Role.YOUTH)
-    )
-    authors = sa.func.count(sa.distinct(NoteTally.author_id))
-    per_platform = youth.with_only_columns(NoteTally.platform_code, authors).group_by(NoteTally.platform_code)
+    """Authors of counted notes, per platform and over all of them: peer researchers, since
+    only young members write notes (AUTHORS in server/accounts/models.py)."""
+    counted = sa.select(NoteTally.author_id).where(_counted_tallies(codes))
+    per_platform = counted.with_only_columns(
+        NoteTally.platform_code, sa.func.count(sa.distinct(NoteTally.author_id))
+    ).group_by(NoteTally.platform_code)
     counts = {code: int(count) for code, count in await db.execute(per_platform)}
-    total = await db.scalar(youth.with_only_columns(authors))
+    # Grouped by author, the primary key's order, rather than a DISTINCT sorted afresh.
+    authors = counted.group_by(NoteTally.author_id).subquery()
+    total = await db.scalar(sa.select(sa.func.count()).select_from(authors))
     return counts, int(total or 0)
 
 
