@@ -27,6 +27,7 @@ const ROUTES = [
   [/^invites$/, "invites", "inviters"],
   [/^review$/, "review", "staff"],
   [/^export$/, "export", "researchers"],
+  [/^impact$/, "impact", "impact_readers"],
 ];
 
 // [hash, label, icon, who sees it], in the order of the bottom bar in every language (mirrored
@@ -40,6 +41,7 @@ const NAVIGATION = [
   ["#/moderation", N_("Moderation"), "conflict", "moderators"],
   ["#/invites", N_("Invites"), "forward", "inviters"],
   ["#/export", N_("Export"), "notes", "researchers"],
+  ["#/impact", N_("Impact"), "chart", "impact_readers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -1,4 +1,4 @@
-"""A stakeholder (a partner organisation's person) has the app of their role: home, notifications
+"""A stakeholder (a partner organisation's person) has the app of their role: home, impact, notifications
 and settings; notes and the forum are neither offered nor opened by typing their address."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ def test_a_stakeholder_is_offered_neither_notes_nor_the_forum(
     page = new_phone().new_page()
     sign_in(page, stakeholder)
     places = page.locator("#nav a").all_text_contents()
-    assert [place.strip() for place in places] == ["Home", "Notifications", "Settings"]
+    assert [place.strip() for place in places] == ["Home", "Impact", "Notifications", "Settings"]
     for address in ("#/forum", "#/notes", "#/notes/new", "#/moderation", "#/review", "#/export"):
         page.goto(f"/{address}")
         expect(page).to_have_url(re.compile(r"#/home$"))
