@@ -37,6 +37,21 @@ const GROUPS = [
   ]],
 ];
 
+// The directory's sectors and levels by their names (the server's charts use the same words).
+const SECTORS = {
+  public_authority: N_("Public authorities"),
+  ngo: N_("NGOs"),
+  education: N_("Education"),
+  youth_organisation: N_("Youth organisations"),
+  employer: N_("Employers"),
+  migrant_led: N_("Migrant-led organisations"),
+  research: N_("Research"),
+  health: N_("Health"),
+  faith: N_("Faith organisations"),
+  other: N_("Other"),
+};
+const LEVELS = { local: N_("Local"), regional: N_("Regional"), national: N_("National"), international: N_("International") };
+
 // The charts the server draws, with what each shows for a reader who cannot see it.
 const CHARTS = [
   ["platforms.svg", N_("Figures by platform")],
@@ -44,15 +59,27 @@ const CHARTS = [
   ["stakeholders-by-level.svg", N_("Stakeholders by level")],
 ];
 
-function figuresCard(title, figures) {
+function figureList(rows) {
+  return h("dl", { class: "figures" }, rows.map(([label, value]) => h("div", null, h("dt", null, _(label)), h("dd", null, formatNumber(value)))));
+}
+
+// One platform's figures, or the total's; the total also names the stakeholders' sectors and
+// levels in words, for whoever does not see the charts.
+function figuresCard(title, figures, withDirectory = false) {
+  const { by_sector: sectors, by_level: levels } = figures.stakeholders;
   return h(
     "section",
     { class: "card impact-card", "aria-label": title },
     h("h2", null, title),
-    GROUPS.map(([heading, rows]) => [
-      h("h3", null, _(heading)),
-      h("dl", { class: "figures" }, rows.map(([label, read]) => h("div", null, h("dt", null, _(label)), h("dd", null, formatNumber(read(figures)))))),
-    ]),
+    GROUPS.map(([heading, rows]) => [h("h3", null, _(heading)), figureList(rows.map(([label, read]) => [label, read(figures)]))]),
+    withDirectory
+      ? [
+          h("h3", null, _("Stakeholders by sector")),
+          figureList(Object.entries(SECTORS).map(([sector, label]) => [label, sectors[sector] || 0])),
+          h("h3", null, _("Stakeholders by level")),
+          figureList(Object.entries(LEVELS).map(([level, label]) => [label, levels[level] || 0])),
+        ]
+      : null,
   );
 }
 
@@ -78,7 +105,7 @@ export async function render(ctx) {
     _("Impact"),
     h("p", { class: "meta" }, _("The programme’s figures, counted live from what Tessera holds.")),
     h("div", { class: "actions no-print" }, field(_("Platform"), select), printButton),
-    figuresCard(chosen ? nameOf(chosen) : _("All my platforms"), total),
+    figuresCard(chosen ? nameOf(chosen) : _("All my platforms"), total, true),
     chosen ? null : platforms.map((figures) => figuresCard(nameOf(figures.code), figures)),
     h("h2", null, _("Charts")),
     CHARTS.map(([name, title]) => h("figure", { class: "chart" }, h("img", { src: `/api/v1/impact/charts/${name}${query}`, alt: _(title) }), h("figcaption", null, _(title)))),
