@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from server.accounts.models import IMPACT_READERS, Role, User
 from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
@@ -209,12 +210,12 @@ def _stakeholder_figures(counts: Counter[tuple[str, str]]) -> StakeholderFigures
     return StakeholderFigures(total=sum(counts.values()), by_sector=by_sector, by_level=by_level)
 
 
-def _platform_of(column: sa.ColumnElement[str | None]) -> sa.ColumnElement[str]:
+def _platform_of(column: InstrumentedAttribute[str | None]) -> sa.ColumnElement[str]:
     """A network-wide event (no platform) is the network-wide space's, NETWORK."""
     return sa.func.coalesce(column, NETWORK)
 
 
-def _on_platforms(column: sa.ColumnElement[str | None], codes: list[str]) -> sa.ColumnElement[bool]:
+def _on_platforms(column: InstrumentedAttribute[str | None], codes: list[str]) -> sa.ColumnElement[bool]:
     if NETWORK in codes:
         return sa.or_(column.in_(codes), column.is_(None))
     return column.in_(codes)

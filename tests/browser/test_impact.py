@@ -49,9 +49,15 @@ def test_a_stakeholder_reads_their_platforms_figures_and_charts(
 
     expect(page.get_by_role("heading", name="Impact", level=1)).to_be_visible()
     germany = page.get_by_role("region", name="Germany")
-    expect(germany.locator("div", has=page.locator("dt", has_text="Interviews")).locator("dd")).to_have_text("1")
-    expect(germany.locator("div", has=page.locator("dt", has_text="Focus group participants")).locator("dd")).to_have_text("7")
-    expect(germany.locator("div", has=page.locator("dt", has_text="Peer researchers")).locator("dd")).to_have_text("1")
+    expect(germany.locator("div", has=page.locator("dt", has_text="Interviews")).locator("dd")).to_have_text(
+        "1"
+    )
+    expect(
+        germany.locator("div", has=page.locator("dt", has_text="Focus group participants")).locator("dd")
+    ).to_have_text("7")
+    expect(
+        germany.locator("div", has=page.locator("dt", has_text="Peer researchers")).locator("dd")
+    ).to_have_text("1")
     # Only their platform: no other country's card.
     expect(page.locator(".impact-card")).to_have_count(2)
     chart = page.get_by_role("img", name="Figures by platform")
@@ -60,7 +66,9 @@ def test_a_stakeholder_reads_their_platforms_figures_and_charts(
     assert page.evaluate(FIGURES_WIDTH)
 
 
-def test_the_report_prints_without_the_apps_chrome(new_phone: Callable[..., BrowserContext], live_server: LiveServer):
+def test_the_report_prints_without_the_apps_chrome(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
     researcher = live_server.create_person("researcher", ("DE",))
     page = new_phone().new_page()
     sign_in(page, researcher)

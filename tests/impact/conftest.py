@@ -36,7 +36,12 @@ def of(impact: dict[str, Any], code: str) -> dict[str, Any]:
 async def stakeholder_entry(keeper: Person, platform: str, sector: str, level: str) -> dict[str, Any]:
     name = uuid.uuid4().hex[:8]
     return await add(
-        keeper, platform=platform, organisation=f"Organisation {name}", person_name=None, sector=sector, level=level
+        keeper,
+        platform=platform,
+        organisation=f"Organisation {name}",
+        person_name=None,
+        sector=sector,
+        level=level,
     )
 
 

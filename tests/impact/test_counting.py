@@ -9,7 +9,15 @@ import pytest
 from server.accounts.consent import CONSENT_VERSION
 from tests.conftest import PASSWORD
 from tests.events.conftest import register
-from tests.impact.conftest import attended, figures, focus_group, of, past_event, stakeholder_entry, write_note
+from tests.impact.conftest import (
+    attended,
+    figures,
+    focus_group,
+    of,
+    past_event,
+    stakeholder_entry,
+    write_note,
+)
 
 
 @pytest.fixture
@@ -52,7 +60,8 @@ async def test_a_reviewed_note_still_counts_whatever_the_review_said(people, adm
     sent_back = await write_note(amina)
     await worker.post(f"/api/v1/notes/{approved['id']}/review", json={"decision": "approve"})
     await worker.post(
-        f"/api/v1/notes/{sent_back['id']}/review", json={"decision": "request_changes", "comment": "Which school?"}
+        f"/api/v1/notes/{sent_back['id']}/review",
+        json={"decision": "request_changes", "comment": "Which school?"},
     )
 
     assert of(await figures(admin), "DE")["interviews"] == 2
@@ -120,7 +129,11 @@ async def test_notes_of_someone_who_withdrew_consent_are_out_until_they_consent_
     await amina.post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": True})
     again = of(await figures(admin), "DE")
 
-    assert (withdrawn["focus_groups"], withdrawn["focus_group_participants"], withdrawn["peer_researchers"]) == (0, 0, 0)
+    assert (
+        withdrawn["focus_groups"],
+        withdrawn["focus_group_participants"],
+        withdrawn["peer_researchers"],
+    ) == (0, 0, 0)
     assert (again["focus_groups"], again["focus_group_participants"], again["peer_researchers"]) == (1, 7, 1)
 
 
@@ -130,7 +143,9 @@ async def test_an_erased_persons_kept_approved_notes_count_and_the_rest_go(peopl
     await write_note(amina)
     await worker.post(f"/api/v1/notes/{approved['id']}/review", json={"decision": "approve"})
 
-    response = await amina.delete("/api/v1/me", json={"password": PASSWORD, "approved_notes": "keep_pseudonymised"})
+    response = await amina.delete(
+        "/api/v1/me", json={"password": PASSWORD, "approved_notes": "keep_pseudonymised"}
+    )
     assert response.status_code == 204, response.text
 
     germany = of(await figures(admin), "DE")
@@ -147,7 +162,11 @@ async def test_the_directory_counts_by_sector_and_level_per_platform_and_in_tota
 
     germany = of(impact, "DE")["stakeholders"]
     assert germany["total"] == 3
-    assert (germany["by_sector"]["ngo"], germany["by_sector"]["public_authority"], germany["by_sector"]["health"]) == (2, 1, 0)
+    assert (
+        germany["by_sector"]["ngo"],
+        germany["by_sector"]["public_authority"],
+        germany["by_sector"]["health"],
+    ) == (2, 1, 0)
     assert (germany["by_level"]["local"], germany["by_level"]["national"]) == (1, 2)
     total = impact["total"]["stakeholders"]
     assert total["total"] == 4
@@ -177,11 +196,14 @@ async def test_actions_count_by_their_status(admin, worker):
     ids = []
     for text in ("Map the services", "Train the mentors", "Write to the city"):
         response = await worker.post(
-            f"/api/v1/events/{workshop['id']}/outcomes", json={"kind": "action", "text": text, "language": "en"}
+            f"/api/v1/events/{workshop['id']}/outcomes",
+            json={"kind": "action", "text": text, "language": "en"},
         )
         assert response.status_code == 201, response.text
         ids.append(response.json()["id"])
-    await worker.post(f"/api/v1/events/{workshop['id']}/outcomes", json={"kind": "finding", "text": "x", "language": "en"})
+    await worker.post(
+        f"/api/v1/events/{workshop['id']}/outcomes", json={"kind": "finding", "text": "x", "language": "en"}
+    )
     await worker.patch(f"/api/v1/actions/{ids[0]}", json={"status": "done"})
     await worker.patch(f"/api/v1/actions/{ids[1]}", json={"status": "in_progress"})
 
@@ -193,7 +215,13 @@ async def test_actions_count_by_their_status(admin, worker):
 
 async def test_delphi_figures_are_zero_until_the_delphi_studies_exist(admin):
     impact = await figures(admin)
-    assert impact["total"]["delphi"] == {"studies": 0, "panellists": 0, "responded": 0, "statements": 0, "consensus_in": 0}
+    assert impact["total"]["delphi"] == {
+        "studies": 0,
+        "panellists": 0,
+        "responded": 0,
+        "statements": 0,
+        "consensus_in": 0,
+    }
 
 
 async def test_one_platform_asked_for_is_the_only_one_and_the_total_is_its_own(people, worker):
