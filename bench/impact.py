@@ -51,7 +51,7 @@ from server.db import create_engine
 from server.events.models import Event, Outcome, Registration
 from server.notes.models import Note
 from server.settings import load_settings
-from server.stakeholders.models import StakeholderEntry
+from server.stakeholders.models import Level, Sector, StakeholderEntry
 
 TARGET_P99_MS = 100.0
 RESULTS_FILE = harness.RESULTS_DIR / "impact.json"
@@ -105,19 +105,8 @@ COUNTRIES = (
 )
 KINDS = ("interview", "interview", "interview", "focus_group", "observation")
 STATUSES = ("submitted", "approved", "approved", "changes_requested", "draft", "withdrawn")
-SECTORS = (
-    "public_authority",
-    "ngo",
-    "education",
-    "youth_organisation",
-    "employer",
-    "migrant_led",
-    "research",
-    "health",
-    "faith",
-    "other",
-)
-LEVELS = ("local", "regional", "national", "international")
+SECTORS = tuple(Sector)
+LEVELS = tuple(Level)
 BATCH = 10_000
 IMPACT = "/api/v1/impact"
 BASELINE = "/api/v1/me"
