@@ -24,6 +24,7 @@ READERS = role_in(*IMPACT_READERS)
 SomePlatform = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")]
 # Figures change with every note sent: never from a cache.
 NO_STORE = {"Cache-Control": "no-store"}
+OCTET_STREAM = "application/octet-stream"
 
 
 @dataclass
@@ -35,10 +36,13 @@ class ChartOperation(Operation):
             **(self.responses or {}),
             "200": OpenAPIResponse(
                 description="The chart as SVG",
+                # Client generators take no image types: the same bytes come as
+                # application/octet-stream to a client that asks for that alone.
                 content={
-                    charts.SVG_MEDIA_TYPE: OpenAPIMediaType(
+                    media_type: OpenAPIMediaType(
                         schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
                     )
+                    for media_type in (charts.SVG_MEDIA_TYPE, OCTET_STREAM)
                 },
             ),
         }
@@ -71,7 +75,8 @@ async def impact_chart(
     figures = await service.impact(db, current_user(request), platform)
     # Drawing takes milliseconds of CPU: off the event loop, which serves everyone else.
     svg = await anyio.to_thread.run_sync(draw, figures, request_locale(request))
-    return Response(svg.encode(), media_type=charts.SVG_MEDIA_TYPE, headers=NO_STORE)
+    media_type = request.accept.best_match([charts.SVG_MEDIA_TYPE, OCTET_STREAM], charts.SVG_MEDIA_TYPE)
+    return Response(svg.encode(), media_type=media_type or charts.SVG_MEDIA_TYPE, headers=NO_STORE)
 
 
 routes = [read_impact, impact_chart]
