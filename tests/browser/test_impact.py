@@ -15,13 +15,17 @@ from tests.browser.phone import GUIDE_ID, sign_in
 FIGURES_WIDTH = """() => document.documentElement.scrollWidth <= window.innerWidth"""
 
 
+# The live server is shared by the session's browser tests: a platform no other test writes to.
+PLATFORM, PLATFORM_NAME = "SI", "Slovenia"
+
+
 def send_note(live_server: LiveServer, author, kind: str = "interview", **fields) -> None:
     note_id = str(uuid.uuid4())
     body = {
         "id": note_id,
         "base_version": 0,
         "kind": kind,
-        "platform": "DE",
+        "platform": PLATFORM,
         "language": "en",
         "recorded_at": "2026-11-01T10:00:00Z",
         "interviewee_code": "DE-INT-001",
@@ -37,26 +41,26 @@ def send_note(live_server: LiveServer, author, kind: str = "interview", **fields
 def test_a_stakeholder_reads_their_platforms_figures_and_charts(
     new_phone: Callable[..., BrowserContext], live_server: LiveServer
 ):
-    author = live_server.create_person("youth", ("DE",))
+    author = live_server.create_person("youth", (PLATFORM,))
     send_note(live_server, author)
     send_note(live_server, author, kind="focus_group", participants={"count": 7})
     send_note(live_server, author, status="draft")
-    stakeholder = live_server.create_person("stakeholder", ("DE",))
+    stakeholder = live_server.create_person("stakeholder", (PLATFORM,))
     page = new_phone().new_page()
     sign_in(page, stakeholder)
 
     page.locator("#nav a", has_text="Impact").click()
 
     expect(page.get_by_role("heading", name="Impact", level=1)).to_be_visible()
-    germany = page.get_by_role("region", name="Germany")
-    expect(germany.locator("div", has=page.locator("dt", has_text="Interviews")).locator("dd")).to_have_text(
+    platform = page.get_by_role("region", name=PLATFORM_NAME)
+    expect(platform.locator("div", has=page.locator("dt", has_text="Interviews")).locator("dd")).to_have_text(
         "1"
     )
     expect(
-        germany.locator("div", has=page.locator("dt", has_text="Focus group participants")).locator("dd")
+        platform.locator("div", has=page.locator("dt", has_text="Focus group participants")).locator("dd")
     ).to_have_text("7")
     expect(
-        germany.locator("div", has=page.locator("dt", has_text="Peer researchers")).locator("dd")
+        platform.locator("div", has=page.locator("dt", has_text="Peer researchers")).locator("dd")
     ).to_have_text("1")
     # Only their platform: no other country's card.
     expect(page.locator(".impact-card")).to_have_count(2)

@@ -224,7 +224,7 @@ def test_many_places_keep_one_bar_with_the_rest_under_more(
         menu = page.locator("#more-places")
         expect(menu).to_be_visible()
         menu_hrefs = menu.locator("a").evaluate_all("links => links.map(l => l.getAttribute('href'))")
-        assert menu_hrefs == ["#/invites", "#/notifications", "#/settings"]
+        assert menu_hrefs == ["#/invites", "#/impact", "#/notifications", "#/settings"]
         # Focus went into the menu; the arrow keys move within it; Escape closes it and
         # gives focus back to the button.
         expect(menu.locator("a").first).to_be_focused()
