@@ -82,6 +82,7 @@ SCREENS = [
     ("youth_worker", "review-note", "#/notes/{note_id}"),
     ("researcher", "export", "#/export"),
     ("researcher", "review", "#/review"),
+    ("researcher", "impact", "#/impact"),
 ]
 
 
