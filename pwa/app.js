@@ -36,6 +36,7 @@ const ROUTES = [
   [/^directory\/(?:new|import)$/, "directory-form", "directory_keepers"],
   [/^directory\/(?<id>[0-9a-fA-F-]{36})$/, "directory", "directory_keepers"],
   [/^directory\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "directory-form", "directory_keepers"],
+  [/^impact$/, "impact", "impact_readers"],
 ];
 
 // [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
@@ -53,6 +54,7 @@ const NAVIGATION = [
   ["#/events", N_("Events"), "calendar", "!authors"],
   ["#/actions", N_("Actions"), "approved", "action_readers"],
   ["#/directory", N_("Directory"), "directory", "directory_keepers"],
+  ["#/impact", N_("Impact"), "chart", "impact_readers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -38,6 +38,7 @@ from server.forum import routes as forum_routes
 from server.forum.rate_limits import STORE_NAME, forum_rate_limits
 from server.home import routes as home_routes
 from server.i18n import request_locale
+from server.impact import routes as impact_routes
 from server.languages import routes as language_routes
 from server.moderation import routes as moderation_routes
 from server.notes import routes as note_routes
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *moderation_routes.routes,
             *stakeholder_routes.routes,
             *event_routes.routes,
+            *impact_routes.routes,
             *notification_routes.routes,
             *home_routes.routes,
             *push_routes.routes,

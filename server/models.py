@@ -4,6 +4,7 @@ from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPla
 from server.audit.models import AuditEvent
 from server.db import Base
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
+from server.impact.models import NoteTally
 from server.instance import InstanceSecret
 from server.mail.models import MailMessage
 from server.moderation.models import ModerationAction
@@ -30,6 +31,7 @@ __all__ = [
     "Mute",
     "Note",
     "NoteReview",
+    "NoteTally",
     "Notification",
     "NotificationSetting",
     "Platform",

@@ -116,6 +116,8 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/events/{event_id}/outcomes", None, SIGNED_IN),
     ("GET", "/api/v1/actions", None, STAFF | {"stakeholder"}),
     ("PATCH", "/api/v1/actions/{action_id}", {"status": "done"}, STAFF),
+    ("GET", "/api/v1/impact", None, STAFF | {"stakeholder"}),
+    ("GET", "/api/v1/impact/charts/{chart}", None, STAFF | {"stakeholder"}),
     ("POST", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("DELETE", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("GET", "/api/v1/calendar-feeds/{token}/calendar.ics", None, ANYONE),
@@ -146,6 +148,7 @@ def concrete(path: str) -> str:
         .replace("{registration_id}", ZERO)
         .replace("{action_id}", ZERO)
         .replace("{token}", "not-a-feed")
+        .replace("{chart}", "platforms.svg")
     )
 
 

@@ -54,6 +54,9 @@ DIRECTORY_KEEPERS = STAFF
 EVENT_ORGANISERS = STAFF
 # Who reads a platform's follow-on actions: its organisers and its stakeholders.
 ACTION_READERS = EVENT_ORGANISERS | {Role.STAKEHOLDER}
+# Who reads the programme's impact figures: staff and stakeholders of their platforms, admins
+# of all.
+IMPACT_READERS = STAFF | {Role.STAKEHOLDER}
 
 
 class AccountStatus(StrEnum):

@@ -106,6 +106,8 @@ class Registration(Base):
         sa.UniqueConstraint("event_id", "user_id", name="uq_event_registrations_member"),
         sa.Index("ix_event_registrations_event_created", "event_id", "created_at", "id"),
         sa.Index("ix_event_registrations_user_id", "user_id"),
+        # The impact figures count who attended, and from which countries, from this alone.
+        sa.Index("ix_event_registrations_attended", "event_id", "attended_at", "country"),
     )
 
 

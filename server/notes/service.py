@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from server.accounts.models import REVIEWERS, STAFF, AccountStatus, ConsentEvent, Role, User
 from server.audit.service import record_event
@@ -407,15 +408,19 @@ def withdrawn_authors(person_id: Any = None) -> sa.Select[uuid.UUID]:
     readable, whatever their consent said before. The one definition for every read of
     others' notes; with ``person_id``, of that one person only (what every write asks, read
     through the indexes instead of everyone's consent events)."""
-    latest = sa.select(ConsentEvent.user_id, sa.func.max(ConsentEvent.recorded_at).label("at"))
-    if person_id is not None:
-        latest = latest.where(ConsentEvent.user_id == person_id)
-    last = latest.group_by(ConsentEvent.user_id).subquery()
+    # A withdrawal with no later consent event: read from the few withdrawals, each checked
+    # through the person's own events, instead of grouping everyone's consent events.
+    later = aliased(ConsentEvent)
     query = (
         sa.select(ConsentEvent.user_id)
-        .join(last, sa.and_(ConsentEvent.user_id == last.c.user_id, ConsentEvent.recorded_at == last.c.at))
         .join(User, User.id == ConsentEvent.user_id)
-        .where(ConsentEvent.accepted.is_(False), User.status != AccountStatus.ERASED)
+        .where(
+            ConsentEvent.accepted.is_(False),
+            User.status != AccountStatus.ERASED,
+            ~sa.exists().where(
+                later.user_id == ConsentEvent.user_id, later.recorded_at > ConsentEvent.recorded_at
+            ),
+        )
     )
     if person_id is not None:
         query = query.where(ConsentEvent.user_id == person_id)

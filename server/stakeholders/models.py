@@ -96,6 +96,8 @@ class StakeholderEntry(Base):
         sa.UniqueConstraint("platform_code", "identity_key"),
         sa.UniqueConstraint("platform_code", "email_key", name="uq_stakeholder_entries_email_key"),
         sa.Index("ix_stakeholder_entries_platform_created", "platform_code", "created_at", "id"),
+        # The impact figures count a platform's entries by sector and level from this alone.
+        sa.Index("ix_stakeholder_entries_platform_sector_level", "platform_code", "sector", "level"),
     )
 
 

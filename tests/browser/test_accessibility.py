@@ -92,6 +92,7 @@ SCREENS = [
     ("researcher", "directory-entry", "#/directory/{entry_id}"),
     ("researcher", "directory-edit", "#/directory/{entry_id}/edit"),
     ("researcher", "directory-import", "#/directory/import"),
+    ("researcher", "impact", "#/impact"),
 ]
 
 

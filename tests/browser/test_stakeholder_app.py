@@ -1,6 +1,6 @@
 """A stakeholder (a partner organisation's person) has the app of their role: home, events,
-actions, notifications and settings; notes, the forum and the directory are neither offered nor
-opened by typing their address."""
+actions, impact, notifications and settings; notes, the forum and the directory are neither offered
+nor opened by typing their address."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def test_a_stakeholder_is_offered_neither_notes_nor_the_forum_nor_the_directory(
     page = new_phone().new_page()
     sign_in(page, stakeholder)
     places = page.locator("#nav a").all_text_contents()
-    assert [place.strip() for place in places] == ["Home", "Events", "Actions", "Notifications", "Settings"]
+    assert [place.strip() for place in places] == ["Home", "Events", "Actions", "Impact", "Notifications", "Settings"]
     for address in (
         "#/forum",
         "#/notes",

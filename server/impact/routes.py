@@ -1,0 +1,82 @@
+"""Routes of the programme's impact: the figures (the contract's "Impact") and, as an extension
+of the contract, small charts of them as SVG."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+import anyio
+from litestar import Request, Response, get
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, QueryParameter
+
+from server.accounts.models import IMPACT_READERS
+from server.db import Database
+from server.i18n import N_, message, request_locale
+from server.impact import charts, service
+from server.impact.schemas import Impact
+from server.problems import NotAllowed, NotFound, answers
+from server.security import current_user, role_in
+
+READERS = role_in(*IMPACT_READERS)
+SomePlatform = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")]
+# Figures change with every note sent: never from a cache.
+NO_STORE = {"Cache-Control": "no-store"}
+OCTET_STREAM = "application/octet-stream"
+
+
+@dataclass
+class ChartOperation(Operation):
+    """The route answers with an SVG image."""
+
+    def __post_init__(self) -> None:
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="The chart as SVG",
+                # Client generators take no image types: the same bytes come as
+                # application/octet-stream to a client that asks for that alone.
+                content={
+                    media_type: OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    )
+                    for media_type in (charts.SVG_MEDIA_TYPE, OCTET_STREAM)
+                },
+            ),
+        }
+
+
+@answers(NotAllowed, NotFound)
+@get(
+    "/api/v1/impact",
+    guards=[READERS],
+    summary="The programme's figures, live, per platform of mine and in total",
+)
+async def read_impact(request: Request, db: Database, platform: SomePlatform = None) -> Response[Impact]:
+    figures = await service.impact(db, current_user(request), platform)
+    return Response(figures, headers=NO_STORE)
+
+
+@answers(NotAllowed, NotFound)
+@get(
+    "/api/v1/impact/charts/{chart:str}",
+    guards=[READERS],
+    operation_class=ChartOperation,
+    summary="A chart of the figures as SVG: platforms.svg, stakeholders-by-sector.svg, stakeholders-by-level.svg",
+)
+async def impact_chart(
+    request: Request, db: Database, chart: FromPath[str], platform: SomePlatform = None
+) -> Response[bytes]:
+    draw = charts.CHARTS.get(chart)
+    if draw is None:
+        raise NotFound(message(N_("There is no such chart.")))
+    figures = await service.impact(db, current_user(request), platform)
+    # Drawing takes milliseconds of CPU: off the event loop, which serves everyone else.
+    svg = await anyio.to_thread.run_sync(draw, figures, request_locale(request))
+    media_type = request.accept.best_match([charts.SVG_MEDIA_TYPE, OCTET_STREAM], charts.SVG_MEDIA_TYPE)
+    return Response(svg.encode(), media_type=media_type or charts.SVG_MEDIA_TYPE, headers=NO_STORE)
+
+
+routes = [read_impact, impact_chart]

@@ -1,0 +1,296 @@
+"""The programme's impact, counted live from what Tessera holds, per platform and in total, by
+the contract's rules ("Impact"): notes once sent, peer researchers, the stakeholder directory,
+events and their attendance, follow-on actions, and the Delphi studies.
+
+Whose notes count: those every other read of notes shows. A person who withdrew consent has
+their notes hidden from everyone else, so they leave the figures (and they are no peer
+researcher) until they consent again; an erased person's notes are deleted with the account,
+but for the approved ones they chose to keep, pseudonymised, for the research: those still
+count, and so does their author as a peer researcher, since the research still rests on them.
+
+Each table is read in one statement grouped by platform, from indexes and from the per-author
+note tallies that triggers keep (server/impact/models.py), so a million notes cost what a few
+thousand tallies cost."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from server.accounts.models import IMPACT_READERS, Role, User
+from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
+from server.i18n import N_, message
+from server.impact.models import NoteTally
+from server.impact.schemas import (
+    ActionFigures,
+    DelphiFigures,
+    EventFigures,
+    Figures,
+    Impact,
+    PlatformFigures,
+    StakeholderFigures,
+)
+from server.notes.models import NoteKind
+from server.notes.service import withdrawn_authors
+from server.platforms.models import NETWORK, Platform
+from server.problems import NotAllowed, NotFound
+from server.stakeholders.models import Level, Sector, StakeholderEntry
+
+
+async def platforms_counted(db: AsyncSession, user: User, platform: str | None) -> list[str]:
+    """The platforms whose figures the person reads: admins all of them, staff and stakeholders
+    their own, anyone else none; `platform` narrows to one of those."""
+    if user.role == Role.ADMIN:
+        codes = list(await db.scalars(sa.select(Platform.code).order_by(Platform.code)))
+    elif user.role in IMPACT_READERS:
+        codes = sorted(user.platform_codes)
+    else:
+        codes = []
+    if platform is None:
+        return codes
+    if platform in codes:
+        return [platform]
+    if user.role == Role.ADMIN:
+        raise NotFound(message(N_("There is no such platform.")))
+    raise NotAllowed(message(N_("You can see the figures of your own platforms only.")))
+
+
+async def impact(db: AsyncSession, user: User, platform: str | None = None) -> Impact:
+    codes = await platforms_counted(db, user, platform)
+    if not codes:
+        # Fail closed: no platforms, nothing counted.
+        return Impact(
+            platforms=[], total=_total([], peer_researchers=0, delphi=DelphiFigures(), countries=set())
+        )
+    notes = await _notes(db, codes)
+    peer_researchers, all_peer_researchers = await _peer_researchers(db, codes)
+    stakeholders = await _stakeholders(db, codes)
+    delphi, delphi_total = await delphi_figures(db, codes)
+    events, countries = await _events(db, codes)
+    actions = await _actions(db, codes)
+
+    platforms = []
+    for code in codes:
+        interviews, focus_groups, participants = notes.get(code, (0, 0, 0))
+        platforms.append(
+            PlatformFigures(
+                code=code,
+                interviews=interviews,
+                focus_groups=focus_groups,
+                focus_group_participants=participants,
+                peer_researchers=peer_researchers.get(code, 0),
+                stakeholders=_stakeholder_figures(stakeholders[code]),
+                delphi=delphi[code],
+                events=events[code],
+                actions=_action_figures(actions[code]),
+            )
+        )
+    total = _total(
+        platforms,
+        peer_researchers=all_peer_researchers,
+        delphi=delphi_total,
+        countries=set().union(*(countries[code] for code in codes)),
+    )
+    return Impact(platforms=platforms, total=total)
+
+
+def _total(
+    platforms: Sequence[PlatformFigures], *, peer_researchers: int, delphi: DelphiFigures, countries: set[str]
+) -> Figures:
+    """What the platforms add up to; people and countries are given apart, counted once
+    however many of the platforms they span."""
+    by_sector: Counter[str] = Counter()
+    by_level: Counter[str] = Counter()
+    for figures in platforms:
+        by_sector.update(figures.stakeholders.by_sector)
+        by_level.update(figures.stakeholders.by_level)
+    return Figures(
+        interviews=sum(figures.interviews for figures in platforms),
+        focus_groups=sum(figures.focus_groups for figures in platforms),
+        focus_group_participants=sum(figures.focus_group_participants for figures in platforms),
+        peer_researchers=peer_researchers,
+        stakeholders=StakeholderFigures(
+            total=sum(figures.stakeholders.total for figures in platforms),
+            by_sector={str(sector): by_sector[sector] for sector in Sector},
+            by_level={str(level): by_level[level] for level in Level},
+        ),
+        delphi=delphi,
+        events=EventFigures(
+            workshops=sum(figures.events.workshops for figures in platforms),
+            conferences=sum(figures.events.conferences for figures in platforms),
+            participants=sum(figures.events.participants for figures in platforms),
+            countries=len(countries),
+        ),
+        actions=ActionFigures(
+            planned=sum(figures.actions.planned for figures in platforms),
+            in_progress=sum(figures.actions.in_progress for figures in platforms),
+            done=sum(figures.actions.done for figures in platforms),
+        ),
+    )
+
+
+# Notes and peer researchers
+
+
+def _counted_tallies(codes: list[str]) -> sa.ColumnElement[bool]:
+    """Tallies of counted notes on these platforms, of authors whose notes others may see."""
+    return sa.and_(
+        NoteTally.platform_code.in_(codes),
+        NoteTally.notes > 0,
+        NoteTally.author_id.not_in(withdrawn_authors()),
+    )
+
+
+async def _notes(db: AsyncSession, codes: list[str]) -> dict[str, tuple[int, int, int]]:
+    """(interviews, focus groups, focus groups' participants) per platform."""
+    query = (
+        sa.select(
+            NoteTally.platform_code,
+            NoteTally.kind,
+            sa.func.sum(NoteTally.notes),
+            sa.func.sum(NoteTally.participants),
+        )
+        .where(_counted_tallies(codes), NoteTally.kind.in_([NoteKind.INTERVIEW, NoteKind.FOCUS_GROUP]))
+        .group_by(NoteTally.platform_code, NoteTally.kind)
+    )
+    counts: dict[str, dict[NoteKind, tuple[int, int]]] = defaultdict(dict)
+    for code, kind, notes, participants in await db.execute(query):
+        counts[code][kind] = (int(notes), int(participants))
+    return {
+        code: (
+            kinds.get(NoteKind.INTERVIEW, (0, 0))[0],
+            kinds.get(NoteKind.FOCUS_GROUP, (0, 0))[0],
+            kinds.get(NoteKind.FOCUS_GROUP, (0, 0))[1],
+        )
+        for code, kinds in counts.items()
+    }
+
+
+async def _peer_researchers(db: AsyncSession, codes: list[str]) -> tuple[dict[str, int], int]:
+    """Authors of counted notes, per platform and over all of them: peer researchers, since
+    only young members write notes (AUTHORS in server/accounts/models.py)."""
+    counted = sa.select(NoteTally.author_id).where(_counted_tallies(codes))
+    per_platform = counted.with_only_columns(
+        NoteTally.platform_code, sa.func.count(sa.distinct(NoteTally.author_id))
+    ).group_by(NoteTally.platform_code)
+    counts = {code: int(count) for code, count in await db.execute(per_platform)}
+    # Grouped by author, the primary key's order, rather than a DISTINCT sorted afresh.
+    authors = counted.group_by(NoteTally.author_id).subquery()
+    total = await db.scalar(sa.select(sa.func.count()).select_from(authors))
+    return counts, int(total or 0)
+
+
+# The directory, events and actions
+
+
+async def _stakeholders(db: AsyncSession, codes: list[str]) -> dict[str, Counter[tuple[str, str]]]:
+    query = (
+        sa.select(
+            StakeholderEntry.platform_code, StakeholderEntry.sector, StakeholderEntry.level, sa.func.count()
+        )
+        .where(StakeholderEntry.platform_code.in_(codes))
+        .group_by(StakeholderEntry.platform_code, StakeholderEntry.sector, StakeholderEntry.level)
+    )
+    counts: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
+    for code, sector, level, count in await db.execute(query):
+        counts[code][(str(sector), str(level))] = int(count)
+    return counts
+
+
+def _stakeholder_figures(counts: Counter[tuple[str, str]]) -> StakeholderFigures:
+    by_sector = {str(sector): 0 for sector in Sector}
+    by_level = {str(level): 0 for level in Level}
+    for (sector, level), count in counts.items():
+        by_sector[sector] += count
+        by_level[level] += count
+    return StakeholderFigures(total=sum(counts.values()), by_sector=by_sector, by_level=by_level)
+
+
+def _platform_of(column: InstrumentedAttribute[str | None]) -> sa.ColumnElement[str]:
+    """A network-wide event (no platform) is the network-wide space's, NETWORK."""
+    return sa.func.coalesce(column, NETWORK)
+
+
+def _on_platforms(column: InstrumentedAttribute[str | None], codes: list[str]) -> sa.ColumnElement[bool]:
+    if NETWORK in codes:
+        return sa.or_(column.in_(codes), column.is_(None))
+    return column.in_(codes)
+
+
+async def _events(db: AsyncSession, codes: list[str]) -> tuple[dict[str, EventFigures], dict[str, set[str]]]:
+    """Workshops, conferences and attendance per platform, and the countries attended from."""
+    platform = _platform_of(Event.platform_code)
+    held = (
+        sa.select(platform, Event.kind, sa.func.count())
+        .where(
+            _on_platforms(Event.platform_code, codes),
+            Event.kind.in_([EventKind.WORKSHOP, EventKind.CONFERENCE]),
+        )
+        .group_by(platform, Event.kind)
+    )
+    kinds: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, kind, count in await db.execute(held):
+        kinds[code][str(kind)] = int(count)
+    attended = (
+        sa.select(platform, Registration.country, sa.func.count())
+        .join(Event, Event.id == Registration.event_id)
+        .where(_on_platforms(Event.platform_code, codes), Registration.attended_at.is_not(None))
+        .group_by(platform, Registration.country)
+    )
+    participants: Counter[str] = Counter()
+    countries: dict[str, set[str]] = defaultdict(set)
+    for code, country, count in await db.execute(attended):
+        participants[code] += int(count)
+        # Someone registered without a country, or erased since, counts but names none.
+        if country:
+            countries[code].add(country)
+    figures = {
+        code: EventFigures(
+            workshops=kinds[code][EventKind.WORKSHOP],
+            conferences=kinds[code][EventKind.CONFERENCE],
+            participants=participants[code],
+            countries=len(countries[code]),
+        )
+        for code in codes
+    }
+    return figures, countries
+
+
+async def _actions(db: AsyncSession, codes: list[str]) -> dict[str, Counter[str]]:
+    platform = _platform_of(Outcome.platform_code)
+    query = (
+        sa.select(platform, Outcome.status, sa.func.count())
+        .where(_on_platforms(Outcome.platform_code, codes), Outcome.kind == OutcomeKind.ACTION)
+        .group_by(platform, Outcome.status)
+    )
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for code, status, count in await db.execute(query):
+        counts[code][str(status)] = int(count)
+    return counts
+
+
+def _action_figures(counts: Counter[str]) -> ActionFigures:
+    return ActionFigures(
+        planned=counts[ActionStatus.PLANNED],
+        in_progress=counts[ActionStatus.IN_PROGRESS],
+        done=counts[ActionStatus.DONE],
+    )
+
+
+# Delphi
+
+
+async def delphi_figures(
+    db: AsyncSession, codes: list[str]
+) -> tuple[dict[str, DelphiFigures], DelphiFigures]:
+    """The Delphi studies' figures per platform and over them all (a panellist on two
+    platforms' panels counted once in the total).
+
+    Zeros for now: the Delphi domain is being built on its own branch and will offer
+    `server.delphi.service.delphi_figures(session, platform_codes)`; this is the one place
+    that calls it once server/delphi lands."""
+    return {code: DelphiFigures() for code in codes}, DelphiFigures()
