@@ -3,6 +3,7 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
+from server.delphi.models import Panellist, Pseudonym, Rating, Round, Statement, StatementResult, Study, StudyPlatform
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
 from server.instance import InstanceSecret
 from server.moderation.models import ModerationAction
@@ -18,6 +19,14 @@ __all__ = [
     "Base",
     "Block",
     "Category",
+    "Panellist",
+    "Pseudonym",
+    "Rating",
+    "Round",
+    "Statement",
+    "StatementResult",
+    "Study",
+    "StudyPlatform",
     "ConsentEvent",
     "Engagement",
     "Guide",
