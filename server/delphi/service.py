@@ -769,9 +769,8 @@ async def export_rows(db: AsyncSession, user: User, study_id: uuid.UUID) -> tupl
     study = await facilitated_study(db, user, study_id)
     names: dict[uuid.UUID, str] = {}
     if study.anonymity == Anonymity.NAMED:
-        names = dict(
-            (await db.execute(sa.select(Panellist.id, Panellist.name).where(Panellist.study_id == study.id))).tuples()
-        )
+        found = await db.execute(sa.select(Panellist.id, Panellist.name).where(Panellist.study_id == study.id))
+        names = {panellist_id: name for panellist_id, name in found}
     rows = await db.execute(
         sa.select(Round.number, Statement.id, Statement.texts, Pseudonym.label, Pseudonym.panellist_id, Rating)
         .join(Round, Round.id == Rating.round_id)
