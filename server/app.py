@@ -165,7 +165,9 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             # After authentication: the limits count per member, not per address.
             *(config.middleware for config in forum_rate_limits(settings)),
             member_limit(
-                delphi_routes.BALLOT_RATE_LIMIT["rate_limit"], settings.delphi_ballot_requests_per_minute, "minute"
+                delphi_routes.BALLOT_RATE_LIMIT["rate_limit"],
+                settings.delphi_ballot_requests_per_minute,
+                "minute",
             ).middleware,
         ],
         plugins=[problem_details_plugin()],

@@ -3,7 +3,16 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
-from server.delphi.models import Panellist, Pseudonym, Rating, Round, Statement, StatementResult, Study, StudyPlatform
+from server.delphi.models import (
+    Panellist,
+    Pseudonym,
+    Rating,
+    Round,
+    Statement,
+    StatementResult,
+    Study,
+    StudyPlatform,
+)
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
 from server.instance import InstanceSecret
 from server.moderation.models import ModerationAction
@@ -19,14 +28,6 @@ __all__ = [
     "Base",
     "Block",
     "Category",
-    "Panellist",
-    "Pseudonym",
-    "Rating",
-    "Round",
-    "Statement",
-    "StatementResult",
-    "Study",
-    "StudyPlatform",
     "ConsentEvent",
     "Engagement",
     "Guide",
@@ -39,12 +40,20 @@ __all__ = [
     "NoteReview",
     "Notification",
     "NotificationSetting",
+    "Panellist",
     "Platform",
     "Post",
+    "Pseudonym",
     "PushMessage",
     "PushSubscription",
+    "Rating",
     "Report",
+    "Round",
     "StakeholderEntry",
+    "Statement",
+    "StatementResult",
+    "Study",
+    "StudyPlatform",
     "Topic",
     "User",
     "UserPlatform",

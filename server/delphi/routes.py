@@ -23,6 +23,7 @@ from server.accounts.models import RESEARCHERS, Role
 from server.audit.service import record_event
 from server.db import Database, Databases
 from server.delphi import service
+from server.delphi.models import Panellist, Round, Statement, Study
 from server.delphi.schemas import (
     Ballot,
     BallotIn,
@@ -42,7 +43,6 @@ from server.delphi.schemas import (
     StudyPatch,
     StudySummary,
 )
-from server.delphi.models import Panellist, Round, Statement, Study
 from server.exports import formats
 from server.pagination import MAX_LIMIT
 from server.problems import Conflict, NotAllowed, NotFound, answers

@@ -14,7 +14,6 @@ without the token nothing joins a panellist to what they rated. See docs/archite
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 import uuid
 from collections import defaultdict
@@ -172,7 +171,8 @@ def rule_errors(rule: ConsensusRule, scale: Scale) -> list[FieldError]:
 
 
 def rule_as_stored(rule: ConsensusRule) -> dict[str, Any]:
-    return msgspec.to_builtins(rule)  # type: ignore[no-any-return]
+    stored: dict[str, Any] = msgspec.to_builtins(rule)
+    return stored
 
 
 async def create_study(db: AsyncSession, user: User, data: StudyIn) -> Study:
@@ -182,7 +182,9 @@ async def create_study(db: AsyncSession, user: User, data: StudyIn) -> Study:
     errors = scale_errors(data.scale) + rule_errors(data.consensus, data.scale)
     for index, code in enumerate(platforms):
         if code == NETWORK or await db.get(Platform, code) is None:
-            errors.append(FieldError(f"platforms[{index}]", message(N_("There is no such country platform."))))
+            errors.append(
+                FieldError(f"platforms[{index}]", message(N_("There is no such country platform.")))
+            )
     if errors:
         raise InvalidInput(errors=errors)
     study = Study(
@@ -252,7 +254,9 @@ async def study_parts(
         sa.select(Statement).where(Statement.study_id == study_id).order_by(Statement.position)
     )
     panellists = await db.scalars(
-        sa.select(Panellist).where(Panellist.study_id == study_id).order_by(Panellist.created_at, Panellist.id)
+        sa.select(Panellist)
+        .where(Panellist.study_id == study_id)
+        .order_by(Panellist.created_at, Panellist.id)
     )
     rounds = await db.scalars(sa.select(Round).where(Round.study_id == study_id).order_by(Round.number))
     return list(statements), list(panellists), list(rounds)
@@ -334,13 +338,11 @@ async def add_panellist(
         )
     elif data.user_id is not None:
         member = await db.get(User, data.user_id)
-        if (
-            member is None
-            or member.is_erased
-            or not set(member.platform_codes) & set(study.platform_codes)
-        ):
+        if member is None or member.is_erased or not set(member.platform_codes) & set(study.platform_codes):
             raise InvalidInput(
-                errors=[FieldError("user_id", message(N_("There is no such member on this study's platforms.")))]
+                errors=[
+                    FieldError("user_id", message(N_("There is no such member on this study's platforms.")))
+                ]
             )
         panellist.user_id = member.id
         panellist.name = member.display_name or member.username or ""
@@ -363,7 +365,9 @@ async def add_panellist(
     return panellist, token
 
 
-async def revoke_panellist(db: AsyncSession, user: User, study_id: uuid.UUID, panellist_id: uuid.UUID) -> None:
+async def revoke_panellist(
+    db: AsyncSession, user: User, study_id: uuid.UUID, panellist_id: uuid.UUID
+) -> None:
     study = await facilitated_study(db, user, study_id)
     panellist = await db.get(Panellist, panellist_id)
     if panellist is None or panellist.study_id != study.id:
@@ -481,7 +485,8 @@ async def round_ratings(db: AsyncSession, round_id: uuid.UUID) -> dict[str, dict
         )
     )
     for statement_id, pseudonym_id, rating in rows:
-        found[str(statement_id)][pseudonym_id] = rating
+        if rating is not None:
+            found[str(statement_id)][pseudonym_id] = rating
     return found
 
 
@@ -577,7 +582,10 @@ async def read_ballot(db: AsyncSession, token: str) -> Ballot:
             )
         )
     return Ballot(
-        ballot_study, BallotRound(current.id, current.number, current.closed_at is None), panellist.language, items
+        ballot_study,
+        BallotRound(current.id, current.number, current.closed_at is None),
+        panellist.language,
+        items,
     )
 
 
@@ -595,7 +603,9 @@ async def previous_round(
         return {}
     results = {
         str(result.statement_id): result
-        for result in await db.scalars(sa.select(StatementResult).where(StatementResult.round_id == before.id))
+        for result in await db.scalars(
+            sa.select(StatementResult).where(StatementResult.round_id == before.id)
+        )
     }
     comments: dict[str, list[str]] = defaultdict(list)
     own: dict[str, int | None] = {}
@@ -642,7 +652,8 @@ async def save_ballot(db: AsyncSession, token: str, data: BallotIn) -> Ballot:
         if statement_id not in asked:
             errors.append(
                 FieldError(
-                    f"ratings[{index}].statement_id", message(N_("This statement is not asked in this round."))
+                    f"ratings[{index}].statement_id",
+                    message(N_("This statement is not asked in this round.")),
                 )
             )
         if item.rating is not None and not study.scale_min <= item.rating <= study.scale_max:
@@ -735,7 +746,9 @@ async def results(db: AsyncSession, user: User, study_id: uuid.UUID) -> Results:
     for closed in rounds:
         by_statement = {
             result.statement_id: result
-            for result in await db.scalars(sa.select(StatementResult).where(StatementResult.round_id == closed.id))
+            for result in await db.scalars(
+                sa.select(StatementResult).where(StatementResult.round_id == closed.id)
+            )
         }
         items = []
         for statement_id in closed.statement_ids:
@@ -769,10 +782,14 @@ async def export_rows(db: AsyncSession, user: User, study_id: uuid.UUID) -> tupl
     study = await facilitated_study(db, user, study_id)
     names: dict[uuid.UUID, str] = {}
     if study.anonymity == Anonymity.NAMED:
-        found = await db.execute(sa.select(Panellist.id, Panellist.name).where(Panellist.study_id == study.id))
+        found = await db.execute(
+            sa.select(Panellist.id, Panellist.name).where(Panellist.study_id == study.id)
+        )
         names = {panellist_id: name for panellist_id, name in found}
     rows = await db.execute(
-        sa.select(Round.number, Statement.id, Statement.texts, Pseudonym.label, Pseudonym.panellist_id, Rating)
+        sa.select(
+            Round.number, Statement.id, Statement.texts, Pseudonym.label, Pseudonym.panellist_id, Rating
+        )
         .join(Round, Round.id == Rating.round_id)
         .join(Statement, Statement.id == Rating.statement_id)
         .join(Pseudonym, Pseudonym.id == Rating.pseudonym_id)

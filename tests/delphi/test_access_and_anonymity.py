@@ -19,7 +19,7 @@ from tests.delphi.conftest import add_statement, close_round, invite, open_round
 
 async def run_study(facilitator, client, anonymity="anonymous", platforms=None):
     study_id = await start_study(facilitator, anonymity=anonymity, platforms=platforms or ["IT"])
-    statement = await add_statement(facilitator, study_id, {"en": "=HYPERLINK(\"http://evil\")"})
+    statement = await add_statement(facilitator, study_id, {"en": '=HYPERLINK("http://evil")'})
     panellists = [
         await invite(facilitator, study_id, name="Giulia Bianchi", email="giulia@example.org"),
         await invite(facilitator, study_id, name="Omar Said"),
@@ -89,7 +89,10 @@ async def test_anonymous_callers_are_401_and_ballot_links_are_rate_limited(make_
 
     app = make_app(delphi_ballot_requests_per_minute=3)
     async with AsyncTestClient(app=app) as client:
-        for path in ("/api/v1/delphi/studies", "/api/v1/delphi/studies/00000000-0000-0000-0000-000000000000/results"):
+        for path in (
+            "/api/v1/delphi/studies",
+            "/api/v1/delphi/studies/00000000-0000-0000-0000-000000000000/results",
+        ):
             assert (await client.get(path)).status_code == 401
         guesses = [await client.get(f"/api/v1/delphi/ballots/guess-{number}") for number in range(4)]
         assert [response.status_code for response in guesses] == [404, 404, 404, 429]
@@ -104,7 +107,10 @@ async def test_anonymous_results_and_exports_carry_no_names_or_ids(facilitator, 
         io.BytesIO((await facilitator.get(f"/api/v1/delphi/studies/{study_id}/export?format=xlsx")).content)
     )
     sheet_text = "\n".join(
-        str(cell) for row in workbook["ratings"].iter_rows(values_only=True) for cell in row if cell is not None
+        str(cell)
+        for row in workbook["ratings"].iter_rows(values_only=True)
+        for cell in row
+        if cell is not None
     )
     secrets = ["Giulia Bianchi", "Omar Said", "giulia@example.org", *(item["id"] for item in panellists)]
     secrets += [item["token"] for item in panellists]
@@ -117,21 +123,30 @@ async def test_anonymous_results_and_exports_carry_no_names_or_ids(facilitator, 
     assert len({row["panellist"] for row in rows}) == 2
     # The comment a panellist wrote is theirs to word; the formula guard still holds.
     assert {row["comment"] for row in rows} == {"Giulia thinks so", "'-1+1"}
-    assert {row["statement"] for row in rows} == {"'=HYPERLINK(\"http://evil\")"}
+    assert {row["statement"] for row in rows} == {'\'=HYPERLINK("http://evil")'}
 
 
 async def test_under_anonymous_no_column_joins_a_panellist_to_a_rating(facilitator, client, app):
     study_id, _, _ = await run_study(facilitator, client)
     async with app.state.test_db() as db:
         panel = list(await db.scalars(sa.select(Panellist).where(Panellist.study_id == uuid.UUID(study_id))))
-        pseudonyms = list(await db.scalars(sa.select(Pseudonym).where(Pseudonym.study_id == uuid.UUID(study_id))))
+        pseudonyms = list(
+            await db.scalars(sa.select(Pseudonym).where(Pseudonym.study_id == uuid.UUID(study_id)))
+        )
         ratings = list(await db.scalars(sa.select(Rating)))
         audit = list(await db.scalars(sa.select(AuditEvent)))
-    identities = {str(value) for item in panel for value in (item.id, item.user_id, item.stakeholder_id, item.token_hash) if value}
+    identities = {
+        str(value)
+        for item in panel
+        for value in (item.id, item.user_id, item.stakeholder_id, item.token_hash)
+        if value
+    }
     assert len(pseudonyms) == 2
     assert all(item.panellist_id is None for item in pseudonyms)
     stored = {str(value) for item in pseudonyms for value in (item.id, item.key_hash, item.label)}
-    stored |= {str(value) for item in ratings for value in (item.pseudonym_id, item.round_id, item.statement_id)}
+    stored |= {
+        str(value) for item in ratings for value in (item.pseudonym_id, item.round_id, item.statement_id)
+    }
     assert not identities & stored
     # The audit log names no pseudonym either.
     pseudonym_ids = {str(item.id) for item in pseudonyms}
@@ -144,7 +159,9 @@ async def test_a_named_study_exports_names_and_facilitators_studies_pseudonyms(f
     rows = list(csv.DictReader(io.StringIO(response.text)))
     assert {row["panellist"] for row in rows} == {"Giulia Bianchi", "Omar Said"}
     kept, _, _ = await run_study(facilitator, client, anonymity="facilitators")
-    rows = list(csv.DictReader(io.StringIO((await facilitator.get(f"/api/v1/delphi/studies/{kept}/export")).text)))
+    rows = list(
+        csv.DictReader(io.StringIO((await facilitator.get(f"/api/v1/delphi/studies/{kept}/export")).text))
+    )
     assert {row["panellist"][:2] for row in rows} == {"P-"}
 
 

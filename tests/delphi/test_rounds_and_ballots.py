@@ -20,24 +20,34 @@ async def world(facilitator, panel_size=3, statements=2, **study_fields):
     study_id = await start_study(facilitator, **study_fields)
     statement_ids = [
         await add_statement(
-            facilitator, study_id, {"en": f"Statement {number}", "it": f"Affermazione {number}"}, theme="school"
+            facilitator,
+            study_id,
+            {"en": f"Statement {number}", "it": f"Affermazione {number}"},
+            theme="school",
         )
         for number in range(statements)
     ]
-    tokens = [(await invite(facilitator, study_id, name=f"Panellist {number}"))["token"] for number in range(panel_size)]
+    tokens = [
+        (await invite(facilitator, study_id, name=f"Panellist {number}"))["token"]
+        for number in range(panel_size)
+    ]
     return study_id, statement_ids, tokens
 
 
 async def test_a_ballot_shows_in_the_panellists_language_with_marked_fallbacks(facilitator, client):
     study_id = await start_study(facilitator)
-    translated = await add_statement(facilitator, study_id, {"en": "Mentors help.", "it": "I mentori aiutano."})
+    translated = await add_statement(
+        facilitator, study_id, {"en": "Mentors help.", "it": "I mentori aiutano."}
+    )
     english_only = await add_statement(facilitator, study_id, {"en": "Housing comes first."})
     token = (await invite(facilitator, study_id, name="Lucia", language="it"))["token"]
     opened = await open_round(facilitator, study_id)
     shown = await ballot(client, token)
     assert shown["language"] == "it"
     assert shown["round"] == {"id": opened["id"], "number": 1, "open": True}
-    texts = {item["id"]: (item["text"], item["text_language"], item["fallback"]) for item in shown["statements"]}
+    texts = {
+        item["id"]: (item["text"], item["text_language"], item["fallback"]) for item in shown["statements"]
+    }
     assert texts[translated] == ("I mentori aiutano.", "it", False)
     assert texts[english_only] == ("Housing comes first.", "en", True)
     assert all(item["previous"] is None for item in shown["statements"])
@@ -58,8 +68,11 @@ async def test_answers_are_kept_as_given_and_a_subset_keeps_the_rest(facilitator
 
 
 async def test_a_rating_outside_the_scale_or_an_unasked_statement_is_422(facilitator, client):
-    study_id, (first, _), (token, *_) = await world(facilitator, scale={"min": 1, "max": 5}, consensus={
-        "kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2})
+    study_id, (first, _), (token, *_) = await world(
+        facilitator,
+        scale={"min": 1, "max": 5},
+        consensus={"kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2},
+    )
     await open_round(facilitator, study_id)
     for rating in (0, 6):
         response = await client.put(
@@ -79,7 +92,7 @@ async def test_a_rating_outside_the_scale_or_an_unasked_statement_is_422(facilit
 async def test_two_saves_at_once_keep_the_later_one(facilitator, client):
     study_id, (first, _), (token, *_) = await world(facilitator)
     await open_round(facilitator, study_id)
-    for attempt in range(5):
+    for _ in range(5):
         await asyncio.gather(rate(client, token, (first, 3)), rate(client, token, (first, 7)))
         # Whichever came last is what is kept, whole: never a mixture, never an error.
         assert (await ballot(client, token))["statements"][0]["my_rating"] in {3, 7}
@@ -112,7 +125,9 @@ async def test_round_two_asks_only_undecided_and_new_statements_and_shows_the_gr
     assert conflict.status_code == 409
     for token, rating in zip(tokens, [9, 8, 8, 9], strict=True):
         await rate(client, token, (agreed, rating))
-    for token, rating, comment in zip(tokens, [1, 9, 5, 5], ["Too costly", "Urgent", None, "Depends"], strict=True):
+    for token, rating, comment in zip(
+        tokens, [1, 9, 5, 5], ["Too costly", "Urgent", None, "Depends"], strict=True
+    ):
         await rate(client, token, (disputed, rating), comment=comment)
     closed = await close_round(facilitator, first["id"])
     assert (closed["invited"], closed["responded"]) == (4, 4)
@@ -123,7 +138,13 @@ async def test_round_two_asks_only_undecided_and_new_statements_and_shows_the_gr
     previous = {item["id"]: item["previous"] for item in shown["statements"]}
     assert previous[added] is None
     group = previous[disputed]
-    assert (group["my_rating"], group["n"], group["median"], group["q1"], group["q3"]) == (1, 4, 5.0, 4.0, 6.0)
+    assert (group["my_rating"], group["n"], group["median"], group["q1"], group["q3"]) == (
+        1,
+        4,
+        5.0,
+        4.0,
+        6.0,
+    )
     assert group["distribution"] == {"1": 1, "2": 0, "3": 0, "4": 0, "5": 2, "6": 0, "7": 0, "8": 0, "9": 1}
     # The others' comments, not the panellist's own, and no names.
     assert group["comments"] == ["Depends", "Urgent"]
@@ -144,7 +165,9 @@ async def test_nothing_left_to_ask_and_a_closed_study_are_409(facilitator, clien
     assert [item["closed_at"] is not None for item in closed.json()["rounds"]] == [True, True]
     assert second["number"] == 2
     assert (await facilitator.post(f"/api/v1/delphi/studies/{study_id}/rounds")).status_code == 409
-    assert (await facilitator.post(f"/api/v1/delphi/studies/{study_id}/statements", json={"text": {"en": "x"}})).status_code == 409
+    assert (
+        await facilitator.post(f"/api/v1/delphi/studies/{study_id}/statements", json={"text": {"en": "x"}})
+    ).status_code == 409
     refused = await client.put(f"/api/v1/delphi/ballots/{tokens[0]}", json={"ratings": []})
     assert refused.status_code == 409
 
@@ -183,4 +206,6 @@ async def test_a_wrong_or_revoked_link_is_404_and_each_link_opens_only_its_own_b
     revoked = await facilitator.delete(f"/api/v1/delphi/studies/{study_id}/panellists/{panel[1]['id']}")
     assert revoked.status_code == 204
     assert (await client.get(f"/api/v1/delphi/ballots/{theirs}")).status_code == 404
-    assert (await facilitator.get(f"/api/v1/delphi/studies/{study_id}")).json()["panellists"][1]["revoked"] is True
+    assert (await facilitator.get(f"/api/v1/delphi/studies/{study_id}")).json()["panellists"][1][
+        "revoked"
+    ] is True

@@ -28,7 +28,15 @@ async def test_bad_scales_and_rules_are_422_naming_the_field(facilitator):
         ({"scale": {"min": 1, "max": 5}}, "consensus.agree_from"),  # 7 is off a 1-5 scale
         ({"consensus": {**IQR_RULE, "agree_from": 3, "disagree_to": 3}}, "consensus.agree_from"),
         (
-            {"consensus": {"kind": "percent", "agree_from": 7, "disagree_to": 3, "threshold": 60, "max_opposite": 70}},
+            {
+                "consensus": {
+                    "kind": "percent",
+                    "agree_from": 7,
+                    "disagree_to": 3,
+                    "threshold": 60,
+                    "max_opposite": 70,
+                }
+            },
             "consensus.max_opposite",
         ),
         ({"consensus": {"kind": "median", "agree_from": 7}}, "consensus.kind"),
@@ -128,5 +136,8 @@ async def test_a_panellist_is_a_platform_member_or_a_name(facilitator, people):
         json={"name": "X", "email": "not an address", "language": "en"},
     )
     assert bad_mail.status_code == 422
-    names = [item["name"] for item in (await facilitator.get(f"/api/v1/delphi/studies/{study_id}")).json()["panellists"]]
+    names = [
+        item["name"]
+        for item in (await facilitator.get(f"/api/v1/delphi/studies/{study_id}")).json()["panellists"]
+    ]
     assert names == ["Marco", "Amal Haddad"]
