@@ -27,6 +27,7 @@ from server.delphi.models import Panellist, Round, Statement, Study
 from server.delphi.schemas import (
     Ballot,
     BallotIn,
+    BallotSaved,
     Created,
     PanellistCreated,
     PanellistIn,
@@ -268,8 +269,11 @@ async def read_ballot(db: Database, token: FromPath[str]) -> Ballot:
     response_headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
     summary="Save some or all answers of a ballot while its round is open",
 )
-async def save_ballot(db: Database, token: FromPath[str], data: JSONBody[BallotIn]) -> Ballot:
-    return await service.save_ballot(db, token, data)
+async def save_ballot(
+    db: Database, databases: NamedDependency[Databases], token: FromPath[str], data: JSONBody[BallotIn]
+) -> BallotSaved:
+    async with databases.reading() as reading:
+        return await service.save_ballot(db, reading, token, data)
 
 
 @answers(NotAllowed)

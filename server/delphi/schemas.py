@@ -209,6 +209,13 @@ class BallotIn(Strict):
     ratings: Annotated[list[RatingIn], msgspec.Meta(max_length=1000)]
 
 
+class BallotSaved(msgspec.Struct):
+    """The round the answers were saved in, and how many were saved."""
+
+    round: int
+    saved: int
+
+
 # Results
 
 

@@ -45,6 +45,7 @@ from server.delphi.schemas import (
     Ballot,
     BallotIn,
     BallotRound,
+    BallotSaved,
     BallotStatement,
     BallotStudy,
     ConsensusRule,
@@ -609,9 +610,12 @@ async def previous_round(
     }
     comments: dict[str, list[str]] = defaultdict(list)
     own: dict[str, int | None] = {}
+    # The panellist's own answers and the others' comments, not the whole panel's ratings.
+    has_comment = sa.and_(Rating.comment.is_not(None), Rating.comment != "")
     rows = await db.execute(
         sa.select(Rating.statement_id, Rating.pseudonym_id, Rating.rating, Rating.comment).where(
-            Rating.round_id == before.id
+            Rating.round_id == before.id,
+            has_comment if pseudonym_id is None else sa.or_(Rating.pseudonym_id == pseudonym_id, has_comment),
         )
     )
     for statement_id, who, rating, comment in rows:
@@ -633,17 +637,59 @@ async def previous_round(
     }
 
 
-async def save_ballot(db: AsyncSession, token: str, data: BallotIn) -> Ballot:
+async def save_ballot(db: AsyncSession, reading: AsyncSession, token: str, data: BallotIn) -> BallotSaved:
     """Every answer is kept as given; statements the request does not name keep theirs.
-    Two saves at once: each answer ends as the later one left it."""
-    panellist, study = await panellist_of(db, token)
+    Two saves at once: each answer ends as the later one left it.
+
+    What can be checked is checked in `reading`, a session that writes nothing: on SQLite
+    writers take turns, and a whole panel saving at once waits only for the few statements
+    that write."""
+    panellist, study = await panellist_of(reading, token)
     if study.closed_at is not None:
         raise Conflict(message(STUDY_CLOSED))
-    # Shared with every other ballot of the round, exclusive with closing it: a save either
-    # commits before the round closes, or finds it closed.
-    current = await latest_round(db, study.id, for_share=True)
+    current = await latest_round(reading, study.id)
     if current is None or current.closed_at is not None:
         raise Conflict(message(ROUND_CLOSED))
+    answers = checked_answers(study, current, data)
+    known = await reading.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == pseudonym_hash(token)))
+    # Shared with every other ballot of the round, exclusive with closing it: a save either
+    # commits before the round closes, or finds it closed.
+    still_open = await db.scalar(
+        sa.select(Round.id)
+        .where(Round.id == current.id, Round.closed_at.is_(None))
+        .with_for_update(read=True)
+    )
+    if still_open is None:
+        raise Conflict(message(ROUND_CLOSED))
+    if answers:
+        pseudonym_id = known or await pseudonym_for(db, token, study, panellist)
+        insert = insert_on_conflict(db, Rating).values(
+            [
+                {
+                    "round_id": current.id,
+                    "statement_id": uuid.UUID(statement_id),
+                    "pseudonym_id": pseudonym_id,
+                    "rating": rating,
+                    "comment": comment,
+                }
+                for statement_id, (rating, comment) in answers.items()
+            ]
+        )
+        await db.execute(
+            insert.on_conflict_do_update(
+                index_elements=["round_id", "statement_id", "pseudonym_id"],
+                set_={
+                    "rating": insert.excluded.rating,
+                    # A save without a comment keeps the one given before; "" clears it.
+                    "comment": sa.func.coalesce(insert.excluded.comment, Rating.comment),
+                },
+            )
+        )
+    return BallotSaved(current.number, len(answers))
+
+
+def checked_answers(study: Study, current: Round, data: BallotIn) -> dict[str, tuple[int | None, str | None]]:
+    """The answers by statement (the last of one statement's wins), or 422 naming each bad one."""
     asked = set(current.statement_ids)
     errors = []
     answers: dict[str, tuple[int | None, str | None]] = {}
@@ -670,31 +716,7 @@ async def save_ballot(db: AsyncSession, token: str, data: BallotIn) -> Ballot:
         answers[statement_id] = (item.rating, item.comment)
     if errors:
         raise InvalidInput(errors=errors)
-    if answers:
-        pseudonym_id = await pseudonym_for(db, token, study, panellist)
-        insert = insert_on_conflict(db, Rating).values(
-            [
-                {
-                    "round_id": current.id,
-                    "statement_id": uuid.UUID(statement_id),
-                    "pseudonym_id": pseudonym_id,
-                    "rating": rating,
-                    "comment": comment,
-                }
-                for statement_id, (rating, comment) in answers.items()
-            ]
-        )
-        await db.execute(
-            insert.on_conflict_do_update(
-                index_elements=["round_id", "statement_id", "pseudonym_id"],
-                set_={
-                    "rating": insert.excluded.rating,
-                    # A save without a comment keeps the one given before; "" clears it.
-                    "comment": sa.func.coalesce(insert.excluded.comment, Rating.comment),
-                },
-            )
-        )
-    return await read_ballot(db, token)
+    return answers
 
 
 async def pseudonym_for(db: AsyncSession, token: str, study: Study, panellist: Panellist) -> uuid.UUID:
@@ -827,13 +849,11 @@ async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -
     closed round that asked them is `in`. A study of several platforms counts for each."""
     codes = list(platform_codes)
     figures = {code: DelphiFigures() for code in codes}
-    links = (
-        await session.execute(
-            sa.select(StudyPlatform.platform_code, StudyPlatform.study_id).where(
-                StudyPlatform.platform_code.in_(codes)
-            )
+    links = await session.execute(
+        sa.select(StudyPlatform.platform_code, StudyPlatform.study_id).where(
+            StudyPlatform.platform_code.in_(codes)
         )
-    ).tuples()
+    )
     studies_of: dict[str, list[uuid.UUID]] = defaultdict(list)
     for code, study_id in links:
         studies_of[code].append(study_id)
@@ -851,7 +871,7 @@ async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -
         .where(Pseudonym.study_id.in_(study_ids), Rating.rating.is_not(None))
         .group_by(Pseudonym.study_id)
     )
-    for study_id, count in (await session.execute(responded)).tuples():
+    for study_id, count in await session.execute(responded):
         per_study[study_id].responded = count
     latest: dict[uuid.UUID, tuple[int, uuid.UUID, Consensus]] = {}
     decided = (
@@ -859,7 +879,7 @@ async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -
         .join(Round, Round.id == StatementResult.round_id)
         .where(Round.study_id.in_(study_ids), Round.closed_at.is_not(None))
     )
-    for statement_id, study_id, number, verdict in (await session.execute(decided)).tuples():
+    for statement_id, study_id, number, verdict in await session.execute(decided):
         if statement_id not in latest or latest[statement_id][0] < number:
             latest[statement_id] = (number, study_id, verdict)
     for _, study_id, verdict in latest.values():
@@ -881,4 +901,4 @@ async def counts(
     session: AsyncSession, key: Any, counted: Any, study_ids: Sequence[uuid.UUID] | set[uuid.UUID]
 ) -> list[tuple[uuid.UUID, int]]:
     query = sa.select(key, counted).where(key.in_(study_ids)).group_by(key)
-    return list((await session.execute(query)).tuples())
+    return [(study_id, count) for study_id, count in await session.execute(query)]
