@@ -108,9 +108,19 @@ def ballot_body(
 
 
 async def at_once(
+    base_url: str, requests: list[tuple[str, str, dict[str, Any] | None]]
+) -> tuple[list[float], int]:
+    """Every request in flight together, each on a connection of its own, made afresh (an idle
+    kept-alive one may be closed by the server just as it is reused); the latencies and how
+    many failed."""
+    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=len(requests))
+    async with httpx.AsyncClient(base_url=base_url, timeout=harness.REQUEST_TIMEOUT, limits=limits) as client:
+        return await _at_once(client, requests)
+
+
+async def _at_once(
     client: httpx.AsyncClient, requests: list[tuple[str, str, dict[str, Any] | None]]
 ) -> tuple[list[float], int]:
-    """Every request in flight together; the latencies and how many failed."""
     start = asyncio.Event()
 
     async def one(method: str, path: str, body: dict[str, Any] | None) -> tuple[httpx.Response | None, float]:
@@ -127,11 +137,7 @@ async def at_once(
 
 async def run_benchmark(server: live_server.Server, options: argparse.Namespace) -> dict[str, Any]:
     await harness.create_users(server, {FACILITATOR: "researcher"})
-    limits = httpx.Limits(max_connections=options.panellists, max_keepalive_connections=options.panellists)
-    async with (
-        httpx.AsyncClient(base_url=server.base_url, timeout=harness.REQUEST_TIMEOUT) as facilitator,
-        httpx.AsyncClient(base_url=server.base_url, timeout=harness.REQUEST_TIMEOUT, limits=limits) as panel,
-    ):
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=harness.REQUEST_TIMEOUT) as facilitator:
         csrf = await harness.sign_in(facilitator, FACILITATOR)
         headers = {"x-csrf-token": csrf}
         study_id, tokens = await build_study(facilitator, csrf, options)
@@ -141,17 +147,18 @@ async def run_benchmark(server: live_server.Server, options: argparse.Namespace)
         for _ in range(options.rounds):
             opened = await facilitator.post(f"/api/v1/delphi/studies/{study_id}/rounds", headers=headers)
             if opened.status_code == 409:
-                break  # every statement reached consensus
+                print(f"No round {len(rounds) + 1}: {opened.json()['detail']}")
+                break
             opened.raise_for_status()
             round_id, statement_ids = opened.json()["id"], opened.json()["statement_ids"]
             for statement_id in statement_ids:
                 leaning.setdefault(statement_id, generator.choice([2, 5, 8, 8]))
             # Baseline: as many requests at once doing nothing.
-            baseline, _ = await at_once(panel, [("GET", "/health", None)] * len(tokens))
+            baseline, _ = await at_once(server.base_url, [("GET", "/health", None)] * len(tokens))
             cpu = harness.CpuUse(server.process.pid)
             started = time.perf_counter()
             saves, failed = await at_once(
-                panel,
+                server.base_url,
                 [
                     ("PUT", f"/api/v1/delphi/ballots/{token}", ballot_body(generator, statement_ids, leaning))
                     for token in tokens
