@@ -28,7 +28,7 @@ from server.delphi.schemas import (
     Ballot,
     BallotIn,
     BallotSaved,
-    Created,
+    DelphiCreated,
     PanellistCreated,
     PanellistIn,
     PanellistOut,
@@ -115,8 +115,8 @@ def study_out(
     status_code=HTTP_201_CREATED,
     summary="Start a Delphi study on some platforms",
 )
-async def create_study(request: Request, db: Database, data: JSONBody[StudyIn]) -> Created:
-    return Created((await service.create_study(db, current_user(request), data)).id)
+async def create_study(request: Request, db: Database, data: JSONBody[StudyIn]) -> DelphiCreated:
+    return DelphiCreated((await service.create_study(db, current_user(request), data)).id)
 
 
 @answers(NotAllowed)
@@ -167,8 +167,8 @@ async def update_study(
 )
 async def add_statement(
     request: Request, db: Database, study_id: FromPath[uuid.UUID], data: JSONBody[StatementIn]
-) -> Created:
-    return Created((await service.add_statement(db, current_user(request), study_id, data)).id)
+) -> DelphiCreated:
+    return DelphiCreated((await service.add_statement(db, current_user(request), study_id, data)).id)
 
 
 @answers(NotAllowed, Conflict)

@@ -68,7 +68,9 @@ class StudyPatch(Strict):
     consensus: ConsensusRule | msgspec.UnsetType = msgspec.UNSET
 
 
-class Created(msgspec.Struct):
+class DelphiCreated(msgspec.Struct):
+    """The id of what was made: a study or a statement."""
+
     id: uuid.UUID
 
 
