@@ -170,7 +170,8 @@ async def run_benchmark(server: live_server.Server, options: argparse.Namespace)
                 response, seconds = await harness.timed_request(
                     facilitator, "GET", f"/api/v1/delphi/studies/{study_id}"
                 )
-                assert response is not None and response.status_code == 200
+                if response is None or response.status_code != 200:
+                    raise RuntimeError(f"reading the study failed: {response and response.text}")
                 reads.append(seconds)
             closed, close_seconds = await harness.timed_request(
                 facilitator, "POST", f"/api/v1/delphi/rounds/{round_id}/close", headers=headers

@@ -273,7 +273,8 @@ async def save_ballot(
     db: Database, databases: NamedDependency[Databases], token: FromPath[str], data: JSONBody[BallotIn]
 ) -> BallotSaved:
     async with databases.reading() as reading:
-        return await service.save_ballot(db, reading, token, data)
+        checked = await service.check_save(reading, token, data)
+    return await service.save_ballot(db, checked)
 
 
 @answers(NotAllowed)

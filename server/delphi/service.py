@@ -18,6 +18,7 @@ import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -637,13 +638,24 @@ async def previous_round(
     }
 
 
-async def save_ballot(db: AsyncSession, reading: AsyncSession, token: str, data: BallotIn) -> BallotSaved:
-    """Every answer is kept as given; statements the request does not name keep theirs.
-    Two saves at once: each answer ends as the later one left it.
+@dataclass(frozen=True, slots=True)
+class CheckedSave:
+    """A ballot save checked against what is stored, ready to be written."""
 
-    What can be checked is checked in `reading`, a session that writes nothing: on SQLite
-    writers take turns, and a whole panel saving at once waits only for the few statements
-    that write."""
+    token: str
+    study: Study
+    panellist: Panellist
+    round_id: uuid.UUID
+    round_number: int
+    answers: dict[str, tuple[int | None, str | None]]
+    pseudonym_id: uuid.UUID | None
+
+
+async def check_save(reading: AsyncSession, token: str, data: BallotIn) -> CheckedSave:
+    """Everything a save can check without writing, in a session that writes nothing: on
+    SQLite writers take turns, and a whole panel saving at once then waits only for the few
+    statements that write. The session must end before the write begins (a request holding
+    one connection while it waits for a second would drain the pool under load)."""
     panellist, study = await panellist_of(reading, token)
     if study.closed_at is not None:
         raise Conflict(message(STUDY_CLOSED))
@@ -652,27 +664,35 @@ async def save_ballot(db: AsyncSession, reading: AsyncSession, token: str, data:
         raise Conflict(message(ROUND_CLOSED))
     answers = checked_answers(study, current, data)
     known = await reading.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == pseudonym_hash(token)))
+    return CheckedSave(token, study, panellist, current.id, current.number, answers, known)
+
+
+async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
+    """Every answer is kept as given; statements the request does not name keep theirs.
+    Two saves at once: each answer ends as the later one left it."""
     # Shared with every other ballot of the round, exclusive with closing it: a save either
     # commits before the round closes, or finds it closed.
     still_open = await db.scalar(
         sa.select(Round.id)
-        .where(Round.id == current.id, Round.closed_at.is_(None))
+        .where(Round.id == checked.round_id, Round.closed_at.is_(None))
         .with_for_update(read=True)
     )
     if still_open is None:
         raise Conflict(message(ROUND_CLOSED))
-    if answers:
-        pseudonym_id = known or await pseudonym_for(db, token, study, panellist)
+    if checked.answers:
+        pseudonym_id = checked.pseudonym_id or await pseudonym_for(
+            db, checked.token, checked.study, checked.panellist
+        )
         insert = insert_on_conflict(db, Rating).values(
             [
                 {
-                    "round_id": current.id,
+                    "round_id": checked.round_id,
                     "statement_id": uuid.UUID(statement_id),
                     "pseudonym_id": pseudonym_id,
                     "rating": rating,
                     "comment": comment,
                 }
-                for statement_id, (rating, comment) in answers.items()
+                for statement_id, (rating, comment) in checked.answers.items()
             ]
         )
         await db.execute(
@@ -685,7 +705,7 @@ async def save_ballot(db: AsyncSession, reading: AsyncSession, token: str, data:
                 },
             )
         )
-    return BallotSaved(current.number, len(answers))
+    return BallotSaved(checked.round_number, len(checked.answers))
 
 
 def checked_answers(study: Study, current: Round, data: BallotIn) -> dict[str, tuple[int | None, str | None]]:
