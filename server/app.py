@@ -32,10 +32,11 @@ from server.db import (
     migrate,
     provide_db,
 )
+from server.delphi import routes as delphi_routes
 from server.events import routes as event_routes
 from server.exports import routes as export_routes
 from server.forum import routes as forum_routes
-from server.forum.rate_limits import STORE_NAME, forum_rate_limits
+from server.forum.rate_limits import STORE_NAME, forum_rate_limits, member_limit
 from server.home import routes as home_routes
 from server.i18n import request_locale
 from server.impact import routes as impact_routes
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *stakeholder_routes.routes,
             *event_routes.routes,
             *impact_routes.routes,
+            *delphi_routes.routes,
             *notification_routes.routes,
             *home_routes.routes,
             *push_routes.routes,
@@ -164,6 +166,11 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             DefineMiddleware(AuthenticationMiddleware, exclude=["^/schema", "^/health$"]),
             # After authentication: the limits count per member, not per address.
             *(config.middleware for config in forum_rate_limits(settings)),
+            member_limit(
+                delphi_routes.BALLOT_RATE_LIMIT["rate_limit"],
+                settings.delphi_ballot_requests_per_minute,
+                "minute",
+            ).middleware,
         ],
         plugins=[problem_details_plugin()],
         before_request=refuse_unstorable_text,

@@ -3,6 +3,16 @@
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
 from server.db import Base
+from server.delphi.models import (
+    Panellist,
+    Pseudonym,
+    Rating,
+    Round,
+    Statement,
+    StatementResult,
+    Study,
+    StudyPlatform,
+)
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
 from server.impact.models import NoteTally
 from server.instance import InstanceSecret
@@ -34,12 +44,20 @@ __all__ = [
     "NoteTally",
     "Notification",
     "NotificationSetting",
+    "Panellist",
     "Platform",
     "Post",
+    "Pseudonym",
     "PushMessage",
     "PushSubscription",
+    "Rating",
     "Report",
+    "Round",
     "StakeholderEntry",
+    "Statement",
+    "StatementResult",
+    "Study",
+    "StudyPlatform",
     "Topic",
     "User",
     "UserPlatform",

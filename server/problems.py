@@ -548,7 +548,8 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^Expected `(?:int|float|number)` <= (?P<n>-?[\d.]+)"), N_("Must be at most {n}.")),
     (re.compile(r"^Expected `str` matching regex"), N_("This is not in the expected format.")),
     (
-        re.compile(r"^Invalid enum value '(?P<value>[^']*)'"),
+        # "Invalid value" is a tagged union's unknown tag (the kind of a Delphi consensus rule).
+        re.compile(r"^Invalid (?:enum )?value '(?P<value>[^']*)'"),
         N_("“{value}” is not one of the allowed values."),
     ),
     (re.compile(r"^(?:Invalid UUID|Expected `uuid`)"), N_("Must be a UUID.")),

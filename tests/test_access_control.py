@@ -121,6 +121,20 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("DELETE", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("GET", "/api/v1/calendar-feeds/{token}/calendar.ics", None, ANYONE),
+    ("POST", "/api/v1/delphi/studies", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/studies", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/studies/{study_id}", None, {"researcher", "admin"}),
+    ("PATCH", "/api/v1/delphi/studies/{study_id}", {}, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/studies/{study_id}/statements", {}, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/studies/{study_id}/panellists", {}, {"researcher", "admin"}),
+    ("DELETE", "/api/v1/delphi/studies/{study_id}/panellists/{panellist_id}", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/studies/{study_id}/rounds", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/studies/{study_id}/close", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/rounds/{round_id}/close", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/studies/{study_id}/results", None, {"researcher", "admin", "stakeholder"}),
+    ("GET", "/api/v1/delphi/studies/{study_id}/export", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),
+    ("PUT", "/api/v1/delphi/ballots/{token}", {"ratings": []}, ANYONE),
 ]
 
 
@@ -147,6 +161,9 @@ def concrete(path: str) -> str:
         .replace("{event_id}", ZERO)
         .replace("{registration_id}", ZERO)
         .replace("{action_id}", ZERO)
+        .replace("{study_id}", ZERO)
+        .replace("{panellist_id}", ZERO)
+        .replace("{round_id}", ZERO)
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )

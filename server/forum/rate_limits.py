@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.middleware.rate_limit import RateLimitConfig, get_remote_address
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
 
 from server.forum.routes import POST_RATE_LIMIT, REPORT_RATE_LIMIT, TOPIC_RATE_LIMIT
 from server.settings import Settings
@@ -18,7 +18,10 @@ from server.settings import Settings
 STORE_NAME = "rate_limit"
 
 
-def _limit(name: str, per_hour: int) -> RateLimitConfig:
+def member_limit(name: str, count: int, unit: DurationUnit = "hour") -> RateLimitConfig:
+    """`count` requests per `unit` on the routes whose opt names this limit, per member
+    (per address before sign-in)."""
+
     # A coroutine function, not a plain one: Litestar runs a plain check in a worker thread, and
     # it asks on every request of the app, three limits each, whatever the route.
     async def applies(request: Request[Any, Any, Any]) -> bool:
@@ -29,7 +32,7 @@ def _limit(name: str, per_hour: int) -> RateLimitConfig:
         return f"{name}:{user.id if user is not None else get_remote_address(request)}"
 
     return RateLimitConfig(
-        rate_limit=("hour", per_hour),
+        rate_limit=(unit, count),
         identifier_for_request=member,
         check_throttle_handler=applies,
         store=STORE_NAME,
@@ -38,7 +41,7 @@ def _limit(name: str, per_hour: int) -> RateLimitConfig:
 
 def forum_rate_limits(settings: Settings) -> list[RateLimitConfig]:
     return [
-        _limit(TOPIC_RATE_LIMIT["rate_limit"], settings.forum_topics_per_hour),
-        _limit(POST_RATE_LIMIT["rate_limit"], settings.forum_posts_per_hour),
-        _limit(REPORT_RATE_LIMIT["rate_limit"], settings.forum_reports_per_hour),
+        member_limit(TOPIC_RATE_LIMIT["rate_limit"], settings.forum_topics_per_hour),
+        member_limit(POST_RATE_LIMIT["rate_limit"], settings.forum_posts_per_hour),
+        member_limit(REPORT_RATE_LIMIT["rate_limit"], settings.forum_reports_per_hour),
     ]

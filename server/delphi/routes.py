@@ -1,0 +1,384 @@
+"""Routes of Delphi studies: studies, statements, panellists, rounds, ballots by private link,
+results and their export as CSV or XLSX."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import IO, Annotated, Literal
+
+import anyio
+from litestar import Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from server.accounts.models import RESEARCHERS, Role
+from server.audit.service import record_event
+from server.db import Database, Databases
+from server.delphi import service
+from server.delphi.models import Panellist, Round, Statement, Study
+from server.delphi.schemas import (
+    Ballot,
+    BallotIn,
+    BallotSaved,
+    DelphiCreated,
+    PanellistCreated,
+    PanellistIn,
+    PanellistOut,
+    Results,
+    RoundOpened,
+    RoundOut,
+    Scale,
+    StatementIn,
+    StatementOut,
+    StudyIn,
+    StudyOut,
+    StudyPage,
+    StudyPatch,
+    StudySummary,
+)
+from server.exports import formats
+from server.pagination import MAX_LIMIT
+from server.problems import Conflict, NotAllowed, NotFound, answers
+from server.security import current_user, role_in
+from server.settings import Settings
+
+FACILITATORS = role_in(*RESEARCHERS)
+RESULT_READERS = role_in(*RESEARCHERS, Role.STAKEHOLDER)
+# Ballot links are rate limited per address (see server/forum/rate_limits.py), on top of
+# their 256 random bits: guessing is hopeless, and flooding is refused early.
+BALLOT_RATE_LIMIT = {"rate_limit": "delphi_ballots"}
+SomePlatform = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")]
+NO_STORE = {"Cache-Control": "no-store"}
+FIXED_ZIP_DATE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+
+
+def summary_of(study: Study) -> StudySummary:
+    return StudySummary(
+        study.id,
+        study.title,
+        study.platform_codes,
+        Scale(study.scale_min, study.scale_max),
+        study.consensus,
+        study.anonymity,
+        study.languages,
+        study.created_at,
+        study.closed_at,
+    )
+
+
+def study_out(
+    study: Study, statements: Sequence[Statement], panellists: Sequence[Panellist], rounds: Sequence[Round]
+) -> StudyOut:
+    summary = summary_of(study)
+    return StudyOut(
+        **{field: getattr(summary, field) for field in summary.__struct_fields__},
+        statements=[StatementOut(item.id, item.texts, item.theme) for item in statements],
+        panellists=[
+            PanellistOut(
+                item.id,
+                item.name,
+                item.email,
+                item.language,
+                item.stakeholder_id,
+                item.user_id,
+                item.revoked_at is not None,
+            )
+            for item in panellists
+        ],
+        rounds=[
+            RoundOut(
+                item.id,
+                item.number,
+                [uuid.UUID(statement_id) for statement_id in item.statement_ids],
+                item.invited,
+                item.responded,
+                item.opened_at,
+                item.closed_at,
+            )
+            for item in rounds
+        ],
+    )
+
+
+@answers(NotAllowed)
+@post(
+    "/api/v1/delphi/studies",
+    guards=[FACILITATORS],
+    status_code=HTTP_201_CREATED,
+    summary="Start a Delphi study on some platforms",
+)
+async def create_study(request: Request, db: Database, data: JSONBody[StudyIn]) -> DelphiCreated:
+    return DelphiCreated((await service.create_study(db, current_user(request), data)).id)
+
+
+@answers(NotAllowed)
+@get("/api/v1/delphi/studies", guards=[FACILITATORS], summary="The Delphi studies of my platforms")
+async def list_studies(
+    request: Request,
+    db: Database,
+    platform: SomePlatform = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 50,
+) -> StudyPage:
+    studies, next_cursor = await service.list_studies(
+        db, current_user(request), platform=platform, cursor=cursor, limit=limit
+    )
+    return StudyPage([summary_of(study) for study in studies], next_cursor)
+
+
+@answers(NotAllowed)
+@get(
+    "/api/v1/delphi/studies/{study_id:uuid}",
+    guards=[FACILITATORS],
+    summary="A study with its statements, panellists and rounds",
+)
+async def read_study(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> StudyOut:
+    study = await service.facilitated_study(db, current_user(request), study_id)
+    return study_out(study, *await service.study_parts(db, study.id))
+
+
+@answers(NotAllowed, Conflict)
+@patch(
+    "/api/v1/delphi/studies/{study_id:uuid}",
+    guards=[FACILITATORS],
+    summary="Change a study's title, or its scale and consensus rule before the first round",
+)
+async def update_study(
+    request: Request, db: Database, study_id: FromPath[uuid.UUID], data: JSONBody[StudyPatch]
+) -> StudyOut:
+    study = await service.update_study(db, current_user(request), study_id, data)
+    return study_out(study, *await service.study_parts(db, study.id))
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/statements",
+    guards=[FACILITATORS],
+    status_code=HTTP_201_CREATED,
+    summary="Add a statement, in the study's first language and any others",
+)
+async def add_statement(
+    request: Request, db: Database, study_id: FromPath[uuid.UUID], data: JSONBody[StatementIn]
+) -> DelphiCreated:
+    return DelphiCreated((await service.add_statement(db, current_user(request), study_id, data)).id)
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/panellists",
+    guards=[FACILITATORS],
+    status_code=HTTP_201_CREATED,
+    summary="Invite a panellist; the answer carries their private ballot link, once",
+)
+async def add_panellist(
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    study_id: FromPath[uuid.UUID],
+    data: JSONBody[PanellistIn],
+) -> PanellistCreated:
+    panellist, token = await service.add_panellist(db, current_user(request), study_id, data)
+    # The app's ballot screen; the token sits behind "#", which browsers never send to a server.
+    ballot_url = f"{settings.public_url.rstrip('/')}/#/ballot/{token}"
+    return PanellistCreated(panellist.id, token, ballot_url)
+
+
+@answers(NotAllowed)
+@delete(
+    "/api/v1/delphi/studies/{study_id:uuid}/panellists/{panellist_id:uuid}",
+    guards=[FACILITATORS],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Revoke a panellist's ballot link; what they rated stays",
+)
+async def revoke_panellist(
+    request: Request, db: Database, study_id: FromPath[uuid.UUID], panellist_id: FromPath[uuid.UUID]
+) -> None:
+    await service.revoke_panellist(db, current_user(request), study_id, panellist_id)
+
+
+def round_opened(opened: Round) -> RoundOpened:
+    return RoundOpened(opened.id, opened.number, [uuid.UUID(item) for item in opened.statement_ids])
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/rounds",
+    guards=[FACILITATORS],
+    status_code=HTTP_201_CREATED,
+    summary="Open the next round",
+)
+async def open_round(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> RoundOpened:
+    return round_opened(await service.open_round(db, current_user(request), study_id))
+
+
+@answers(NotAllowed)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/close",
+    guards=[FACILITATORS],
+    status_code=HTTP_200_OK,
+    summary="Close the study: no further rounds; an open round is closed first",
+)
+async def close_study(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> StudyOut:
+    study = await service.close_study(db, current_user(request), study_id)
+    return study_out(study, *await service.study_parts(db, study.id))
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/rounds/{round_id:uuid}/close",
+    guards=[FACILITATORS],
+    status_code=HTTP_200_OK,
+    summary="Close a round; its results are computed",
+)
+async def close_round(request: Request, db: Database, round_id: FromPath[uuid.UUID]) -> RoundOut:
+    closed = await service.close_round(db, current_user(request), round_id)
+    return RoundOut(
+        closed.id,
+        closed.number,
+        [uuid.UUID(item) for item in closed.statement_ids],
+        closed.invited,
+        closed.responded,
+        closed.opened_at,
+        closed.closed_at,
+    )
+
+
+@answers(NotFound)
+@get(
+    "/api/v1/delphi/ballots/{token:str}",
+    opt=BALLOT_RATE_LIMIT,
+    response_headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    summary="A panellist's ballot, by the private link alone",
+)
+async def read_ballot(db: Database, token: FromPath[str]) -> Ballot:
+    return await service.read_ballot(db, token)
+
+
+@answers(NotFound, Conflict)
+@put(
+    "/api/v1/delphi/ballots/{token:str}",
+    opt=BALLOT_RATE_LIMIT,
+    response_headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    summary="Save some or all answers of a ballot while its round is open",
+)
+async def save_ballot(
+    db: Database, databases: NamedDependency[Databases], token: FromPath[str], data: JSONBody[BallotIn]
+) -> BallotSaved:
+    async with databases.reading() as reading:
+        checked = await service.check_save(reading, token, data)
+    return await service.save_ballot(db, checked)
+
+
+@answers(NotAllowed)
+@get(
+    "/api/v1/delphi/studies/{study_id:uuid}/results",
+    guards=[RESULT_READERS],
+    summary="Each closed round's figures per statement",
+)
+async def study_results(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> Results:
+    return await service.results(db, current_user(request), study_id)
+
+
+@dataclass
+class ExportOperation(Operation):
+    """The export answers with a file, CSV or XLSX; Litestar would describe it as JSON."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="One row per rating",
+                content={
+                    "text/csv": OpenAPIMediaType(schema=file),
+                    formats.MEDIA_TYPES["xlsx"]: OpenAPIMediaType(schema=file),
+                },
+            ),
+        }
+
+
+def export_csv(lines: Sequence[Sequence[str]]) -> Iterator[bytes]:
+    """CSV whose cells a spreadsheet never runs as formulas (the notes export's rule)."""
+    yield formats.csv_line(service.EXPORT_COLUMNS).encode()
+    for line in lines:
+        yield formats.csv_line([formats.spreadsheet_text(value) for value in line]).encode()
+
+
+def export_xlsx(lines: Sequence[Sequence[str]], target: IO[bytes]) -> None:
+    """Every cell a string cell but the rating: no text ever becomes a formula or a link."""
+    workbook = formats.text_workbook(target, "Tessera Delphi study", FIXED_ZIP_DATE)
+    sheet = workbook.add_worksheet("ratings")
+    for column, name in enumerate(service.EXPORT_COLUMNS):
+        sheet.write_string(0, column, name)
+    rating_column = service.EXPORT_COLUMNS.index("rating")
+    round_column = service.EXPORT_COLUMNS.index("round")
+    for row, line in enumerate(lines, start=1):
+        for column, value in enumerate(line):
+            if column in (rating_column, round_column) and value:
+                sheet.write_number(row, column, int(value))
+            else:
+                sheet.write_string(row, column, value)
+    workbook.close()
+
+
+@answers(NotAllowed)
+@get(
+    "/api/v1/delphi/studies/{study_id:uuid}/export",
+    guards=[FACILITATORS],
+    operation_class=ExportOperation,
+    summary="Download a study's ratings (CSV or XLSX), panellists by pseudonym unless it is named",
+)
+async def export_study(
+    request: Request,
+    db: Database,
+    databases: NamedDependency[Databases],
+    study_id: FromPath[uuid.UUID],
+    format: FromQuery[Literal["csv", "xlsx"]] = "csv",
+) -> Stream:
+    user = current_user(request)
+    study, lines = await service.export_rows(db, user, study_id)
+    # The request's unit of work only reads: the audit record is kept in one of its own.
+    async with databases.separate_unit_of_work() as writing:
+        record_event(
+            writing, "delphi.exported", actor_id=user.id, subject_id=study.id, format=format, count=len(lines)
+        )
+    headers = {
+        "Content-Disposition": f'attachment; filename="tessera-delphi-{study.id}.{format}"',
+        **NO_STORE,
+    }
+    if format == "csv":
+        return Stream(export_csv(lines), media_type=formats.MEDIA_TYPES["csv"], headers=headers)
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
+    await anyio.to_thread.run_sync(export_xlsx, lines, handle)
+    size = handle.seek(0, 2)
+    return Stream(
+        formats.file_chunks(handle),
+        media_type=formats.MEDIA_TYPES["xlsx"],
+        headers={**headers, "Content-Length": str(size)},
+    )
+
+
+routes = [
+    create_study,
+    list_studies,
+    read_study,
+    update_study,
+    add_statement,
+    add_panellist,
+    revoke_panellist,
+    open_round,
+    close_study,
+    close_round,
+    read_ballot,
+    save_ballot,
+    study_results,
+    export_study,
+]
