@@ -2,6 +2,7 @@
 
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
+from server.briefs.models import Brief, BriefAuthor, BriefEvidence, BriefPlatform, BriefVersion
 from server.db import Base
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
 from server.instance import InstanceSecret
@@ -17,6 +18,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Block",
+    "Brief",
+    "BriefAuthor",
+    "BriefEvidence",
+    "BriefPlatform",
+    "BriefVersion",
     "Category",
     "ConsentEvent",
     "Engagement",
