@@ -119,6 +119,22 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("DELETE", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("GET", "/api/v1/calendar-feeds/{token}/calendar.ics", None, ANYONE),
+    ("GET", "/api/v1/briefs", None, {"researcher", "admin", "stakeholder"}),
+    ("POST", "/api/v1/briefs", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}", None, {"researcher", "admin", "stakeholder"}),
+    ("PUT", "/api/v1/briefs/{brief_id}", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}/versions", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/authors", {"user_id": ZERO}, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/evidence", {}, {"researcher", "admin"}),
+    ("DELETE", "/api/v1/briefs/{brief_id}/evidence/{evidence_id}", None, {"researcher", "admin"}),
+    (
+        "POST",
+        "/api/v1/briefs/{brief_id}/review",
+        {"decision": "approve", "version": 1},
+        {"researcher", "admin"},
+    ),
+    ("POST", "/api/v1/briefs/{brief_id}/publish", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}/document", None, {"researcher", "admin", "stakeholder"}),
 ]
 
 
@@ -145,6 +161,8 @@ def concrete(path: str) -> str:
         .replace("{event_id}", ZERO)
         .replace("{registration_id}", ZERO)
         .replace("{action_id}", ZERO)
+        .replace("{brief_id}", ZERO)
+        .replace("{evidence_id}", ZERO)
         .replace("{token}", "not-a-feed")
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import io
 import multiprocessing
@@ -22,6 +23,7 @@ import docx
 import docx.oxml
 import docx.oxml.ns
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.text.paragraph import Paragraph
 
 from server.briefs.models import EvidenceKind
 from server.i18n import N_, Direction, direction, message
@@ -92,10 +94,10 @@ class BriefDocument:
         return message(msgid).render(self.language)
 
 
-def published_on(value: object, language: str) -> str:
-    return message(N_("Published {date}"), date=babel.dates.format_date(value, "long", locale=language)).render(
-        language
-    )
+def published_on(value: dt.datetime, language: str) -> str:
+    return message(
+        N_("Published {date}"), date=babel.dates.format_date(value, "long", locale=language)
+    ).render(language)
 
 
 def page_html(document: BriefDocument, url: str | None = None) -> str:
@@ -121,7 +123,9 @@ def page_html(document: BriefDocument, url: str | None = None) -> str:
     if document.published:
         parts.append(f'<p class="meta">{e(document.published)}</p>')
     if document.summary:
-        parts.append(f'<section aria-labelledby="summary"><h2 id="summary">{e(document.label(N_("Summary")))}</h2>')
+        parts.append(
+            f'<section aria-labelledby="summary"><h2 id="summary">{e(document.label(N_("Summary")))}</h2>'
+        )
         parts.append(f'<p class="summary body">{e(document.summary)}</p></section>')
     for heading, body in document.sections:
         parts.append(f'<section><h2>{e(heading)}</h2><p class="body">{e(body)}</p></section>')
@@ -144,7 +148,7 @@ def page_html(document: BriefDocument, url: str | None = None) -> str:
 # DOCX
 
 
-def _right_to_left(paragraph: docx.text.paragraph.Paragraph) -> None:
+def _right_to_left(paragraph: Paragraph) -> None:
     """Word reads a paragraph right to left with <w:bidi/>, and each run's text with <w:rtl/>."""
     paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     properties = paragraph._p.get_or_add_pPr()
@@ -173,7 +177,9 @@ def docx_bytes(document: BriefDocument) -> bytes:
         paragraphs.append(out.add_heading(document.label(N_("Evidence")), level=1))
         for quote in document.evidence:
             paragraphs.append(out.add_paragraph(quote.excerpt, style="Quote"))
-            paragraphs.append(out.add_paragraph(f"{document.label(KIND_LABELS[quote.kind])}: {quote.attribution}"))
+            paragraphs.append(
+                out.add_paragraph(f"{document.label(KIND_LABELS[quote.kind])}: {quote.attribution}")
+            )
     if document.direction == Direction.RTL:
         for paragraph in paragraphs:
             _right_to_left(paragraph)
@@ -194,7 +200,7 @@ def pdf_bytes(html: str) -> bytes:
     """Runs in the PDF process."""
     import weasyprint
 
-    return weasyprint.HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()  # type: ignore[no-any-return]
+    return weasyprint.HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
 
 
 _pdf_processes: ProcessPoolExecutor | None = None
@@ -222,4 +228,6 @@ async def render_pdf(html: str) -> bytes:
     try:
         return await asyncio.wait_for(future, timeout=PDF_SECONDS)
     except TimeoutError:
-        raise ServiceUnavailable(message(N_("The PDF took too long to make. Please try again later."))) from None
+        raise ServiceUnavailable(
+            message(N_("The PDF took too long to make. Please try again later."))
+        ) from None

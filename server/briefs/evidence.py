@@ -59,7 +59,9 @@ def _passage(text: str, excerpt: str | None) -> tuple[int, int]:
     start = text.find(excerpt)
     if start < 0:
         raise InvalidInput(
-            errors=[FieldError("excerpt", message(N_("The excerpt must be a passage of the text it quotes.")))]
+            errors=[
+                FieldError("excerpt", message(N_("The excerpt must be a passage of the text it quotes.")))
+            ]
         )
     return start, start + len(excerpt)
 
@@ -97,7 +99,10 @@ async def quote_note(
     spans: list[dict[str, Any]] = [
         {**span, "start": max(span["start"], start) - start, "end": min(span["end"], end) - start}
         for span in row.personal_information or ()
-        if not span.get("cleared") and span.get("field") == "text" and span["start"] < end and span["end"] > start
+        if not span.get("cleared")
+        and span.get("field") == "text"
+        and span["start"] < end
+        and span["end"] > start
     ]
     text = redact(row.text[start:end], "text", spans)
     return Quote(

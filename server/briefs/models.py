@@ -61,7 +61,9 @@ class BriefPlatform(Base):
 
     __tablename__ = "brief_platforms"
 
-    brief_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True)
+    brief_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True
+    )
     platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"), primary_key=True)
 
     __table_args__ = (sa.Index("ix_brief_platforms_platform", "platform_code", "brief_id"),)
@@ -70,8 +72,12 @@ class BriefPlatform(Base):
 class BriefAuthor(Base):
     __tablename__ = "brief_authors"
 
-    brief_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    brief_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     added_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
     __table_args__ = (sa.Index("ix_brief_authors_user", "user_id"),)
@@ -82,7 +88,9 @@ class BriefVersion(Base):
 
     __tablename__ = "brief_versions"
 
-    brief_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True)
+    brief_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True
+    )
     version: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     summary: Mapped[str] = mapped_column(sa.Text)

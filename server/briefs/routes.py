@@ -35,7 +35,16 @@ from server.briefs.schemas import (
 )
 from server.db import Database
 from server.pagination import MAX_LIMIT
-from server.problems import BriefConflict, BriefNotReviewed, NotAllowed, NotFound, ServiceUnavailable, answers
+from server.problems import (
+    BriefConflict,
+    BriefNotReviewed,
+    NotAllowed,
+    NotFound,
+    Problem,
+    ServiceUnavailable,
+    TesseraError,
+    answers,
+)
 from server.security import current_user, role_in
 from server.settings import Settings
 
@@ -46,7 +55,7 @@ SomePlatform = Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2,3}$")]
 Limit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 NO_STORE = {"Cache-Control": "no-store"}
 SLUG = re.compile(r"^[a-z0-9-]{1,80}$")
-CONFLICT_BODY = {BriefConflict: BriefProblem}
+CONFLICT_BODY: dict[type[TesseraError], type[Problem]] = {BriefConflict: BriefProblem}
 
 
 @dataclass
@@ -59,7 +68,9 @@ class DocumentOperation(Operation):
             "200": OpenAPIResponse(
                 description="The brief as a PDF or a Word document",
                 content={
-                    media_type: OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY))
+                    media_type: OpenAPIMediaType(
+                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+                    )
                     for media_type in (documents.PDF_MEDIA_TYPE, documents.DOCX_MEDIA_TYPE)
                 },
             ),
@@ -87,7 +98,9 @@ async def list_briefs(
 
 @answers(NotAllowed)
 @post("/api/v1/briefs", guards=[WRITERS], status_code=HTTP_201_CREATED, summary="Start a policy brief")
-async def create_brief(request: Request, db: Database, settings: NamedDependency[Settings], data: JSONBody[BriefIn]) -> BriefOut:
+async def create_brief(
+    request: Request, db: Database, settings: NamedDependency[Settings], data: JSONBody[BriefIn]
+) -> BriefOut:
     user = current_user(request)
     access = await service.create_brief(db, user, data)
     return await service.describe(db, user, access, settings.public_url)
@@ -95,7 +108,9 @@ async def create_brief(request: Request, db: Database, settings: NamedDependency
 
 @answers(NotAllowed)
 @get("/api/v1/briefs/{brief_id:uuid}", guards=[READERS], summary="A policy brief with its evidence")
-async def read_brief(request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID]) -> BriefOut:
+async def read_brief(
+    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID]
+) -> BriefOut:
     user = current_user(request)
     access = await service.readable_brief(db, user, brief_id)
     return await service.describe(db, user, access, settings.public_url)
@@ -108,7 +123,11 @@ async def read_brief(request: Request, db: Database, settings: NamedDependency[S
     summary="Save the brief's words as a new version (409 with the stored brief when base_version is stale)",
 )
 async def update_brief(
-    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID], data: JSONBody[BriefPut]
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    brief_id: FromPath[uuid.UUID],
+    data: JSONBody[BriefPut],
 ) -> BriefOut:
     user = current_user(request)
     access = await service.update_brief(db, user, brief_id, data)
@@ -121,7 +140,9 @@ async def update_brief(
     guards=[WRITERS],
     summary="Every saved version of the brief, newest first (an extension of the contract)",
 )
-async def list_versions(request: Request, db: Database, brief_id: FromPath[uuid.UUID]) -> list[BriefVersionOut]:
+async def list_versions(
+    request: Request, db: Database, brief_id: FromPath[uuid.UUID]
+) -> list[BriefVersionOut]:
     kept = await service.versions(db, current_user(request), brief_id)
     return [
         BriefVersionOut(
@@ -144,7 +165,11 @@ async def list_versions(request: Request, db: Database, brief_id: FromPath[uuid.
     summary="Make a researcher of the brief's platforms a co-author (an extension of the contract)",
 )
 async def add_author(
-    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID], data: JSONBody[AuthorIn]
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    brief_id: FromPath[uuid.UUID],
+    data: JSONBody[AuthorIn],
 ) -> BriefOut:
     user = current_user(request)
     access = await service.add_author(db, user, brief_id, data.user_id)
@@ -186,7 +211,11 @@ async def remove_evidence(
     summary="Approve the brief's version for publishing, as a researcher who is not an author (an extension)",
 )
 async def review_brief(
-    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn]
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    brief_id: FromPath[uuid.UUID],
+    data: JSONBody[ReviewIn],
 ) -> BriefOut:
     user = current_user(request)
     access = await service.approve(db, user, brief_id, data.version)
@@ -236,7 +265,7 @@ async def brief_document(
     request: Request,
     db: Database,
     brief_id: FromPath[uuid.UUID],
-    format: FromQuery[Literal["pdf", "docx"]],  # noqa: A002 - the contract's name
+    format: FromQuery[Literal["pdf", "docx"]],
 ) -> Response[bytes]:
     user = current_user(request)
     access = await service.readable_brief(db, user, brief_id)
@@ -254,7 +283,9 @@ async def brief_document(
     include_in_schema=False,
     summary="The public page of a published brief",
 )
-async def public_page(db: Database, settings: NamedDependency[Settings], slug: FromPath[str]) -> Response[str]:
+async def public_page(
+    db: Database, settings: NamedDependency[Settings], slug: FromPath[str]
+) -> Response[str]:
     if not SLUG.match(slug):
         raise NotFound()
     brief = await service.published_brief(db, slug)

@@ -209,7 +209,9 @@ async def update_brief(db: AsyncSession, user: User, brief_id: uuid.UUID, reques
     if request.base_version != brief.version:
         stored = await describe(db, user, access)
         raise BriefConflict(
-            message(N_("Someone else changed this brief since you opened it. Compare both versions and merge.")),
+            message(
+                N_("Someone else changed this brief since you opened it. Compare both versions and merge.")
+            ),
             extra={"brief": msgspec.to_builtins(stored)},
         )
     brief.title = request.title
@@ -229,7 +231,9 @@ async def versions(db: AsyncSession, user: User, brief_id: uuid.UUID) -> list[Br
         raise NotAllowed(message(N_("Only researchers of this brief's platforms can read its versions.")))
     return list(
         await db.scalars(
-            sa.select(BriefVersion).where(BriefVersion.brief_id == brief_id).order_by(BriefVersion.version.desc())
+            sa.select(BriefVersion)
+            .where(BriefVersion.brief_id == brief_id)
+            .order_by(BriefVersion.version.desc())
         )
     )
 
@@ -267,7 +271,7 @@ async def add_author(db: AsyncSession, user: User, brief_id: uuid.UUID, author_i
 # Evidence
 
 
-def _live_evidence(brief_id: uuid.UUID) -> sa.Select[tuple[BriefEvidence]]:
+def _live_evidence(brief_id: uuid.UUID) -> sa.Select[BriefEvidence]:
     """A brief's quotes, but never one of a person who has withdrawn consent or been erased,
     even in the moment before their quotes are removed."""
     quoted = aliased(User)
@@ -292,14 +296,20 @@ async def evidence_of(db: AsyncSession, brief_id: uuid.UUID) -> list[BriefEviden
     return list(await db.scalars(_live_evidence(brief_id)))
 
 
-async def add_evidence(db: AsyncSession, user: User, brief_id: uuid.UUID, request: EvidenceIn) -> BriefEvidence:
+async def add_evidence(
+    db: AsyncSession, user: User, brief_id: uuid.UUID, request: EvidenceIn
+) -> BriefEvidence:
     access = await authored_brief(db, user, brief_id)
     held = await db.scalar(
         sa.select(sa.func.count()).select_from(BriefEvidence).where(BriefEvidence.brief_id == brief_id)
     )
     if (held or 0) >= MOST_EVIDENCE:
         raise InvalidInput(
-            errors=[FieldError("ref_id", message(N_("A brief holds at most {count} quotes."), count=MOST_EVIDENCE))]
+            errors=[
+                FieldError(
+                    "ref_id", message(N_("A brief holds at most {count} quotes."), count=MOST_EVIDENCE)
+                )
+            ]
         )
     found = await evidence.quote(
         db, user, EvidenceKind(request.kind), frozenset(access.platforms), request.ref_id, request.excerpt
@@ -400,9 +410,7 @@ async def publish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> Brief:
 
 
 async def published_brief(db: AsyncSession, slug: str) -> Brief:
-    brief = await db.scalar(
-        sa.select(Brief).where(Brief.slug == slug, Brief.status == BriefStatus.PUBLISHED)
-    )
+    brief = await db.scalar(sa.select(Brief).where(Brief.slug == slug, Brief.status == BriefStatus.PUBLISHED))
     if brief is None:
         raise NotFound()
     return brief
@@ -435,7 +443,11 @@ def shows_published_only(user: User, access: BriefAccess) -> bool:
 
 
 def public_url(base: str, brief: Brief) -> str | None:
-    return f"{base.rstrip('/')}/briefs/{brief.slug}" if brief.slug and brief.status == BriefStatus.PUBLISHED else None
+    return (
+        f"{base.rstrip('/')}/briefs/{brief.slug}"
+        if brief.slug and brief.status == BriefStatus.PUBLISHED
+        else None
+    )
 
 
 def summary_of(brief: Brief, platforms: Sequence[str], base_url: str = "") -> BriefSummary:

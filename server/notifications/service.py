@@ -56,7 +56,8 @@ EVENTS: dict[NotificationEvent, Event] = {
     ),
     # A person quoted in a brief withdrew their consent or was erased: their quote left it.
     NotificationEvent.BRIEF_QUOTE_REMOVED: Event(
-        RESEARCHERS, {"": N_("A quote left your policy brief: the person quoted withdrew their consent or left Tessera.")}
+        RESEARCHERS,
+        {"": N_("A quote left your policy brief: the person quoted withdrew their consent or left Tessera.")},
     ),
 }
 

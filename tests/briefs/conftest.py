@@ -41,7 +41,9 @@ async def quote(
     person: Any, brief_id: str, kind: str, ref_id: str, headers: dict[str, str] | None = None, **fields: Any
 ) -> Any:
     return await person.post(
-        f"/api/v1/briefs/{brief_id}/evidence", json={"kind": kind, "ref_id": ref_id, **fields}, headers=headers
+        f"/api/v1/briefs/{brief_id}/evidence",
+        json={"kind": kind, "ref_id": ref_id, **fields},
+        headers=headers,
     )
 
 
@@ -78,7 +80,11 @@ async def world(people: Any) -> dict[str, Any]:
     assert held.status_code == 201, held.text
     outcome = await worker.post(
         f"/api/v1/events/{held.json()['id']}/outcomes",
-        json={"kind": "finding", "text": "Waiting lists for shared flats are two years long.", "language": "en"},
+        json={
+            "kind": "finding",
+            "text": "Waiting lists for shared flats are two years long.",
+            "language": "en",
+        },
     )
     assert outcome.status_code == 201, outcome.text
     return {

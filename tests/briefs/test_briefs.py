@@ -43,10 +43,14 @@ async def test_two_researchers_editing_at_once_the_second_gets_the_stored_brief_
 async def test_only_researchers_of_the_briefs_platforms_become_co_authors(world, people):
     brief = await start_brief(world["rosa"])
     for person in (world["marco"], world["stakeholder"], world["amina"], world["worker"]):
-        refused = await world["rosa"].post(f"/api/v1/briefs/{brief['id']}/authors", json={"user_id": person.id})
+        refused = await world["rosa"].post(
+            f"/api/v1/briefs/{brief['id']}/authors", json={"user_id": person.id}
+        )
         assert refused.status_code == 422, person.user["role"]
     # A researcher who is not an author cannot add themself.
-    itself = await world["lena"].post(f"/api/v1/briefs/{brief['id']}/authors", json={"user_id": world["lena"].id})
+    itself = await world["lena"].post(
+        f"/api/v1/briefs/{brief['id']}/authors", json={"user_id": world["lena"].id}
+    )
     assert itself.status_code == 403
 
 
@@ -86,7 +90,9 @@ async def test_stakeholders_read_only_published_briefs_of_their_platforms_as_pub
     read = (await stakeholder.get(f"/api/v1/briefs/{brief['id']}")).json()
     assert read["summary"] == "What we found."
     assert read["authors"] == []
-    assert (await rosa.get(f"/api/v1/briefs/{brief['id']}")).json()["summary"] == "A new draft of the summary."
+    assert (await rosa.get(f"/api/v1/briefs/{brief['id']}")).json()[
+        "summary"
+    ] == "A new draft of the summary."
     assert (await stakeholder.get(f"/api/v1/briefs/{brief['id']}/versions")).status_code == 403
     assert (await save(stakeholder, brief, summary="x")).status_code == 403
 

@@ -40,7 +40,9 @@ async def test_only_approved_notes_of_the_briefs_platforms_and_real_passages_are
     assert submitted.status_code == 422
     unknown = await quote(world["rosa"], brief["id"], "note", "00000000-0000-0000-0000-000000000000")
     assert unknown.status_code == 422
-    invented = await quote(world["rosa"], brief["id"], "note", world["notes"]["karim"]["id"], excerpt="not there")
+    invented = await quote(
+        world["rosa"], brief["id"], "note", world["notes"]["karim"]["id"], excerpt="not there"
+    )
     assert invented.status_code == 422
     assert invented.json()["errors"][0]["field"] == "excerpt"
     # A brief of Italy's platform cannot quote Germany's notes, even by an admin.
@@ -63,10 +65,16 @@ async def test_an_event_outcome_is_quoted_with_its_event(world):
 async def test_delphi_statements_are_refused_as_not_available_yet_in_the_readers_language(world):
     brief = await start_brief(world["rosa"])
     refused = await quote(
-        world["rosa"], brief["id"], "delphi_statement", world["outcome"]["id"], headers={"Accept-Language": "en"}
+        world["rosa"],
+        brief["id"],
+        "delphi_statement",
+        world["outcome"]["id"],
+        headers={"Accept-Language": "en"},
     )
     assert refused.status_code == 422
-    assert refused.json()["errors"] == [{"field": "kind", "message": "Evidence of this kind is not available yet."}]
+    assert refused.json()["errors"] == [
+        {"field": "kind", "message": "Evidence of this kind is not available yet."}
+    ]
 
 
 async def test_removing_a_quote_takes_it_out(world):
@@ -94,14 +102,20 @@ async def _published_with_amina_quoted(world):
 async def _notified(app, person) -> list[str]:
     async with app.state.test_db() as db:
         rows = await db.scalars(
-            sa.select(Notification.event).where(Notification.recipient_id == __import__("uuid").UUID(person.id))
+            sa.select(Notification.event).where(
+                Notification.recipient_id == __import__("uuid").UUID(person.id)
+            )
         )
         return list(rows)
 
 
-async def test_a_withdrawn_consent_takes_the_quote_out_of_the_brief_and_its_page_and_tells_the_authors(world, app):
+async def test_a_withdrawn_consent_takes_the_quote_out_of_the_brief_and_its_page_and_tells_the_authors(
+    world, app
+):
     brief, url = await _published_with_amina_quoted(world)
-    withdrawn = await world["amina"].post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": False})
+    withdrawn = await world["amina"].post(
+        "/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": False}
+    )
     assert withdrawn.status_code in {200, 201}, withdrawn.text
     evidence = (await world["rosa"].get(f"/api/v1/briefs/{brief['id']}")).json()["evidence"]
     assert [item["ref_id"] for item in evidence] == [world["notes"]["karim"]["id"]]

@@ -20,7 +20,9 @@ async def test_publishing_needs_the_approval_of_a_researcher_who_is_not_an_autho
     assert unreviewed.json()["type"] == "urn:tessera:problem:brief-not-reviewed"
     # Neither author may approve it.
     for author in (rosa, omar):
-        own = await author.post(f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 1})
+        own = await author.post(
+            f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 1}
+        )
         assert own.status_code == 403
     # A researcher of another platform finds nothing to review.
     other = await world["marco"].post(
@@ -29,10 +31,14 @@ async def test_publishing_needs_the_approval_of_a_researcher_who_is_not_an_autho
     assert other.status_code == 404
     # An approval of an older version does not count.
     saved = (await save(rosa, brief, summary="Changed after it was read.")).json()
-    stale = await lena.post(f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 1})
+    stale = await lena.post(
+        f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 1}
+    )
     assert stale.status_code == 409
     assert stale.json()["brief"]["version"] == 2
-    approved = await lena.post(f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 2})
+    approved = await lena.post(
+        f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 2}
+    )
     assert approved.status_code == 200
     # The reviewer cannot publish what they did not write.
     assert (await lena.post(f"/api/v1/briefs/{brief['id']}/publish")).status_code == 403
