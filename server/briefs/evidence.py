@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from server.events.models import Event, Outcome
 from server.exports.service import pseudonym, pseudonym_key, redact
 from server.i18n import N_, message
 from server.notes.models import Note, NoteStatus
+from server.notes.personal_information import find_spans
 from server.notes.service import by_consenting_author
 from server.problems import FieldError, InvalidInput
 
@@ -113,7 +115,9 @@ async def quote_note(
 async def quote_event_outcome(
     db: AsyncSession, user: User, platforms: frozenset[str], ref_id: uuid.UUID, excerpt: str | None
 ) -> Quote:
-    """A finding, recommendation or action of an event of the brief's platforms, by the event."""
+    """A finding, recommendation or action of an event of the brief's platforms, by the event.
+    Staff wrote it, not a peer researcher, so no reviewer marked it: the personal-information
+    guard runs on the passage and what it finds is redacted as exports redact."""
     row = (
         await db.execute(
             sa.select(Outcome.text, Outcome.platform_code, Event.title)
@@ -124,7 +128,9 @@ async def quote_event_outcome(
     if row is None or not _may_read_platform(user, row.platform_code):
         raise _not_found()
     start, end = _passage(row.text, excerpt)
-    return Quote(_shortened(row.text[start:end]), row.title, row.platform_code)
+    passage = row.text[start:end]
+    spans = await anyio.to_thread.run_sync(find_spans, passage, "text")
+    return Quote(_shortened(redact(passage, "text", spans)), row.title, row.platform_code)
 
 
 FINDERS: dict[EvidenceKind, Finder] = {

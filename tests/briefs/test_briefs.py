@@ -3,7 +3,8 @@ reads what."""
 
 from __future__ import annotations
 
-from tests.briefs.conftest import publish, save, start_brief
+from tests.briefs.conftest import path_of, publish, save, start_brief
+from tests.conftest import without_platforms
 
 
 async def test_two_researchers_editing_at_once_the_second_gets_the_stored_brief_and_merges(world):
@@ -110,8 +111,6 @@ async def test_youth_and_youth_workers_have_no_briefs_and_no_platforms_means_not
     for person in (world["amina"], world["worker"]):
         assert (await person.get("/api/v1/briefs")).status_code == 403
         assert (await person.get(f"/api/v1/briefs/{brief['id']}")).status_code == 403
-    from tests.conftest import without_platforms
-
     admin = await people("ada", "admin")
     rosa = await without_platforms(client, admin, world["rosa"])
     assert (await rosa.get(f"/api/v1/briefs/{brief['id']}")).status_code == 404
@@ -135,3 +134,52 @@ async def test_bad_input_is_a_localised_422(world):
     too_many = await save(rosa, brief, sections=[{"heading": "h", "body": "b"}] * 31)
     assert too_many.status_code == 422
     assert (await save(rosa, brief, base_version=0)).status_code == 422
+
+
+async def test_every_route_of_a_brief_is_missing_for_another_platform_and_closed_to_non_authors(world):
+    brief = await start_brief(world["rosa"])
+    item = (
+        await world["rosa"].post(
+            f"/api/v1/briefs/{brief['id']}/evidence",
+            json={"kind": "event_outcome", "ref_id": world["outcome"]["id"]},
+        )
+    ).json()
+    base = f"/api/v1/briefs/{brief['id']}"
+    routes = [
+        ("GET", base, None),
+        ("PUT", base, {"title": "x", "base_version": 1}),
+        ("GET", f"{base}/versions", None),
+        ("POST", f"{base}/authors", {"user_id": world["marco"].id}),
+        ("POST", f"{base}/evidence", {"kind": "note", "ref_id": world["notes"]["karim"]["id"]}),
+        ("DELETE", f"{base}/evidence/{item['id']}", None),
+        ("POST", f"{base}/review", {"decision": "approve", "version": 1}),
+        ("POST", f"{base}/publish", None),
+        ("GET", f"{base}/document?format=docx", None),
+    ]
+    for method, path, body in routes:
+        response = await world["marco"].request(method, path, json=body)
+        assert response.status_code == 404, (method, path, response.text)
+    # A researcher of the platform who is not an author reads, reviews, but changes nothing.
+    author_only = {
+        ("PUT", base),
+        ("POST", f"{base}/authors"),
+        ("POST", f"{base}/evidence"),
+        ("DELETE", f"{base}/evidence/{item['id']}"),
+        ("POST", f"{base}/publish"),
+    }
+    for method, path, body in routes:
+        if (method, path.split("?")[0]) in author_only:
+            response = await world["lena"].request(method, path, json=body)
+            assert response.status_code == 403, (method, path, response.text)
+    stored = (await world["rosa"].get(base)).json()
+    assert stored["version"] == 1 and len(stored["evidence"]) == 1 and len(stored["authors"]) == 1
+    assert stored["status"] == "draft"
+
+
+async def test_the_public_page_is_served_whatever_credentials_come_with_it(world, client):
+    brief = await start_brief(world["rosa"])
+    url = await publish(world["rosa"], world["lena"], brief["id"])
+    client.cookies.clear()
+    page = await client.get(path_of(url), headers={"Authorization": "Bearer not-a-token"})
+    assert page.status_code == 200
+    assert "Housing for young newcomers" in page.text

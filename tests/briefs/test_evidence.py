@@ -62,6 +62,23 @@ async def test_an_event_outcome_is_quoted_with_its_event(world):
     assert added.json()["attribution"] == world["event"]["title"]
 
 
+async def test_an_event_outcome_quote_goes_through_the_personal_information_guard(world):
+    outcome = await world["worker"].post(
+        f"/api/v1/events/{world['event']['id']}/outcomes",
+        json={
+            "kind": "action",
+            "text": "Call Jonas on +49 151 23456789 or jonas@example.org.",
+            "language": "en",
+        },
+    )
+    assert outcome.status_code == 201, outcome.text
+    brief = await start_brief(world["rosa"])
+    added = await quote(world["rosa"], brief["id"], "event_outcome", outcome.json()["id"])
+    assert added.status_code == 201, added.text
+    assert "23456789" not in added.json()["excerpt"] and "jonas@" not in added.json()["excerpt"]
+    assert added.json()["excerpt"].count("[redacted]") == 2
+
+
 async def test_delphi_statements_are_refused_as_not_available_yet_in_the_readers_language(world):
     brief = await start_brief(world["rosa"])
     refused = await quote(
