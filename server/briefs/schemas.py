@@ -61,7 +61,7 @@ class EvidenceIn(Strict):
     excerpt: Excerpt | None = None
 
 
-class ReviewIn(Strict):
+class BriefReviewIn(Strict):
     """A second researcher's approval of the version they read (an extension of the contract)."""
 
     decision: Literal["approve"]
