@@ -46,6 +46,7 @@ from server.briefs.schemas import (
 )
 from server.db import utcnow
 from server.i18n import N_, message
+from server.notes.models import Note, NoteStatus
 from server.notes.service import withdrawn_authors
 from server.notifications import service as notifications
 from server.notifications.models import NotificationEvent
@@ -272,8 +273,8 @@ async def add_author(db: AsyncSession, user: User, brief_id: uuid.UUID, author_i
 
 
 def _live_evidence(brief_id: uuid.UUID) -> sa.Select[BriefEvidence]:
-    """A brief's quotes, but never one of a person who has withdrawn consent or been erased,
-    even in the moment before their quotes are removed."""
+    """A brief's quotes, but never one of a person who has withdrawn consent or been erased
+    (even in the moment before their quotes are removed), nor of a note no longer approved."""
     quoted = aliased(User)
     return (
         sa.select(BriefEvidence)
@@ -286,6 +287,11 @@ def _live_evidence(brief_id: uuid.UUID) -> sa.Select[BriefEvidence]:
                     quoted.status != AccountStatus.ERASED,
                     BriefEvidence.quoted_person_id.not_in(withdrawn_authors()),
                 ),
+            ),
+            # A note withdrawn by its author, or taken back for review, is quoted nowhere.
+            sa.or_(
+                BriefEvidence.kind != EvidenceKind.NOTE,
+                sa.exists().where(Note.id == BriefEvidence.ref_id, Note.status == NoteStatus.APPROVED),
             ),
         )
         .order_by(BriefEvidence.added_at, BriefEvidence.id)

@@ -160,3 +160,14 @@ async def test_an_erased_person_who_kept_their_notes_is_quoted_no_more(world, ap
     assert await _notified(app, world["omar"]) == ["brief_quote_removed"]
     # The kept note stays in research exports, but a brief cannot quote it again.
     assert (await quote(world["rosa"], brief["id"], "note", world["notes"]["mail"]["id"])).status_code == 422
+
+
+async def test_a_note_its_author_withdraws_is_quoted_no_more(world):
+    brief = await start_brief(world["rosa"])
+    await quote(world["rosa"], brief["id"], "note", world["notes"]["karim"]["id"])
+    url = await publish(world["rosa"], world["lena"], brief["id"])
+    withdrawn = await world["karim"].delete(f"/api/v1/notes/{world['notes']['karim']['id']}")
+    assert withdrawn.status_code in {200, 204}, withdrawn.text
+    assert (await world["rosa"].get(f"/api/v1/briefs/{brief['id']}")).json()["evidence"] == []
+    world["rosa"].client.cookies.clear()
+    assert "He shares one room" not in (await world["rosa"].client.get(path_of(url))).text
