@@ -3,7 +3,9 @@
 # compose.yaml (`tessera backup` needs pg_dump of the server's major version or newer).
 FROM python:3.11-slim-trixie
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+# Pango and a font with Arabic letters: WeasyPrint draws policy briefs' PDFs with them.
 RUN apt-get update && apt-get install -y --no-install-recommends postgresql-client \
+        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /srv/tessera
 COPY pyproject.toml README.md babel.cfg ./

@@ -24,6 +24,7 @@ from server import workers
 from server.accounts import routes as account_routes
 from server.accounts.service import Services as AccountServices
 from server.audit import routes as audit_routes
+from server.briefs import routes as brief_routes
 from server.db import (
     Databases,
     checkpoint_and_truncate_wal,
@@ -149,6 +150,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *event_routes.routes,
             *impact_routes.routes,
             *delphi_routes.routes,
+            *brief_routes.routes,
             *notification_routes.routes,
             *home_routes.routes,
             *push_routes.routes,

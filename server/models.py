@@ -2,6 +2,7 @@
 
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
+from server.briefs.models import Brief, BriefAuthor, BriefEvidence, BriefPlatform, BriefVersion
 from server.db import Base
 from server.delphi.models import (
     Panellist,
@@ -29,6 +30,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Block",
+    "Brief",
+    "BriefAuthor",
+    "BriefEvidence",
+    "BriefPlatform",
+    "BriefVersion",
     "Category",
     "ConsentEvent",
     "Engagement",

@@ -254,6 +254,20 @@ class AlreadyRegistered(Conflict):
     problem = "already-registered"
 
 
+class BriefConflict(Conflict):
+    """The brief was changed elsewhere since the `base_version` the edit started from; the answer
+    carries the stored brief as `brief`, which stays as it was."""
+
+    problem = "brief-conflict"
+
+
+class BriefNotReviewed(Conflict):
+    """The brief's current version has not been approved by a researcher who is not one of its
+    authors: it cannot be published yet."""
+
+    problem = "brief-not-reviewed"
+
+
 class Gone(TesseraError):
     """This is no longer available."""
 

@@ -135,6 +135,22 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/delphi/studies/{study_id}/export", None, {"researcher", "admin"}),
     ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),
     ("PUT", "/api/v1/delphi/ballots/{token}", {"ratings": []}, ANYONE),
+    ("GET", "/api/v1/briefs", None, {"researcher", "admin", "stakeholder"}),
+    ("POST", "/api/v1/briefs", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}", None, {"researcher", "admin", "stakeholder"}),
+    ("PUT", "/api/v1/briefs/{brief_id}", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}/versions", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/authors", {"user_id": ZERO}, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/evidence", {}, {"researcher", "admin"}),
+    ("DELETE", "/api/v1/briefs/{brief_id}/evidence/{evidence_id}", None, {"researcher", "admin"}),
+    (
+        "POST",
+        "/api/v1/briefs/{brief_id}/review",
+        {"decision": "approve", "version": 1},
+        {"researcher", "admin"},
+    ),
+    ("POST", "/api/v1/briefs/{brief_id}/publish", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}/document", None, {"researcher", "admin", "stakeholder"}),
 ]
 
 
@@ -164,6 +180,8 @@ def concrete(path: str) -> str:
         .replace("{study_id}", ZERO)
         .replace("{panellist_id}", ZERO)
         .replace("{round_id}", ZERO)
+        .replace("{brief_id}", ZERO)
+        .replace("{evidence_id}", ZERO)
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )

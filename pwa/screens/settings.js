@@ -15,6 +15,7 @@ const EVENT_LABELS = {
   post_hidden: N_("My post is hidden"),
   note_reviewed: N_("My note is reviewed"),
   urgent_report: N_("Urgent report (youth workers)"),
+  brief_quote_removed: N_("A quote leaves my policy brief"),
 };
 
 function notificationsForm(ctx, result) {

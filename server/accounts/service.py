@@ -36,6 +36,7 @@ from server.accounts.usernames import (
 )
 from server.audit.models import AuditEvent
 from server.audit.service import record_event
+from server.briefs import service as briefs
 from server.db import Databases, utcnow
 from server.events import service as events
 from server.forum import service as forum
@@ -363,6 +364,8 @@ async def record_consent(db: AsyncSession, user: User, consent: ConsentIn, local
         guardian_consented=guardian_name is not None,
     )
     db.add(event)
+    if not consent.accepted:
+        await briefs.remove_quotes_of(db, user.id)
     record_event(
         db,
         "consent.given" if consent.accepted else "consent.withdrawn",
@@ -753,6 +756,7 @@ async def erase(
     await forum.forget_person(db, stored.id)
     await events.forget_person(db, stored.id)
     await mail_outbox.forget_recipient(db, user_id=stored.id)
+    await briefs.remove_quotes_of(db, stored.id)
     kept_notes = await notes.forget_author(db, stored.id, approved_notes)
     # Where they signed in from is theirs too.
     await db.execute(

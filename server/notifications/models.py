@@ -19,6 +19,7 @@ class NotificationEvent(StrEnum):
     POST_HIDDEN = "post_hidden"
     NOTE_REVIEWED = "note_reviewed"
     URGENT_REPORT = "urgent_report"
+    BRIEF_QUOTE_REMOVED = "brief_quote_removed"
 
 
 class Notification(Base):

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import FORUM_MEMBERS, MODERATORS, AccountStatus, Role, User
+from server.accounts.models import FORUM_MEMBERS, MODERATORS, RESEARCHERS, AccountStatus, Role, User
 from server.db import after_commit, insert_on_conflict, utcnow
 from server.i18n import N_, Message, message
 from server.notes.models import ReviewDecision
@@ -53,6 +53,11 @@ EVENTS: dict[NotificationEvent, Event] = {
         # Admins moderate the network-wide categories, so their urgent reports reach admins.
         MODERATORS,
         {"": N_("Urgent: a forum post was reported and needs you now.")},
+    ),
+    # A person quoted in a brief withdrew their consent or was erased: their quote left it.
+    NotificationEvent.BRIEF_QUOTE_REMOVED: Event(
+        RESEARCHERS,
+        {"": N_("A quote left your policy brief: the person quoted withdrew their consent or left Tessera.")},
     ),
 }
 

@@ -1,0 +1,233 @@
+"""A brief as its readers get it: the public HTML page (also the source of the PDF) and a DOCX
+for policymakers who work in Word, in the brief's language and direction.
+
+Everything a person wrote is escaped: a brief holds plain text, never HTML. The PDF is drawn by
+WeasyPrint in a process of its own (CPU-heavy work never runs on the event loop), from a page
+that loads nothing from anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from html import escape
+
+import babel.dates
+import docx
+import docx.oxml
+import docx.oxml.ns
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.text.paragraph import Paragraph
+
+from server.briefs.models import EvidenceKind
+from server.i18n import N_, Direction, direction, message
+from server.problems import FieldError, InvalidInput, ServiceUnavailable
+
+DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF_MEDIA_TYPE = "application/pdf"
+# The largest page drawn as a PDF (characters of HTML): a few dozen pages, a few seconds.
+LARGEST_PDF_PAGE = 250_000
+PDF_SECONDS = 60
+
+KIND_LABELS = {
+    EvidenceKind.NOTE: N_("From a field note"),
+    EvidenceKind.EVENT_OUTCOME: N_("From an event"),
+    EvidenceKind.DELPHI_STATEMENT: N_("From a Delphi study"),
+}
+
+STYLE = """
+body { font-family: "DejaVu Sans", "Noto Sans", "Noto Naskh Arabic", sans-serif; line-height: 1.5;
+  max-width: 46rem; margin: 2rem auto; padding: 0 1rem; color: #1a1a1a; background: #fff; }
+h1 { font-size: 1.9rem; line-height: 1.2; }
+h2 { font-size: 1.3rem; margin-top: 2rem; }
+.summary { font-size: 1.1rem; }
+.meta { color: #555; }
+blockquote { margin: 1rem 0; padding-inline-start: 1rem; border-inline-start: 4px solid #2b6cb0; }
+blockquote p { margin: 0 0 .3rem; white-space: pre-wrap; }
+cite { color: #444; font-style: normal; font-size: .9rem; }
+.body { white-space: pre-wrap; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 11pt; }
+  h2 { break-after: avoid; }
+  blockquote, li { break-inside: avoid; }
+}
+@page { size: A4; margin: 2cm; }
+""".strip()
+STYLE_HASH = base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode()
+# The page runs no script and loads nothing: its one style sheet is inline, allowed by its hash.
+PAGE_SECURITY_POLICY = (
+    f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    kind: EvidenceKind
+    excerpt: str
+    attribution: str
+
+
+@dataclass(frozen=True, slots=True)
+class BriefDocument:
+    """What a document of a brief holds, whatever its format."""
+
+    title: str
+    summary: str
+    sections: list[tuple[str, str]]
+    recommendations: list[str]
+    evidence: list[Quote]
+    language: str
+    published: str | None = None
+
+    @property
+    def direction(self) -> Direction:
+        return direction(self.language)
+
+    def label(self, msgid: str) -> str:
+        return message(msgid).render(self.language)
+
+
+def published_on(value: dt.datetime, language: str) -> str:
+    return message(
+        N_("Published {date}"), date=babel.dates.format_date(value, "long", locale=language)
+    ).render(language)
+
+
+def page_html(document: BriefDocument, url: str | None = None) -> str:
+    """The public page: everything in the HTML itself, escaped, with Open Graph tags to share it."""
+    e = escape
+    parts = [
+        "<!doctype html>",
+        f'<html lang="{e(document.language)}" dir="{document.direction}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(document.title)}</title>",
+        f'<meta name="description" content="{e(document.summary[:300])}">',
+        '<meta property="og:type" content="article">',
+        f'<meta property="og:title" content="{e(document.title)}">',
+        f'<meta property="og:description" content="{e(document.summary[:300])}">',
+        f'<meta property="og:locale" content="{e(document.language)}">',
+    ]
+    if url:
+        parts.append(f'<meta property="og:url" content="{e(url)}">')
+    parts += [f"<style>{STYLE}</style>", "</head>", "<body>", "<main>", "<article>"]
+    parts.append(f"<h1>{e(document.title)}</h1>")
+    if document.published:
+        parts.append(f'<p class="meta">{e(document.published)}</p>')
+    if document.summary:
+        parts.append(
+            f'<section aria-labelledby="summary"><h2 id="summary">{e(document.label(N_("Summary")))}</h2>'
+        )
+        parts.append(f'<p class="summary body">{e(document.summary)}</p></section>')
+    for heading, body in document.sections:
+        parts.append(f'<section><h2>{e(heading)}</h2><p class="body">{e(body)}</p></section>')
+    if document.recommendations:
+        label = e(document.label(N_("Recommendations")))
+        parts.append(f'<section aria-labelledby="recommendations"><h2 id="recommendations">{label}</h2><ol>')
+        parts += [f"<li>{e(text)}</li>" for text in document.recommendations]
+        parts.append("</ol></section>")
+    if document.evidence:
+        label = e(document.label(N_("Evidence")))
+        parts.append(f'<section aria-labelledby="evidence"><h2 id="evidence">{label}</h2>')
+        for quote in document.evidence:
+            source = f"{document.label(KIND_LABELS[quote.kind])}: {quote.attribution}"
+            parts.append(f"<blockquote><p>{e(quote.excerpt)}</p><cite>{e(source)}</cite></blockquote>")
+        parts.append("</section>")
+    parts += ["</article>", "</main>", "</body>", "</html>"]
+    return "\n".join(parts)
+
+
+# DOCX
+
+
+def _right_to_left(paragraph: Paragraph) -> None:
+    """Word reads a paragraph right to left with <w:bidi/>, and each run's text with <w:rtl/>."""
+    paragraph.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    properties = paragraph._p.get_or_add_pPr()
+    properties.append(docx.oxml.OxmlElement("w:bidi"))
+    for run in paragraph.runs:
+        run._r.get_or_add_rPr().append(docx.oxml.OxmlElement("w:rtl"))
+
+
+def docx_bytes(document: BriefDocument) -> bytes:
+    out = docx.Document()
+    out.core_properties.title = document.title
+    out.core_properties.language = document.language
+    paragraphs = [out.add_heading(document.title, level=0)]
+    if document.published:
+        paragraphs.append(out.add_paragraph(document.published))
+    if document.summary:
+        paragraphs.append(out.add_heading(document.label(N_("Summary")), level=1))
+        paragraphs.append(out.add_paragraph(document.summary))
+    for heading, body in document.sections:
+        paragraphs.append(out.add_heading(heading, level=1))
+        paragraphs.append(out.add_paragraph(body))
+    if document.recommendations:
+        paragraphs.append(out.add_heading(document.label(N_("Recommendations")), level=1))
+        paragraphs += [out.add_paragraph(text, style="List Number") for text in document.recommendations]
+    if document.evidence:
+        paragraphs.append(out.add_heading(document.label(N_("Evidence")), level=1))
+        for quote in document.evidence:
+            paragraphs.append(out.add_paragraph(quote.excerpt, style="Quote"))
+            paragraphs.append(
+                out.add_paragraph(f"{document.label(KIND_LABELS[quote.kind])}: {quote.attribution}")
+            )
+    if document.direction == Direction.RTL:
+        for paragraph in paragraphs:
+            _right_to_left(paragraph)
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+# PDF
+
+
+def _fetch_nothing(url: str, *args: object, **kwargs: object) -> dict[str, object]:
+    # The page is self-contained: a PDF never makes the server fetch an address.
+    raise ValueError(f"briefs load nothing: {url[:100]}")
+
+
+def pdf_bytes(html: str) -> bytes:
+    """Runs in the PDF process."""
+    import weasyprint
+
+    return weasyprint.HTML(string=html, url_fetcher=_fetch_nothing).write_pdf()
+
+
+_pdf_processes: ProcessPoolExecutor | None = None
+
+
+def _processes() -> ProcessPoolExecutor:
+    global _pdf_processes
+    if _pdf_processes is None:
+        # One process: PDFs wait for each other rather than take every core from the API.
+        # Spawned, not forked: a fork of a process with threads and an event loop is not safe.
+        _pdf_processes = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    return _pdf_processes
+
+
+async def render_pdf(html: str) -> bytes:
+    if len(html) > LARGEST_PDF_PAGE:
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    "format", message(N_("This brief is too long for a PDF. Download it as a Word document."))
+                )
+            ]
+        )
+    future = asyncio.get_running_loop().run_in_executor(_processes(), pdf_bytes, html)
+    try:
+        return await asyncio.wait_for(future, timeout=PDF_SECONDS)
+    except TimeoutError:
+        raise ServiceUnavailable(
+            message(N_("The PDF took too long to make. Please try again later."))
+        ) from None
