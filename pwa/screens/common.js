@@ -158,10 +158,11 @@ export function confirmAction(title, text, confirmLabel) {
   });
 }
 
-// A list of words typed in one box ("it; ar, fr"), as the API wants it.
+// A list of words typed in one box ("it; ar, fr"), as the API wants it. Arabic and Persian
+// keyboards type their own comma (،) and semicolon (؛), which separate items too.
 export function splitList(text) {
   return text
-    .split(/[;,]/)
+    .split(/[;,\u060C\u061B]/)
     .map((item) => item.trim())
     .filter(Boolean);
 }
