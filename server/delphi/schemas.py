@@ -245,3 +245,13 @@ class RoundResults(msgspec.Struct):
 
 class Results(msgspec.Struct):
     rounds: list[RoundResults]
+
+
+class DelphiFigures(msgspec.Struct):
+    """The Delphi part of the impact figures (contract, "Impact")."""
+
+    studies: int = 0
+    panellists: int = 0
+    responded: int = 0
+    statements: int = 0
+    consensus_in: int = 0

@@ -43,6 +43,7 @@ from server.delphi.models import (
     StudyPlatform,
 )
 from server.delphi.schemas import (
+    DelphiFigures,
     Ballot,
     BallotIn,
     BallotRound,
@@ -855,20 +856,17 @@ async def export_rows(db: AsyncSession, user: User, study_id: uuid.UUID) -> tupl
 # The impact page's figures
 
 
-class DelphiFigures(msgspec.Struct):
-    studies: int = 0
-    panellists: int = 0
-    responded: int = 0
-    statements: int = 0
-    consensus_in: int = 0
-
-
-async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -> dict[str, DelphiFigures]:
+async def delphi_figures(
+    session: AsyncSession, platform_codes: Iterable[str]
+) -> tuple[dict[str, DelphiFigures], DelphiFigures]:
     """Per platform: its studies, their panellists, the panellists who rated at least one
     statement in any round, their statements, and the statements whose consensus in the last
-    closed round that asked them is `in`. A study of several platforms counts for each."""
+    closed round that asked them is `in`. A study of several platforms counts for each of
+    them, and once in the total (the second value), which is over the studies of all
+    ``platform_codes``."""
     codes = list(platform_codes)
     figures = {code: DelphiFigures() for code in codes}
+    total = DelphiFigures()
     links = await session.execute(
         sa.select(StudyPlatform.platform_code, StudyPlatform.study_id).where(
             StudyPlatform.platform_code.in_(codes)
@@ -879,7 +877,7 @@ async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -
         studies_of[code].append(study_id)
     study_ids = {study_id for ids in studies_of.values() for study_id in ids}
     if not study_ids:
-        return figures
+        return figures, total
     per_study: dict[uuid.UUID, DelphiFigures] = defaultdict(DelphiFigures)
     for study_id, count in await counts(session, Panellist.study_id, sa.func.count(Panellist.id), study_ids):
         per_study[study_id].panellists = count
@@ -906,15 +904,19 @@ async def delphi_figures(session: AsyncSession, platform_codes: Iterable[str]) -
         if verdict == Consensus.IN:
             per_study[study_id].consensus_in += 1
     for code, ids in studies_of.items():
-        total = figures[code]
         for study_id in ids:
-            one = per_study[study_id]
-            total.studies += 1
-            total.panellists += one.panellists
-            total.responded += one.responded
-            total.statements += one.statements
-            total.consensus_in += one.consensus_in
-    return figures
+            add_study(figures[code], per_study[study_id])
+    for study_id in study_ids:
+        add_study(total, per_study[study_id])
+    return figures, total
+
+
+def add_study(figures: DelphiFigures, study: DelphiFigures) -> None:
+    figures.studies += 1
+    figures.panellists += study.panellists
+    figures.responded += study.responded
+    figures.statements += study.statements
+    figures.consensus_in += study.consensus_in
 
 
 async def counts(

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import msgspec
 
+from server.delphi.schemas import DelphiFigures
+
 
 class StakeholderFigures(msgspec.Struct):
     total: int
     # Every sector and level of the directory's vocabularies, with 0 where there are none.
     by_sector: dict[str, int]
     by_level: dict[str, int]
-
-
-class DelphiFigures(msgspec.Struct):
-    studies: int = 0
-    panellists: int = 0
-    responded: int = 0
-    statements: int = 0
-    consensus_in: int = 0
 
 
 class EventFigures(msgspec.Struct):

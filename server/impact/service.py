@@ -24,6 +24,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from server.accounts.models import IMPACT_READERS, Role, User
 from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
 from server.i18n import N_, message
+from server.delphi.service import delphi_figures
 from server.impact.models import NoteTally
 from server.impact.schemas import (
     ActionFigures,
@@ -279,18 +280,3 @@ def _action_figures(counts: Counter[str]) -> ActionFigures:
         in_progress=counts[ActionStatus.IN_PROGRESS],
         done=counts[ActionStatus.DONE],
     )
-
-
-# Delphi
-
-
-async def delphi_figures(
-    db: AsyncSession, codes: list[str]
-) -> tuple[dict[str, DelphiFigures], DelphiFigures]:
-    """The Delphi studies' figures per platform and over them all (a panellist on two
-    platforms' panels counted once in the total).
-
-    Zeros for now: the Delphi domain is being built on its own branch and will offer
-    `server.delphi.service.delphi_figures(session, platform_codes)`; this is the one place
-    that calls it once server/delphi lands."""
-    return {code: DelphiFigures() for code in codes}, DelphiFigures()

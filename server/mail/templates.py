@@ -63,6 +63,28 @@ TEMPLATES: dict[str, Template] = {
             N_("The calendar file attached adds the event to your calendar."),
         ),
     ),
+    # A Delphi panellist's private ballot link. The message is forgotten once sent (see
+    # outbox.queue's forget_when_sent): the link must not outlive its delivery on the server.
+    "delphi_invitation": Template(
+        subject=N_("You are invited to the Delphi study {study}"),
+        paragraphs=(
+            N_(
+                "{study} asks a panel to rate statements over several rounds. From the second round you "
+                "see what the panel thought, without names, and may change your ratings."
+            ),
+            N_("The link below is yours alone: it opens your ballot without an account. Please do not pass it on."),
+        ),
+        link_label=N_("Open my ballot"),
+    ),
+    # Sent to panellists who have not answered in an open round. It carries no link: the
+    # server never keeps a ballot's token.
+    "delphi_reminder": Template(
+        subject=N_("Round {number} of {study} is waiting for your answers"),
+        paragraphs=(
+            N_("Round {number} of {study} is open and your answers are not in yet."),
+            N_("Open your ballot with the link in your invitation e-mail. Every answer is saved as you give it."),
+        ),
+    ),
 }
 
 

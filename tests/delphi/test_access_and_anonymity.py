@@ -173,10 +173,23 @@ async def test_delphi_figures_count_per_platform(facilitator, client, app, peopl
     await invite(admin, shared, name="Never answers")
     await open_round(admin, shared)
     async with app.state.test_db() as db:
-        figures = await delphi_figures(db, ["IT", "DE", "FR"])
+        figures, total = await delphi_figures(db, ["IT", "DE", "FR"])
     # IT: both studies; 3 panellists, 2 who rated, 2 statements, 1 in consensus (9 and 8 of 2).
     assert (figures["IT"].studies, figures["IT"].panellists, figures["IT"].responded) == (2, 3, 2)
     assert (figures["IT"].statements, figures["IT"].consensus_in) == (2, 1)
     assert (figures["DE"].studies, figures["DE"].panellists, figures["DE"].responded) == (1, 1, 0)
     assert (figures["DE"].statements, figures["DE"].consensus_in) == (1, 0)
     assert figures["FR"].studies == 0
+    # The study of IT and DE counts once over both.
+    assert (total.studies, total.panellists, total.responded, total.statements, total.consensus_in) == (
+        2,
+        3,
+        2,
+        2,
+        1,
+    )
+    # And the programme's impact figures show them, per platform and in total.
+    impact = (await admin.get("/api/v1/impact")).json()
+    italy = next(platform for platform in impact["platforms"] if platform["code"] == "IT")
+    assert italy["delphi"] == {"studies": 2, "panellists": 3, "responded": 2, "statements": 2, "consensus_in": 1}
+    assert impact["total"]["delphi"]["studies"] == 2

@@ -213,7 +213,7 @@ async def test_actions_count_by_their_status(admin, worker):
     assert impact["total"]["actions"] == {"planned": 1, "in_progress": 1, "done": 1}
 
 
-async def test_delphi_figures_are_zero_until_the_delphi_studies_exist(admin):
+async def test_delphi_figures_are_zero_where_no_delphi_study_is_held(admin):
     impact = await figures(admin)
     assert impact["total"]["delphi"] == {
         "studies": 0,
