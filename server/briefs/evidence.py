@@ -1,8 +1,8 @@
 """The kinds of evidence a brief can quote, one function each, in one registry.
 
 Each finds the thing quoted among what the brief's platforms hold and the author may read, and
-answers the quote as it may leave the platform. A kind without a function (Delphi statements,
-until Delphi studies exist) is refused with a 422 that says so.
+answers the quote as it may leave the platform. A kind without a function is refused with a
+422 that says so.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import AccountStatus, Role, User
+from server import i18n
 from server.briefs.models import EvidenceKind
+from server.delphi.models import Consensus, Round, Statement, StatementResult, Study, StudyPlatform
 from server.events.models import Event, Outcome
 from server.exports.service import pseudonym, pseudonym_key, redact
 from server.i18n import N_, message
@@ -39,8 +41,9 @@ class Quote:
     quoted_person_id: uuid.UUID | None = None
 
 
-# (db, the author adding it, the brief's platforms, the id, the excerpt asked for) -> the quote
-Finder = Callable[[AsyncSession, User, frozenset[str], uuid.UUID, str | None], Awaitable[Quote]]
+# (db, the author adding it, the brief's platforms, the id, the excerpt asked for, the brief's
+# language) -> the quote
+Finder = Callable[[AsyncSession, User, frozenset[str], uuid.UUID, str | None, str], Awaitable[Quote]]
 
 
 def _not_found() -> InvalidInput:
@@ -77,7 +80,12 @@ def _may_read_platform(user: User, platform: str | None) -> bool:
 
 
 async def quote_note(
-    db: AsyncSession, user: User, platforms: frozenset[str], ref_id: uuid.UUID, excerpt: str | None
+    db: AsyncSession,
+    user: User,
+    platforms: frozenset[str],
+    ref_id: uuid.UUID,
+    excerpt: str | None,
+    language: str,
 ) -> Quote:
     """An approved note of the brief's platforms by a person who has neither withdrawn consent
     nor been erased, redacted exactly as exports redact it, its author a pseudonym."""
@@ -113,7 +121,12 @@ async def quote_note(
 
 
 async def quote_event_outcome(
-    db: AsyncSession, user: User, platforms: frozenset[str], ref_id: uuid.UUID, excerpt: str | None
+    db: AsyncSession,
+    user: User,
+    platforms: frozenset[str],
+    ref_id: uuid.UUID,
+    excerpt: str | None,
+    language: str,
 ) -> Quote:
     """A finding, recommendation or action of an event of the brief's platforms, by the event.
     Staff wrote it, not a peer researcher, so no reviewer marked it: the personal-information
@@ -133,9 +146,74 @@ async def quote_event_outcome(
     return Quote(_shortened(redact(passage, "text", spans)), row.title, row.platform_code)
 
 
+CONSENSUS_WORDS = {
+    Consensus.IN: N_("reached, in agreement"),
+    Consensus.OUT: N_("reached, in disagreement"),
+    Consensus.NONE: N_("not reached"),
+}
+
+
+async def quote_delphi_statement(
+    db: AsyncSession,
+    user: User,
+    platforms: frozenset[str],
+    ref_id: uuid.UUID,
+    excerpt: str | None,
+    language: str,
+) -> Quote:
+    """A Delphi statement of a study held on one of the brief's platforms, in the brief's
+    language where the statement has it (else the study's first), with the panel's figures
+    from the last closed round that asked it. Figures only: no rating, comment or panellist
+    leaves the study. A statement no closed round has asked has no figures yet and is refused."""
+    statement = await db.get(Statement, ref_id)
+    if statement is None:
+        raise _not_found()
+    study = await db.get(Study, statement.study_id)
+    held = set(
+        await db.scalars(sa.select(StudyPlatform.platform_code).where(StudyPlatform.study_id == statement.study_id))
+    )
+    shared = sorted(held & platforms)
+    if study is None or not any(_may_read_platform(user, code) for code in shared):
+        raise _not_found()
+    last = (
+        await db.execute(
+            sa.select(StatementResult, Round.number)
+            .join(Round, Round.id == StatementResult.round_id)
+            .where(StatementResult.statement_id == statement.id, Round.closed_at.is_not(None))
+            .order_by(Round.number.desc())
+            .limit(1)
+        )
+    ).one_or_none()
+    if last is None:
+        raise _not_found()
+    result, number = last
+    text = statement.texts.get(language) or statement.texts[study.languages[0]]
+    start, end = _passage(text, excerpt)
+    figures = i18n.translate(
+        language,
+        N_(
+            "{study}, round {round}: {n} ratings, median {median}, quartiles {q1} and {q3}, "
+            "{agree} % agree, {disagree} % disagree; consensus {consensus}"
+        ),
+        params={
+            "study": study.title,
+            "round": number,
+            "n": result.n,
+            "median": i18n.format_value(result.median, language),
+            "q1": i18n.format_value(result.q1, language),
+            "q3": i18n.format_value(result.q3, language),
+            "agree": i18n.format_value(round(result.agree_percent or 0), language),
+            "disagree": i18n.format_value(round(result.disagree_percent or 0), language),
+            "consensus": i18n.translate(language, CONSENSUS_WORDS[result.consensus]),
+        },
+    )
+    return Quote(_shortened(text[start:end]), figures, next(code for code in shared if _may_read_platform(user, code)))
+
+
 FINDERS: dict[EvidenceKind, Finder] = {
     EvidenceKind.NOTE: quote_note,
     EvidenceKind.EVENT_OUTCOME: quote_event_outcome,
+    EvidenceKind.DELPHI_STATEMENT: quote_delphi_statement,
 }
 
 
@@ -146,10 +224,6 @@ async def quote(
     platforms: frozenset[str],
     ref_id: uuid.UUID,
     excerpt: str | None,
+    language: str,
 ) -> Quote:
-    finder = FINDERS.get(kind)
-    if finder is None:
-        raise InvalidInput(
-            errors=[FieldError("kind", message(N_("Evidence of this kind is not available yet.")))]
-        )
-    return await finder(db, user, platforms, ref_id, excerpt)
+    return await FINDERS[kind](db, user, platforms, ref_id, excerpt, language)

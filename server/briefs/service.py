@@ -318,7 +318,13 @@ async def add_evidence(
             ]
         )
     found = await evidence.quote(
-        db, user, EvidenceKind(request.kind), frozenset(access.platforms), request.ref_id, request.excerpt
+        db,
+        user,
+        EvidenceKind(request.kind),
+        frozenset(access.platforms),
+        request.ref_id,
+        request.excerpt,
+        access.brief.language,
     )
     item = BriefEvidence(
         brief_id=brief_id,

@@ -10,6 +10,7 @@ from server.exports.service import pseudonym, pseudonym_key
 from server.notifications.models import Notification
 from tests.briefs.conftest import path_of, publish, quote, start_brief
 from tests.conftest import PASSWORD
+from tests.delphi.conftest import add_statement, close_round, invite, open_round, rate, start_study
 
 
 async def test_a_note_is_quoted_redacted_with_its_author_a_pseudonym(world, app, client):
@@ -79,19 +80,36 @@ async def test_an_event_outcome_quote_goes_through_the_personal_information_guar
     assert added.json()["excerpt"].count("[redacted]") == 2
 
 
-async def test_delphi_statements_are_refused_as_not_available_yet_in_the_readers_language(world):
-    brief = await start_brief(world["rosa"])
-    refused = await quote(
-        world["rosa"],
-        brief["id"],
-        "delphi_statement",
-        world["outcome"]["id"],
-        headers={"Accept-Language": "en"},
+async def test_a_delphi_statement_is_quoted_with_the_panels_figures_in_the_briefs_language(world, client):
+    rosa = world["rosa"]
+    study_id = await start_study(rosa, platforms=["DE"], languages=["en", "de"])
+    statement = await add_statement(
+        rosa, study_id, {"en": "Shared flats need a fair waiting list.", "de": "WGs brauchen faire Wartelisten."}
     )
-    assert refused.status_code == 422
-    assert refused.json()["errors"] == [
-        {"field": "kind", "message": "Evidence of this kind is not available yet."}
-    ]
+    panel = [await invite(rosa, study_id, name=f"Panellist {number}") for number in range(4)]
+    opened = await open_round(rosa, study_id)
+    for number, (member, rating) in enumerate(zip(panel, (9, 8, 7, 3), strict=True)):
+        await rate(client, member["token"], (statement, rating), comment=f"Panellist {number} says so")
+    await close_round(rosa, opened["id"])
+    unasked = await add_statement(rosa, study_id, {"en": "Added after the first round."})
+    german = await start_brief(rosa, language="de")
+
+    added = await quote(rosa, german["id"], "delphi_statement", statement)
+
+    assert added.status_code == 201, added.text
+    assert added.json()["excerpt"] == "WGs brauchen faire Wartelisten."
+    attribution = added.json()["attribution"]
+    # Ratings 3, 7, 8, 9: median 7.5, quartiles 6 and 8.25, 75 % at 7 or more, 25 % at 3 or less.
+    assert "7,5" in attribution and "8,25" in attribution and "75" in attribution
+    assert "Panellist" not in attribution and "says so" not in attribution
+    # A statement no closed round asked has no figures: there is nothing to quote yet.
+    assert (await quote(rosa, german["id"], "delphi_statement", unasked)).status_code == 422
+    # Another platform's study cannot be quoted, nor by a researcher who does not hold it.
+    marco = world["marco"]
+    italian = await start_brief(marco, platforms=["IT"])
+    elsewhere = await quote(marco, italian["id"], "delphi_statement", statement)
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["errors"][0]["field"] == "ref_id"
 
 
 async def test_removing_a_quote_takes_it_out(world):
