@@ -131,6 +131,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/delphi/studies/{study_id}/rounds", None, {"researcher", "admin"}),
     ("POST", "/api/v1/delphi/studies/{study_id}/close", None, {"researcher", "admin"}),
     ("POST", "/api/v1/delphi/rounds/{round_id}/close", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/delphi/rounds/{round_id}/reminders", None, {"researcher", "admin"}),
     ("GET", "/api/v1/delphi/studies/{study_id}/results", None, {"researcher", "admin", "stakeholder"}),
     ("GET", "/api/v1/delphi/studies/{study_id}/export", None, {"researcher", "admin"}),
     ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),

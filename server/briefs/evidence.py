@@ -16,8 +16,8 @@ import anyio.to_thread
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import AccountStatus, Role, User
 from server import i18n
+from server.accounts.models import AccountStatus, Role, User
 from server.briefs.models import EvidenceKind
 from server.delphi.models import Consensus, Round, Statement, StatementResult, Study, StudyPlatform
 from server.events.models import Event, Outcome
@@ -170,7 +170,9 @@ async def quote_delphi_statement(
         raise _not_found()
     study = await db.get(Study, statement.study_id)
     held = set(
-        await db.scalars(sa.select(StudyPlatform.platform_code).where(StudyPlatform.study_id == statement.study_id))
+        await db.scalars(
+            sa.select(StudyPlatform.platform_code).where(StudyPlatform.study_id == statement.study_id)
+        )
     )
     shared = sorted(held & platforms)
     if study is None or not any(_may_read_platform(user, code) for code in shared):
@@ -207,7 +209,9 @@ async def quote_delphi_statement(
             "consensus": i18n.translate(language, CONSENSUS_WORDS[result.consensus]),
         },
     )
-    return Quote(_shortened(text[start:end]), figures, next(code for code in shared if _may_read_platform(user, code)))
+    return Quote(
+        _shortened(text[start:end]), figures, next(code for code in shared if _may_read_platform(user, code))
+    )
 
 
 FINDERS: dict[EvidenceKind, Finder] = {

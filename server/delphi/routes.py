@@ -32,6 +32,7 @@ from server.delphi.schemas import (
     PanellistCreated,
     PanellistIn,
     PanellistOut,
+    RemindersSent,
     Results,
     RoundOpened,
     RoundOut,
@@ -185,10 +186,10 @@ async def add_panellist(
     study_id: FromPath[uuid.UUID],
     data: JSONBody[PanellistIn],
 ) -> PanellistCreated:
-    panellist, token = await service.add_panellist(db, current_user(request), study_id, data)
-    # The app's ballot screen; the token sits behind "#", which browsers never send to a server.
-    ballot_url = f"{settings.public_url.rstrip('/')}/#/ballot/{token}"
-    return PanellistCreated(panellist.id, token, ballot_url)
+    panellist, token = await service.add_panellist(
+        db, current_user(request), study_id, data, settings.public_url
+    )
+    return PanellistCreated(panellist.id, token, service.ballot_url(settings.public_url, token))
 
 
 @answers(NotAllowed)
@@ -229,6 +230,17 @@ async def open_round(request: Request, db: Database, study_id: FromPath[uuid.UUI
 async def close_study(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> StudyOut:
     study = await service.close_study(db, current_user(request), study_id)
     return study_out(study, *await service.study_parts(db, study.id))
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/rounds/{round_id:uuid}/reminders",
+    guards=[FACILITATORS],
+    status_code=HTTP_200_OK,
+    summary="Remind the panel of an open round by e-mail",
+)
+async def send_reminders(request: Request, db: Database, round_id: FromPath[uuid.UUID]) -> RemindersSent:
+    return RemindersSent(await service.send_reminders(db, current_user(request), round_id))
 
 
 @answers(NotAllowed, Conflict)
@@ -377,6 +389,7 @@ routes = [
     open_round,
     close_study,
     close_round,
+    send_reminders,
     read_ballot,
     save_ballot,
     study_results,

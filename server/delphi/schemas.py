@@ -211,6 +211,12 @@ class BallotIn(Strict):
     ratings: Annotated[list[RatingIn], msgspec.Meta(max_length=1000)]
 
 
+class RemindersSent(msgspec.Struct):
+    """How many panellists were reminded."""
+
+    reminded: int
+
+
 class BallotSaved(msgspec.Struct):
     """The round the answers were saved in, and how many were saved."""
 

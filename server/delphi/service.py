@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import Role, User
 from server.audit.service import record_event
-from server.db import insert_on_conflict, utcnow
+from server.db import after_commit, insert_on_conflict, utcnow
 from server.delphi import statistics
 from server.delphi.models import (
     Anonymity,
@@ -43,7 +43,6 @@ from server.delphi.models import (
     StudyPlatform,
 )
 from server.delphi.schemas import (
-    DelphiFigures,
     Ballot,
     BallotIn,
     BallotRound,
@@ -51,6 +50,7 @@ from server.delphi.schemas import (
     BallotStatement,
     BallotStudy,
     ConsensusRule,
+    DelphiFigures,
     PanellistIn,
     PercentRule,
     Previous,
@@ -63,6 +63,7 @@ from server.delphi.schemas import (
     StudyPatch,
 )
 from server.i18n import N_, message
+from server.mail import outbox
 from server.pagination import keyset_page
 from server.platforms.models import NETWORK, Platform
 from server.problems import Conflict, FieldError, InvalidInput, NotAllowed, NotFound
@@ -299,9 +300,10 @@ async def add_statement(db: AsyncSession, user: User, study_id: uuid.UUID, data:
 
 
 async def add_panellist(
-    db: AsyncSession, user: User, study_id: uuid.UUID, data: PanellistIn
+    db: AsyncSession, user: User, study_id: uuid.UUID, data: PanellistIn, public_url: str
 ) -> tuple[Panellist, str]:
-    """A panellist and their ballot token, which is answered once and never stored."""
+    """A panellist and their ballot token, which is answered once and never stored; a
+    panellist with an e-mail address is sent the link."""
     study = await facilitated_study(db, user, study_id)
     check_open(study)
     sources = [data.stakeholder_id, data.user_id, data.name]
@@ -365,7 +367,78 @@ async def add_panellist(
     except IntegrityError:
         raise Conflict(message(N_("This person is already on the panel of this study."))) from None
     record_event(db, "delphi.panellist_added", actor_id=user.id, subject_id=study.id)
+    if panellist.email:
+        # The link goes by e-mail in the panellist's language; the outbox forgets the message
+        # once it is sent (the template's forget_when_sent), so the server keeps no link.
+        await outbox.queue(
+            db,
+            to=panellist.email,
+            language=panellist.language,
+            template="delphi_invitation",
+            context={"study": study.title, "link": ballot_url(public_url, token)},
+            user_id=panellist.user_id,
+            stakeholder_id=panellist.stakeholder_id,
+        )
+        after_commit(db, outbox.wake_delivery)
     return panellist, token
+
+
+def ballot_url(public_url: str, token: str) -> str:
+    """The app's ballot screen; the token sits behind "#", which browsers never send to a server."""
+    return f"{public_url.rstrip('/')}/#/ballot/{token}"
+
+
+async def send_reminders(db: AsyncSession, user: User, round_id: uuid.UUID) -> int:
+    """Reminds the panel of an open round by e-mail, in each panellist's language, and answers
+    how many were reminded. Where the study's anonymity lets anyone know who answered
+    (`facilitators`, `named`) only those who have not rated anything in the round are
+    reminded; under `anonymous` nobody can know, so the whole panel is, in words that thank
+    those who answered. Revoked panellists and those without an e-mail address are not."""
+    study, current = await round_of_study(db, user, round_id)
+    if current.closed_at is not None or study.closed_at is not None:
+        raise Conflict(message(ROUND_CLOSED))
+    panel = list(
+        await db.scalars(
+            sa.select(Panellist)
+            .where(
+                Panellist.study_id == study.id, Panellist.revoked_at.is_(None), Panellist.email.is_not(None)
+            )
+            .order_by(Panellist.created_at, Panellist.id)
+        )
+    )
+    template = "delphi_reminder_everyone"
+    if study.anonymity != Anonymity.ANONYMOUS:
+        template = "delphi_reminder"
+        answered = set(
+            await db.scalars(
+                sa.select(Pseudonym.panellist_id)
+                .join(Rating, Rating.pseudonym_id == Pseudonym.id)
+                .where(Rating.round_id == current.id, Rating.rating.is_not(None))
+            )
+        )
+        panel = [panellist for panellist in panel if panellist.id not in answered]
+    for panellist in panel:
+        assert panellist.email is not None
+        await outbox.queue(
+            db,
+            to=panellist.email,
+            language=panellist.language,
+            template=template,
+            context={"study": study.title, "number": current.number},
+            user_id=panellist.user_id,
+            stakeholder_id=panellist.stakeholder_id,
+        )
+    if panel:
+        after_commit(db, outbox.wake_delivery)
+    record_event(
+        db,
+        "delphi.reminders_sent",
+        actor_id=user.id,
+        subject_id=study.id,
+        number=current.number,
+        count=len(panel),
+    )
+    return len(panel)
 
 
 async def revoke_panellist(

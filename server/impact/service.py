@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.accounts.models import IMPACT_READERS, Role, User
+from server.delphi.service import delphi_figures
 from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
 from server.i18n import N_, message
-from server.delphi.service import delphi_figures
 from server.impact.models import NoteTally
 from server.impact.schemas import (
     ActionFigures,

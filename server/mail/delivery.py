@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from server.db import unit_of_work, utcnow
 from server.mail.models import MailMessage, MailStatus
 from server.mail.outbox import NotAnAddress, compose, doorbell
+from server.mail.templates import forgotten_when_sent
 from server.settings import Settings
 
 logger = logging.getLogger("tessera.mail")
@@ -211,6 +212,8 @@ class MailDelivery:
             values |= {"status": MailStatus.FAILED, "failed_at": now, "last_error": outcome.error}
         else:
             values |= {"next_attempt_at": now + self.wait_before_retry(attempts), "last_error": outcome.error}
+        if "status" in values and forgotten_when_sent(message.template):
+            values |= {"text": "", "html": ""}
         async with unit_of_work(self.db_sessionmaker) as db:
             await db.execute(
                 sa.update(MailMessage)

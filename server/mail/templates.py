@@ -32,6 +32,9 @@ class Template:
     paragraphs: tuple[str, ...]
     # The label of a link to the context's "link", shown last.
     link_label: str | None = None
+    # The message holds a secret (a private ballot link): once sent, or given up, its text
+    # and HTML are forgotten, so that the link does not outlive its delivery on the server.
+    forget_when_sent: bool = False
 
 
 TEMPLATES: dict[str, Template] = {
@@ -72,17 +75,34 @@ TEMPLATES: dict[str, Template] = {
                 "{study} asks a panel to rate statements over several rounds. From the second round you "
                 "see what the panel thought, without names, and may change your ratings."
             ),
-            N_("The link below is yours alone: it opens your ballot without an account. Please do not pass it on."),
+            N_(
+                "The link below is yours alone: it opens your ballot without an account. Please do not pass it on."
+            ),
         ),
         link_label=N_("Open my ballot"),
+        forget_when_sent=True,
     ),
-    # Sent to panellists who have not answered in an open round. It carries no link: the
-    # server never keeps a ballot's token.
+    # Sent to panellists who have not answered in an open round (where the study's anonymity
+    # lets anyone know who answered). It carries no link: the server never keeps a ballot's token.
     "delphi_reminder": Template(
         subject=N_("Round {number} of {study} is waiting for your answers"),
         paragraphs=(
             N_("Round {number} of {study} is open and your answers are not in yet."),
-            N_("Open your ballot with the link in your invitation e-mail. Every answer is saved as you give it."),
+            N_(
+                "Open your ballot with the link in your invitation e-mail. Every answer is saved as you give it."
+            ),
+        ),
+    ),
+    # An anonymous study's reminder goes to the whole panel: nobody can know who answered.
+    "delphi_reminder_everyone": Template(
+        subject=N_("Round {number} of {study} is open"),
+        paragraphs=(
+            N_(
+                "Round {number} of {study} is open. If you have answered already, thank you: there is nothing more to do."
+            ),
+            N_(
+                "Open your ballot with the link in your invitation e-mail. Every answer is saved as you give it."
+            ),
         ),
     ),
 }
@@ -97,6 +117,11 @@ class Rendered:
 
 class UnknownTemplate(LookupError):
     pass
+
+
+def forgotten_when_sent(template_name: str) -> bool:
+    template = TEMPLATES.get(template_name)
+    return template is not None and template.forget_when_sent
 
 
 def render(template_name: str, language: str, context: Mapping[str, Any]) -> Rendered:

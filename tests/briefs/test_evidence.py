@@ -84,7 +84,9 @@ async def test_a_delphi_statement_is_quoted_with_the_panels_figures_in_the_brief
     rosa = world["rosa"]
     study_id = await start_study(rosa, platforms=["DE"], languages=["en", "de"])
     statement = await add_statement(
-        rosa, study_id, {"en": "Shared flats need a fair waiting list.", "de": "WGs brauchen faire Wartelisten."}
+        rosa,
+        study_id,
+        {"en": "Shared flats need a fair waiting list.", "de": "WGs brauchen faire Wartelisten."},
     )
     panel = [await invite(rosa, study_id, name=f"Panellist {number}") for number in range(4)]
     opened = await open_round(rosa, study_id)

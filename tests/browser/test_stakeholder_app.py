@@ -20,7 +20,14 @@ def test_a_stakeholder_is_offered_neither_notes_nor_the_forum_nor_the_directory(
     page = new_phone().new_page()
     sign_in(page, stakeholder)
     places = page.locator("#nav a").all_text_contents()
-    assert [place.strip() for place in places] == ["Home", "Events", "Actions", "Impact", "Notifications", "Settings"]
+    assert [place.strip() for place in places] == [
+        "Home",
+        "Events",
+        "Actions",
+        "Impact",
+        "Notifications",
+        "Settings",
+    ]
     for address in (
         "#/forum",
         "#/notes",

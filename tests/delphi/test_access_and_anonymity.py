@@ -191,5 +191,11 @@ async def test_delphi_figures_count_per_platform(facilitator, client, app, peopl
     # And the programme's impact figures show them, per platform and in total.
     impact = (await admin.get("/api/v1/impact")).json()
     italy = next(platform for platform in impact["platforms"] if platform["code"] == "IT")
-    assert italy["delphi"] == {"studies": 2, "panellists": 3, "responded": 2, "statements": 2, "consensus_in": 1}
+    assert italy["delphi"] == {
+        "studies": 2,
+        "panellists": 3,
+        "responded": 2,
+        "statements": 2,
+        "consensus_in": 1,
+    }
     assert impact["total"]["delphi"]["studies"] == 2
