@@ -49,12 +49,13 @@ async def test_a_worker_wakes_when_another_process_commits_a_push_message(
         await anyio.sleep(0.3)  # the worker has looked once, and now waits
         started = time.perf_counter()
         await queue_in_another_process(app, amina)
-        await eventually(lambda: push_service.received)
+        await eventually(lambda: push_service.received, seconds=15)
         woken_after = time.perf_counter() - started
         group.cancel_scope.cancel()
     worker.close()
     assert push_service.received
-    assert woken_after < 2.0 < LISTENING_POLL_SECONDS
+    # Well before the worker's next look (however busy the machine running the tests is).
+    assert woken_after < 15 < LISTENING_POLL_SECONDS
 
 
 async def worker_rounds(worker: PushDelivery) -> None:
