@@ -39,8 +39,17 @@ class Study:
         )["id"]
         path = f"/api/v1/delphi/studies/{self.id}"
         self.statements = [
-            self.post(f"{path}/statements", {"text": {"en": "Work permits come with the residence permit."}, "theme": "Work"})["id"],
-            self.post(f"{path}/statements", {"text": {"en": "Schools offer language classes.", "it": "Le scuole offrono corsi."}, "theme": "School"})["id"],
+            self.post(
+                f"{path}/statements",
+                {"text": {"en": "Work permits come with the residence permit."}, "theme": "Work"},
+            )["id"],
+            self.post(
+                f"{path}/statements",
+                {
+                    "text": {"en": "Schools offer language classes.", "it": "Le scuole offrono corsi."},
+                    "theme": "School",
+                },
+            )["id"],
         ]
         self.token = self.invite("Amina", "en")
         self.other = self.invite("Bilal", "it")
@@ -48,7 +57,9 @@ class Study:
         self.round_id = self.post(f"{path}/rounds", None)["id"]
 
     def invite(self, name: str, language: str) -> str:
-        return self.post(f"/api/v1/delphi/studies/{self.id}/panellists", {"name": name, "language": language})["token"]
+        return self.post(
+            f"/api/v1/delphi/studies/{self.id}/panellists", {"name": name, "language": language}
+        )["token"]
 
     def answer(self, token: str, ratings: list[dict[str, Any]]) -> None:
         response = self.link.put(f"/api/v1/delphi/ballots/{token}", json={"ratings": ratings})
@@ -79,7 +90,9 @@ def rate(page: Page, statement_id: str, point: int, of: int = 9) -> None:
     statement(page, statement_id).get_by_role("button", name=f"{point} of {of}", exact=True).click()
 
 
-def test_a_signed_out_phone_rates_two_statements_and_finds_them_after_a_reload(new_phone: Callable[..., BrowserContext], delphi: Study):
+def test_a_signed_out_phone_rates_two_statements_and_finds_them_after_a_reload(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
     page = new_phone().new_page()
     page.goto(f"/#/ballot/{delphi.token}")
     expect(page.locator("main h1")).to_have_text("Youth migration policy")
@@ -92,21 +105,29 @@ def test_a_signed_out_phone_rates_two_statements_and_finds_them_after_a_reload(n
     assert delphi.ratings() == {delphi.statements[0]: 7, delphi.statements[1]: 3}
 
     page.reload()
-    expect(statement(page, delphi.statements[0]).get_by_role("button", name="7 of 9", exact=True)).to_have_attribute("aria-pressed", "true")
-    expect(statement(page, delphi.statements[1]).get_by_role("button", name="3 of 9", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(
+        statement(page, delphi.statements[0]).get_by_role("button", name="7 of 9", exact=True)
+    ).to_have_attribute("aria-pressed", "true")
+    expect(
+        statement(page, delphi.statements[1]).get_by_role("button", name="3 of 9", exact=True)
+    ).to_have_attribute("aria-pressed", "true")
     # The link is nowhere on the phone but in its address.
     stored = page.evaluate("JSON.stringify(Object.entries(localStorage))")
     assert delphi.token not in stored
 
 
-def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once_online(new_phone: Callable[..., BrowserContext], delphi: Study):
+def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once_online(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
     phone = new_phone()
     page = phone.new_page()
     page.goto(f"/#/ballot/{delphi.token}")
     expect(page.locator("main h1")).to_have_text("Youth migration policy")
     go_offline(phone)
     rate(page, delphi.statements[0], 8)
-    expect(statement(page, delphi.statements[0]).locator('[data-state="waiting"]')).to_have_text("Saved on this phone, will be sent")
+    expect(statement(page, delphi.statements[0]).locator('[data-state="waiting"]')).to_have_text(
+        "Saved on this phone, will be sent"
+    )
     assert delphi.ratings()[delphi.statements[0]] is None
     keys = page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('tessera.ballot.'))")
     assert len(keys) == 1 and delphi.token not in keys[0]
@@ -114,10 +135,15 @@ def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once_online(new_
     go_online(phone)
     expect(statement(page, delphi.statements[0]).locator('[data-state="saved"]')).to_have_text("Saved")
     assert eventually(lambda: delphi.ratings()[delphi.statements[0]] == 8)
-    assert page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('tessera.ballot.')).length") == 0
+    assert (
+        page.evaluate("Object.keys(localStorage).filter((key) => key.startsWith('tessera.ballot.')).length")
+        == 0
+    )
 
 
-def test_round_two_shows_the_group_and_a_closed_round_is_read_only(new_phone: Callable[..., BrowserContext], delphi: Study):
+def test_round_two_shows_the_group_and_a_closed_round_is_read_only(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
     first, second = delphi.statements
     delphi.answer(delphi.token, [{"statement_id": first, "rating": 2}, {"statement_id": second, "rating": 5}])
     delphi.answer(delphi.other, [{"statement_id": first, "rating": 8, "comment": "Too slow today."}])
@@ -145,12 +171,17 @@ def test_a_signed_in_person_opens_the_link_and_their_session_goes_nowhere_with_i
     page = new_phone().new_page()
     sign_in(page, youth)
     sent: list[dict[str, str]] = []
-    page.on("request", lambda request: sent.append(request.all_headers()) if "/delphi/ballots/" in request.url else None)
+    page.on(
+        "request",
+        lambda request: sent.append(request.all_headers()) if "/delphi/ballots/" in request.url else None,
+    )
     page.goto(f"/#/ballot/{delphi.token}")
     expect(page.locator("main h1")).to_have_text("Youth migration policy")
     rate(page, delphi.statements[0], 6)
     expect(statement(page, delphi.statements[0]).locator('[data-state="saved"]')).to_be_visible()
-    assert sent and not any("cookie" in headers or "x-csrf-token" in headers or "referer" in headers for headers in sent)
+    assert sent and not any(
+        "cookie" in headers or "x-csrf-token" in headers or "referer" in headers for headers in sent
+    )
     assert delphi.ratings()[delphi.statements[0]] == 6
 
 
@@ -159,7 +190,9 @@ def test_a_wrong_link_does_not_work_and_says_no_more(page: Page):
     expect(page.locator("main h1")).to_have_text("This link does not work")
 
 
-def test_the_ballot_does_not_scroll_sideways_at_320_px_in_arabic(new_phone: Callable[..., BrowserContext], delphi: Study):
+def test_the_ballot_does_not_scroll_sideways_at_320_px_in_arabic(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
     page = new_phone(viewport={"width": 320, "height": 640}).new_page()
     page.goto(f"/#/ballot/{delphi.arabic}")
     expect(page.locator("main h1")).to_have_text("Youth migration policy")
