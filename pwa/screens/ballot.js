@@ -162,7 +162,7 @@ function statementRow(state, statement, waiting) {
   comment.addEventListener("change", () => give(state, row, { ...row.answer, comment: comment.value }));
   const commentId = `comment-${statement.id}`;
   comment.id = commentId;
-  const text = h("p", { class: "ballot-text", id: textId, lang: statement.text_language }, statement.text);
+  const text = h("p", { class: "ballot-text", id: textId, lang: statement.text_language, dir: "auto" }, statement.text);
   const element = h(
     "li",
     { class: "card ballot-statement", "data-statement": statement.id },
@@ -214,7 +214,7 @@ function previousRound(state, previous) {
     h("p", { "data-figures": "true" }, figures),
     h("ul", { class: "distribution", "aria-label": _("Answers per point of the scale") }, bars),
     previous.comments.length
-      ? [h("h3", null, _("Comments of others")), h("ul", { class: "comments" }, previous.comments.map((text) => h("li", { class: "post" }, text)))]
+      ? [h("h3", null, _("Comments of others")), h("ul", { class: "comments" }, previous.comments.map((text) => h("li", { class: "post", dir: "auto" }, text)))]
       : null,
   );
 }

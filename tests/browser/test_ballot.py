@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Api, Person, eventually, go_offline, go_online, sign_in
+from tests.browser.phone import Api, Person, eventually, go_offline, go_online, screenshot, sign_in
 
 RULE = {"kind": "percent", "agree_from": 7, "disagree_to": 3, "threshold": 70, "max_opposite": 15}
 
@@ -72,9 +72,15 @@ class Study:
 
     def ratings(self) -> dict[str, int | None]:
         """What the server holds for the panellist, read by the link as the app reads it."""
+        return {item["id"]: item["my_rating"] for item in self.ballot()["statements"]}
+
+    def comments(self) -> dict[str, str | None]:
+        return {item["id"]: item["my_comment"] for item in self.ballot()["statements"]}
+
+    def ballot(self) -> Any:
         response = self.link.get(f"/api/v1/delphi/ballots/{self.token}")
         assert response.status_code == 200, response.text
-        return {item["id"]: item["my_rating"] for item in response.json()["statements"]}
+        return response.json()
 
 
 @pytest.fixture
@@ -100,9 +106,13 @@ def test_a_signed_out_phone_rates_two_statements_and_finds_them_after_a_reload(
     expect(page.locator("nav")).to_be_hidden()  # nobody is signed in, and nobody is sent to sign in
     rate(page, delphi.statements[0], 7)
     rate(page, delphi.statements[1], 3)
+    comment = statement(page, delphi.statements[1]).get_by_label("Your comment (optional)")
+    comment.fill("Only in the cities.")
+    comment.blur()
     for statement_id in delphi.statements:
         expect(statement(page, statement_id).locator('[data-state="saved"]')).to_have_text("Saved")
-    assert delphi.ratings() == {delphi.statements[0]: 7, delphi.statements[1]: 3}
+    assert eventually(lambda: delphi.ratings() == {delphi.statements[0]: 7, delphi.statements[1]: 3})
+    assert eventually(lambda: delphi.comments()[delphi.statements[1]] == "Only in the cities.")
 
     page.reload()
     expect(
@@ -204,3 +214,4 @@ def test_the_ballot_does_not_scroll_sideways_at_320_px_in_arabic(
     expect(text).to_have_attribute("lang", "en")
     expect(page.locator(".scale-point")).to_have_count(18)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "ballot-ar-320x640")
