@@ -193,7 +193,7 @@ function previousRound(state, previous) {
       "li",
       { class: mine ? "dist-row mine" : "dist-row", "data-point": String(point) },
       h("span", { class: "dist-point" }, formatNumber(point)),
-      h("span", { class: "dist-track", "aria-hidden": "true" }, h("span", { class: "dist-bar", style: `inline-size: ${(100 * count) / most}%` })),
+      h("span", { class: "dist-track", "aria-hidden": "true" }, bar(count / most)),
       h("span", { class: "dist-count" }, ngettext("{count} person", "{count} people", count)),
       mine ? h("strong", { class: "dist-mine" }, _("your rating")) : null,
     );
@@ -201,11 +201,10 @@ function previousRound(state, previous) {
   const figures =
     previous.median == null
       ? _("Nobody rated this statement in the last round.")
-      : _("Median {median}, middle half of the answers from {q1} to {q3}, of {n} answers.", {
+      : ngettext("{count} answer: median {median}, middle half from {q1} to {q3}.", "{count} answers: median {median}, middle half from {q1} to {q3}.", previous.n, {
           median: formatNumber(previous.median),
           q1: formatNumber(previous.q1),
           q3: formatNumber(previous.q3),
-          n: formatNumber(previous.n),
         });
   return h(
     "details",
@@ -217,6 +216,13 @@ function previousRound(state, previous) {
       ? [h("h3", null, _("Comments of others")), h("ul", { class: "comments" }, previous.comments.map((text) => h("li", { class: "post", dir: "auto" }, text)))]
       : null,
   );
+}
+
+// The page's Content-Security-Policy allows no style attribute: the width is set through the DOM.
+function bar(share) {
+  const element = h("span", { class: "dist-bar" });
+  element.style.inlineSize = `${Math.round(share * 100)}%`;
+  return element;
 }
 
 function showState(row, kind) {

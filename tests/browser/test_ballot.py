@@ -163,8 +163,15 @@ def test_round_two_shows_the_group_and_a_closed_round_is_read_only(
     page = new_phone().new_page()
     page.goto(f"/#/ballot/{delphi.token}")
     row = statement(page, first)
-    expect(row.locator("[data-figures]")).to_contain_text("Median 5")
+    expect(row.locator("[data-figures]")).to_contain_text("2 answers: median 5, middle half from 3.5 to 6.5.")
     expect(row.locator(".comments")).to_have_text("Too slow today.")
+    # Bars as long as their share: one person each at 2 and 8, nobody at 1.
+    widths = {
+        point: row.locator(f'.dist-row[data-point="{point}"] .dist-bar').bounding_box()["width"]  # type: ignore[index]
+        for point in (1, 2, 8)
+    }
+    assert widths[1] == 0 and widths[2] == widths[8] > 0
+    screenshot(page, "ballot-round-two")
     expect(row.locator(".dist-row.mine")).to_have_attribute("data-point", "2")
     expect(row.locator(".dist-row.mine")).to_contain_text("your rating")
     expect(row.get_by_role("button", name="2 of 9", exact=True)).to_have_attribute("aria-pressed", "false")
