@@ -11,9 +11,12 @@ import { problem, problemText } from "./common.js";
 const PENDING_PREFIX = "tessera.ballot.";
 // The ballot on screen: its link, the key of its waiting answers, and each statement's row.
 let shown = null;
+// The screen last opened, so a ballot that could not be read offline is read once online.
+let opened = null;
 
 addEventListener("online", () => {
   if (shown?.isCurrent()) sendWaiting(shown);
+  else if (opened?.isCurrent()) opened.refresh();
 });
 
 // A request of the link alone: "omit" keeps the session cookie of a signed-in person out of it
@@ -69,11 +72,13 @@ function writePending(key, pending) {
 
 export async function render(ctx) {
   const token = ctx.params.token;
+  opened = ctx;
   showScreen(_("Your ballot"));
   const [key, result] = await Promise.all([pendingKey(token), ballotRequest("GET", token)]);
   if (!ctx.isCurrent()) return;
   if (result.status === 404) {
     shown = null;
+    writePending(key, {}); // a revoked link's answers can never be sent
     return showScreen(_("This link does not work"), h("p", null, _("Please ask the people who invited you for a new link.")));
   }
   if (!result.ok) {
