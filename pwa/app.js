@@ -14,6 +14,8 @@ const ROUTES = [
   [/^sign-in$/, "sign-in", "public"],
   [/^join(?:\/(?<code>[^/?]+))?$/, "join", "public"],
   [/^reset-password$/, "reset-password", "public"],
+  // A Delphi panellist's private link: no account needed, and a session is never used for it.
+  [/^ballot\/(?<token>[^/]+)$/, "ballot", "public"],
   [/^home$/, "home"],
   [/^notes$/, "notes", "note_readers"],
   [/^notes\/new$/, "editor", "authors"],
