@@ -65,7 +65,15 @@ def serve(host: str, port: int, no_workers: bool, processes: int) -> None:
     settings = _settings()
     # Which X-Forwarded-For to believe is Tessera's to decide (TESSERA_TRUSTED_PROXIES):
     # uvicorn's own handling believes any process on the same machine.
-    options: dict[str, Any] = {"host": host, "port": port, "proxy_headers": False, "server_header": False}
+    # No access log: a Delphi ballot's private link is in its path, and under `anonymous` a log
+    # that keeps it could link a panellist to their ratings. Put a proxy in front to log traffic.
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "proxy_headers": False,
+        "server_header": False,
+        "access_log": False,
+    }
     if processes == 1:
         from server.app import create_app
 

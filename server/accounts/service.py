@@ -38,6 +38,7 @@ from server.audit.models import AuditEvent
 from server.audit.service import record_event
 from server.briefs import service as briefs
 from server.db import Databases, utcnow
+from server.delphi import erasure as delphi_erasure
 from server.events import service as events
 from server.forum import service as forum
 from server.i18n import N_, SUPPORTED_LOCALES, message, translate
@@ -756,6 +757,7 @@ async def erase(
     await forum.forget_person(db, stored.id)
     await events.forget_person(db, stored.id)
     await mail_outbox.forget_recipient(db, user_id=stored.id)
+    await delphi_erasure.forget_panellist(db, user_id=stored.id)
     await briefs.remove_quotes_of(db, stored.id)
     kept_notes = await notes.forget_author(db, stored.id, approved_notes)
     # Where they signed in from is theirs too.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import datetime as dt
 import hashlib
 import io
@@ -26,6 +27,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.text.paragraph import Paragraph
 
 from server.briefs.models import EvidenceKind
+from server.exports.qdpx import clean
 from server.i18n import N_, Direction, direction, message
 from server.problems import FieldError, InvalidInput, ServiceUnavailable
 
@@ -158,6 +160,19 @@ def _right_to_left(paragraph: Paragraph) -> None:
 
 
 def docx_bytes(document: BriefDocument) -> bytes:
+    # A Word document is XML: a control character a text carries (pasted from a messaging app,
+    # say) would make python-docx refuse the whole document. It goes, as in QDPX exports.
+    document = dataclasses.replace(
+        document,
+        title=clean(document.title),
+        summary=clean(document.summary),
+        sections=[(clean(heading), clean(body)) for heading, body in document.sections],
+        recommendations=[clean(text) for text in document.recommendations],
+        evidence=[
+            dataclasses.replace(quote, excerpt=clean(quote.excerpt), attribution=clean(quote.attribution))
+            for quote in document.evidence
+        ],
+    )
     out = docx.Document()
     out.core_properties.title = document.title
     out.core_properties.language = document.language

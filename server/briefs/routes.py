@@ -249,7 +249,9 @@ async def _document_of(db: Database, brief: Brief, *, published: bool) -> docume
         recommendations=[recommendation.text for recommendation in words.recommendations],
         evidence=[
             documents.Quote(item.kind, item.excerpt, item.attribution)
-            for item in await service.evidence_of(db, brief.id)
+            for item in await service.evidence_of(
+                db, brief.id, published_at=brief.published_at if published else None
+            )
         ],
         language=brief.language,
         published=documents.published_on(brief.published_at, brief.language)

@@ -11,6 +11,7 @@ public page of a published brief is for everyone, without signing in.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import secrets
 import uuid
@@ -298,8 +299,15 @@ def _live_evidence(brief_id: uuid.UUID) -> sa.Select[BriefEvidence]:
     )
 
 
-async def evidence_of(db: AsyncSession, brief_id: uuid.UUID) -> list[BriefEvidence]:
-    return list(await db.scalars(_live_evidence(brief_id)))
+async def evidence_of(
+    db: AsyncSession, brief_id: uuid.UUID, *, published_at: dt.datetime | None = None
+) -> list[BriefEvidence]:
+    """The brief's quotes; with ``published_at``, only those the published version was reviewed
+    with: a quote added since waits, like the words, for the next review and publication."""
+    query = _live_evidence(brief_id)
+    if published_at is not None:
+        query = query.where(BriefEvidence.added_at <= published_at)
+    return list(await db.scalars(query))
 
 
 async def add_evidence(
@@ -505,7 +513,12 @@ async def describe(db: AsyncSession, user: User, access: BriefAccess, base_url: 
     published_only = shows_published_only(user, access)
     words = await words_of(db, brief, published=published_only)
     summary = msgspec.structs.asdict(summary_of(brief, access.platforms, base_url))
-    items = [evidence_out(item) for item in await evidence_of(db, brief.id)]
+    items = [
+        evidence_out(item)
+        for item in await evidence_of(
+            db, brief.id, published_at=brief.published_at if published_only else None
+        )
+    ]
     if published_only:
         # A stakeholder reads what was published: its words, and no authors' names.
         return BriefOut(

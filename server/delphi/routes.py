@@ -187,7 +187,12 @@ async def add_panellist(
     data: JSONBody[PanellistIn],
 ) -> PanellistCreated:
     panellist, token = await service.add_panellist(
-        db, current_user(request), study_id, data, settings.public_url
+        db,
+        current_user(request),
+        study_id,
+        data,
+        settings.public_url,
+        mail_the_link=settings.smtp_url is not None,
     )
     return PanellistCreated(panellist.id, token, service.ballot_url(settings.public_url, token))
 

@@ -300,10 +300,17 @@ async def add_statement(db: AsyncSession, user: User, study_id: uuid.UUID, data:
 
 
 async def add_panellist(
-    db: AsyncSession, user: User, study_id: uuid.UUID, data: PanellistIn, public_url: str
+    db: AsyncSession,
+    user: User,
+    study_id: uuid.UUID,
+    data: PanellistIn,
+    public_url: str,
+    *,
+    mail_the_link: bool,
 ) -> tuple[Panellist, str]:
-    """A panellist and their ballot token, which is answered once and never stored; a
-    panellist with an e-mail address is sent the link."""
+    """A panellist and their ballot token, which is answered once and never stored. With
+    ``mail_the_link`` (an SMTP server is configured), a panellist with an e-mail address is
+    sent the link; without one it would wait in the outbox, holding the link, for good."""
     study = await facilitated_study(db, user, study_id)
     check_open(study)
     sources = [data.stakeholder_id, data.user_id, data.name]
@@ -367,7 +374,7 @@ async def add_panellist(
     except IntegrityError:
         raise Conflict(message(N_("This person is already on the panel of this study."))) from None
     record_event(db, "delphi.panellist_added", actor_id=user.id, subject_id=study.id)
-    if panellist.email:
+    if panellist.email and mail_the_link:
         # The link goes by e-mail in the panellist's language; the outbox forgets the message
         # once it is sent (the template's forget_when_sent), so the server keeps no link.
         await outbox.queue(

@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request
-from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig, get_remote_address
+from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 
 from server.forum.routes import POST_RATE_LIMIT, REPORT_RATE_LIMIT, TOPIC_RATE_LIMIT
+from server.security import client_address
 from server.settings import Settings
 
 STORE_NAME = "rate_limit"
@@ -29,7 +30,9 @@ def member_limit(name: str, count: int, unit: DurationUnit = "hour") -> RateLimi
 
     def member(request: Request[Any, Any, Any]) -> str:
         user = request.scope.get("user")
-        return f"{name}:{user.id if user is not None else get_remote_address(request)}"
+        # Before sign-in, the client's own address (through TESSERA_TRUSTED_PROXIES), never a
+        # proxy's: behind Caddy every Delphi panellist would otherwise share one count.
+        return f"{name}:{user.id if user is not None else client_address(request)}"
 
     return RateLimitConfig(
         rate_limit=(unit, count),

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.accounts.models import DIRECTORY_KEEPERS, Role, User
 from server.audit.service import record_event
 from server.db import utcnow
+from server.delphi import erasure as delphi_erasure
 from server.events.models import Registration
 from server.i18n import N_, message
 from server.mail import outbox
@@ -333,6 +334,7 @@ async def update_entry(
 
 async def delete_entry(db: AsyncSession, user: User, entry_id: uuid.UUID) -> None:
     entry = await read_entry(db, user, entry_id, for_update=True)
+    await delphi_erasure.forget_panellist(db, stakeholder_id=entry.id)
     await db.delete(entry)
     record_event(
         db, "stakeholder.deleted", actor_id=user.id, platform_code=entry.platform_code, entry_id=str(entry.id)
@@ -347,6 +349,7 @@ async def erase_person(db: AsyncSession, user: User, entry_id: uuid.UUID) -> Sta
     """
     entry = await read_entry(db, user, entry_id, for_update=True)
     now = utcnow()
+    await delphi_erasure.forget_panellist(db, stakeholder_id=entry.id)
     # E-mail to them not yet sent goes; what was sent keeps neither their address nor its text.
     await outbox.forget_recipient(db, stakeholder_id=entry.id, addresses=[entry.email] if entry.email else [])
     for engagement in entry.engagements:

@@ -142,3 +142,33 @@ async def test_a_stakeholder_downloads_a_published_brief_but_not_a_draft_and_a_b
     bad = await stakeholder.get(f"/api/v1/briefs/{draft['id']}/document?format=odt")
     assert bad.status_code in {400, 422}
     assert bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_quote_added_after_publishing_waits_for_the_next_review_before_it_is_public(world, client):
+    rosa, lena = world["rosa"], world["lena"]
+    brief = await start_brief(rosa)
+    url = await publish(rosa, lena, brief["id"])
+    added = await quote(rosa, brief["id"], "event_outcome", world["outcome"]["id"])
+    assert added.status_code == 201, added.text
+    client.cookies.clear()
+    page = (await client.get(path_of(url))).text
+    assert "Waiting lists for shared flats" not in page
+    stakeholder_read = (await world["stakeholder"].get(f"/api/v1/briefs/{brief['id']}")).json()
+    assert stakeholder_read["evidence"] == []
+    # Reviewed and published again, it is public.
+    await publish(rosa, lena, brief["id"])
+    client.cookies.clear()
+    assert "Waiting lists for shared flats" in (await client.get(path_of(url))).text
+
+
+async def test_a_control_character_pasted_into_a_brief_still_gives_a_word_document(world):
+    rosa = world["rosa"]
+    brief = await start_brief(rosa)
+    saved = await save(rosa, brief, summary="Pasted from a chat:\u000b two lines\u0001.")
+    assert saved.status_code == 200, saved.text
+
+    response = await rosa.get(f"/api/v1/briefs/{brief['id']}/document?format=docx")
+
+    assert response.status_code == 200, response.text
+    text = "\n".join(paragraph.text for paragraph in docx.Document(io.BytesIO(response.content)).paragraphs)
+    assert "Pasted from a chat: two lines." in text

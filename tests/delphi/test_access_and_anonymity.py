@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from server.audit.models import AuditEvent
 from server.delphi.models import Panellist, Pseudonym, Rating
 from server.delphi.service import delphi_figures
-from tests.conftest import without_platforms
+from server.mail.models import MailMessage
+from tests.conftest import PASSWORD, without_platforms
 from tests.delphi.conftest import add_statement, close_round, invite, open_round, rate, start_study
+from tests.stakeholders.conftest import entry
 
 
 async def run_study(facilitator, client, anonymity="anonymous", platforms=None):
@@ -199,3 +201,39 @@ async def test_delphi_figures_count_per_platform(facilitator, client, app, peopl
         "consensus_in": 1,
     }
     assert impact["total"]["delphi"]["studies"] == 2
+
+
+async def test_erasure_leaves_no_name_or_address_on_a_panel_and_ends_the_ballot_link(
+    facilitator, client, people
+):
+    study_id = await start_study(facilitator, anonymity="named")
+    statement = await add_statement(facilitator, study_id, {"en": "Schools need interpreters."})
+    listed = await facilitator.post(
+        "/api/v1/stakeholders", json={**entry(email="giulia@example.org"), "person_name": "Giulia Rossi"}
+    )
+    assert listed.status_code == 201, listed.text
+    from_directory = await invite(facilitator, study_id, stakeholder_id=listed.json()["id"])
+    amina = await people("amina", "youth", ["IT"], display_name="Amina Haddad")
+    from_members = await invite(facilitator, study_id, user_id=amina.id)
+    await open_round(facilitator, study_id)
+    await rate(client, from_directory["token"], (statement, 8))
+
+    erased = await facilitator.post(f"/api/v1/stakeholders/{listed.json()['id']}/erasure")
+    assert erased.status_code == 200, erased.text
+    assert (await amina.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
+
+    study = (await facilitator.get(f"/api/v1/delphi/studies/{study_id}")).text
+    assert "Giulia" not in study and "giulia@" not in study and "Amina" not in study
+    exported = (await facilitator.get(f"/api/v1/delphi/studies/{study_id}/export?format=csv")).text
+    assert "Giulia" not in exported and "8" in exported  # the rating stays, the name goes
+    for panellist in (from_directory, from_members):
+        client.cookies.clear()
+        assert (await client.get(f"/api/v1/delphi/ballots/{panellist['token']}")).status_code == 404
+
+
+async def test_without_an_smtp_server_no_ballot_link_waits_in_the_outbox(app, facilitator):
+    study_id = await start_study(facilitator)
+    invited = await invite(facilitator, study_id, name="Giulia", email="giulia@example.org")
+    assert invited["ballot_url"].endswith(invited["token"])  # the facilitator hands it on
+    async with app.state.test_db() as db:
+        assert (await db.scalar(sa.select(sa.func.count()).select_from(MailMessage))) == 0
