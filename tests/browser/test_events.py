@@ -93,7 +93,7 @@ def test_a_stakeholder_reads_events_registers_reads_them_offline_and_has_no_dire
     expect(page.locator("[data-my-status]")).to_have_attribute("data-my-status", "confirmed")
     qr = page.get_by_role("img", name="QR code for check-in")
     expect(qr).to_be_visible()
-    assert qr.evaluate("image => image.complete && image.naturalWidth > 0")
+    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=qr.element_handle())
 
     # Offline, the events list read last is still there, and the app says it is last time's.
     page.get_by_role("navigation").get_by_role("link", name="Events").click()
