@@ -163,8 +163,8 @@ async def quote_delphi_statement(
 ) -> Quote:
     """A Delphi statement of a study held on one of the brief's platforms, in the brief's
     language where the statement has it (else the study's first), with the panel's figures
-    from the last closed round that asked it. Figures only: no rating, comment or panellist
-    leaves the study. A statement no closed round has asked has no figures yet and is refused."""
+    from the last closed round in which it was rated. Figures only: no rating, comment or
+    panellist leaves the study. A statement no closed round has figures of is refused."""
     statement = await db.get(Statement, ref_id)
     if statement is None:
         raise _not_found()
@@ -181,7 +181,12 @@ async def quote_delphi_statement(
         await db.execute(
             sa.select(StatementResult, Round.number)
             .join(Round, Round.id == StatementResult.round_id)
-            .where(StatementResult.statement_id == statement.id, Round.closed_at.is_not(None))
+            # A round in which nobody rated it gave it no figures to quote.
+            .where(
+                StatementResult.statement_id == statement.id,
+                Round.closed_at.is_not(None),
+                StatementResult.n > 0,
+            )
             .order_by(Round.number.desc())
             .limit(1)
         )

@@ -88,6 +88,7 @@ async def test_a_delphi_statement_is_quoted_with_the_panels_figures_in_the_brief
         study_id,
         {"en": "Shared flats need a fair waiting list.", "de": "WGs brauchen faire Wartelisten."},
     )
+    unrated = await add_statement(rosa, study_id, {"en": "Asked, but nobody rated it."})
     panel = [await invite(rosa, study_id, name=f"Panellist {number}") for number in range(4)]
     opened = await open_round(rosa, study_id)
     for number, (member, rating) in enumerate(zip(panel, (9, 8, 7, 3), strict=True)):
@@ -106,6 +107,7 @@ async def test_a_delphi_statement_is_quoted_with_the_panels_figures_in_the_brief
     assert "Panellist" not in attribution and "says so" not in attribution
     # A statement no closed round asked has no figures: there is nothing to quote yet.
     assert (await quote(rosa, german["id"], "delphi_statement", unasked)).status_code == 422
+    assert (await quote(rosa, german["id"], "delphi_statement", unrated)).status_code == 422
     # Another platform's study cannot be quoted, nor by a researcher who does not hold it.
     marco = world["marco"]
     italian = await start_brief(marco, platforms=["IT"])
