@@ -90,6 +90,9 @@ async def test_two_app_processes_share_sign_ins_and_throttles_and_run_background
     await create_youth(database_url, "amina", "omar", hasher=test_hasher)
     with running_server(tmp_path, env, serve_two_processes) as server:
         await anyio.to_thread.run_sync(wait_until_healthy, server)
+        # One healthy process answers /health; the other may still be starting (migrating the
+        # database), and stopping it then would leave its lock held for the first to wait on.
+        await both_started(server)
         children = children_of(server.process.pid)
         app_processes = [pid for pid, command in children.items() if "spawn_main" in command]
         background = [pid for pid, command in children.items() if "server.cli worker" in command]
@@ -123,6 +126,12 @@ async def test_two_app_processes_share_sign_ins_and_throttles_and_run_background
                 wrong = {"username": "omar", "password": "not the password at all"}
                 answers.append((await request(server, "POST", LOGIN, json=wrong)).status_code)
         assert answers == [401] * FAILURES_ALLOWED + [429]
+
+
+async def both_started(server: Server) -> None:
+    with anyio.fail_after(120):
+        while server.log_path.read_text(errors="replace").count("Application startup complete.") < 2:  # noqa: ASYNC110 - another process writes the log
+            await anyio.sleep(0.1)
 
 
 def test_several_processes_without_redis_are_refused_with_the_reason(tmp_path: Path):
