@@ -4,13 +4,11 @@ results and their export as CSV or XLSX."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Annotated, Literal
 
-import anyio
 from litestar import Request, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
@@ -373,13 +371,9 @@ async def export_study(
     }
     if format == "csv":
         return Stream(export_csv(lines), media_type=formats.MEDIA_TYPES["csv"], headers=headers)
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
-    await anyio.to_thread.run_sync(export_xlsx, lines, handle)
-    size = handle.seek(0, 2)
+    chunks, size = await formats.written_off_the_loop(lambda handle: export_xlsx(lines, handle))
     return Stream(
-        formats.file_chunks(handle),
-        media_type=formats.MEDIA_TYPES["xlsx"],
-        headers={**headers, "Content-Length": str(size)},
+        chunks, media_type=formats.MEDIA_TYPES["xlsx"], headers={**headers, "Content-Length": str(size)}
     )
 
 

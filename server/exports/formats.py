@@ -366,6 +366,18 @@ def blocking_rows(rows: AsyncIterator[ExportNote], batch: int = 500) -> Iterator
         yield from taken
 
 
+async def written_off_the_loop(write: Callable[[IO[bytes]], object]) -> tuple[AsyncIterator[bytes], int]:
+    """A file ``write`` fills in a worker thread (a workbook, say): its chunks to send and its
+    size. The temporary file is closed once sent, or at once if writing fails."""
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
+    try:
+        await anyio.to_thread.run_sync(write, handle)
+    except BaseException:
+        handle.close()
+        raise
+    return file_chunks(handle), handle.seek(0, 2)
+
+
 def file_chunks(handle: IO[bytes], start: int = 0, end: int | None = None) -> AsyncIterator[bytes]:
     """The bytes of a temporary file from start to end (exclusive), closing it when done."""
 

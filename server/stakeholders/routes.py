@@ -4,12 +4,10 @@ person, and import and export of a platform's directory as CSV or XLSX."""
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 import uuid
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-import anyio
 from litestar import Request, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, RequestBody, Schema
@@ -268,13 +266,11 @@ async def export_entries(
         return Stream(
             spreadsheets.export_csv(entries), media_type=formats.MEDIA_TYPES["csv"], headers=headers
         )
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - closed by file_chunks when sent
-    await anyio.to_thread.run_sync(spreadsheets.export_xlsx, entries, handle, FIXED_ZIP_DATE)
-    size = handle.seek(0, 2)
+    chunks, size = await formats.written_off_the_loop(
+        lambda handle: spreadsheets.export_xlsx(entries, handle, FIXED_ZIP_DATE)
+    )
     return Stream(
-        formats.file_chunks(handle),
-        media_type=formats.MEDIA_TYPES["xlsx"],
-        headers={**headers, "Content-Length": str(size)},
+        chunks, media_type=formats.MEDIA_TYPES["xlsx"], headers={**headers, "Content-Length": str(size)}
     )
 
 
