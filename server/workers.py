@@ -58,9 +58,12 @@ def jobs_for(
     jobs.append(("purge finished e-mail", 3600.0, purge_finished_mail))
     if settings.smtp_url is not None:
         # Without an SMTP server, e-mail stays in the outbox for `tessera mail show`. With one,
-        # a round waits for work itself (woken when e-mail is committed in this process, and
-        # otherwise looking every few seconds), so it needs no pause of its own.
-        jobs.append(("deliver e-mail", 0.0, mail.MailDelivery(db_sessionmaker, settings).run_round))
+        # a round waits for work itself (woken when e-mail is committed: in this process, or
+        # on PostgreSQL in any process through NOTIFY), so it needs no pause of its own.
+        mail_delivery = mail.MailDelivery(db_sessionmaker, settings)
+        jobs.append(("deliver e-mail", 0.0, mail_delivery.run_round))
+        if not settings.is_sqlite:
+            jobs.append(("listen for queued e-mail", 1.0, mail_delivery.listen_for_queued_messages))
     try:
         yield jobs
     finally:

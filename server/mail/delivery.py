@@ -21,13 +21,16 @@ import uuid
 import aiosmtplib
 import anyio
 import sqlalchemy as sa
+from anyio import TASK_STATUS_IGNORED
+from anyio.abc import TaskStatus
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import unit_of_work, utcnow
 from server.mail.models import MailMessage, MailStatus
-from server.mail.outbox import NotAnAddress, compose, doorbell
+from server.mail.outbox import OUTBOX_CHANNEL, NotAnAddress, compose, doorbell
 from server.mail.templates import forgotten_when_sent
 from server.settings import Settings
+from server.wakeups import listen
 
 logger = logging.getLogger("tessera.mail")
 
@@ -36,6 +39,9 @@ LONGEST_WAIT = dt.timedelta(hours=6)
 # Sent and failed messages are kept this long for staff to read, then purged. Queued ones are
 # never purged: without an SMTP server they are what staff read instead.
 KEEP_FINISHED = dt.timedelta(days=30)
+# While a worker listens for PostgreSQL's notifications it looks for due messages on its own
+# only this seldom: for retries that have come due, and in case a notification went missing.
+LISTENING_POLL_SECONDS = 30.0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -88,6 +94,8 @@ class MailDelivery:
         self.settings = settings
         self.server = smtp_server(settings.smtp_url)
         self.poll_seconds = poll_seconds
+        # Whether queued messages wake this worker through PostgreSQL (listen_for_queued_messages).
+        self.listening = False
         # Longer than a whole batch can take to send (ten messages at SMTP_TIMEOUT_SECONDS
         # each at the very worst), so that no other worker takes a message this one is sending.
         self.lease = dt.timedelta(seconds=lease_seconds)
@@ -97,7 +105,26 @@ class MailDelivery:
         """Deliver what is due; when nothing was, wait for the doorbell or the poll interval."""
         rung = doorbell.rings
         if not await self.deliver_due():
-            await doorbell.wait(self.poll_seconds, rung_since=rung)
+            await doorbell.wait(
+                LISTENING_POLL_SECONDS if self.listening else self.poll_seconds, rung_since=rung
+            )
+
+    async def listen_for_queued_messages(
+        self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
+    ) -> None:
+        """On PostgreSQL: ring the doorbell whenever any process commits queued e-mail (the
+        NOTIFY of queue), until the connection is lost; the worker then polls again until
+        this is started anew."""
+        await listen(
+            self.db_sessionmaker.kw["bind"],
+            OUTBOX_CHANNEL,
+            doorbell,
+            self._listening,
+            task_status=task_status,
+        )
+
+    def _listening(self, listening: bool) -> None:
+        self.listening = listening
 
     async def deliver_due(self) -> int:
         """Claim a batch of due messages and send them; how many were claimed."""

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server.db import utcnow
 from server.mail.models import MailMessage, MailStatus
 from server.mail.templates import render
-from server.push.service import Doorbell
+from server.wakeups import Doorbell
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -105,6 +105,10 @@ async def queue(
     compose(message, sender="Tessera <tessera@localhost>")
     db.add(message)
     await db.flush()
+    if db.get_bind().dialect.name == "postgresql":
+        # Delivered when the transaction commits, never after a rollback: it wakes delivery
+        # workers in every process, on every machine (a separate `tessera worker` included).
+        await db.execute(sa.text(f"NOTIFY {OUTBOX_CHANNEL}"))
     return message
 
 
@@ -174,6 +178,8 @@ async def forget_recipient(
 # Waking this process's delivery workers when queued messages are committed: without it they
 # find them at their next look, a few seconds later.
 doorbell = Doorbell()
+# The PostgreSQL channel queue notifies and delivery workers listen on.
+OUTBOX_CHANNEL = "tessera_mail_outbox"
 
 
 def wake_delivery() -> None:

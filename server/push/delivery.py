@@ -38,6 +38,7 @@ from server.push.keys import b64url, current_vapid
 from server.push.models import PushMessage, PushSubscription
 from server.push.service import OUTBOX_CHANNEL, doorbell, origin_of
 from server.settings import Settings
+from server.wakeups import listen
 
 logger = logging.getLogger("tessera.push")
 
@@ -55,9 +56,6 @@ RECORD_EVERY_SECONDS = 0.1
 # While a worker listens for PostgreSQL's notifications it looks for due messages on its own
 # only this seldom: for retries that have come due, and in case a notification went missing.
 LISTENING_POLL_SECONDS = 30.0
-# How often a listening connection is checked: a connection lost without a word (a network
-# gone) would otherwise leave the worker deaf, and slow, for good.
-LISTENER_CHECK_SECONDS = 60.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,29 +131,16 @@ class PushDelivery:
         """On PostgreSQL: ring the doorbell whenever any process commits queued messages (the
         NOTIFY of queue_push), until the connection is lost; the worker then polls again
         until this is started anew."""
-        engine = self.db_sessionmaker.kw["bind"]
-        async with engine.connect() as connection:
-            driver = (await connection.get_raw_connection()).driver_connection
-            assert driver is not None
-            lost = anyio.Event()
+        await listen(
+            self.db_sessionmaker.kw["bind"],
+            OUTBOX_CHANNEL,
+            doorbell,
+            self._listening,
+            task_status=task_status,
+        )
 
-            def ring(*_: object) -> None:
-                doorbell.ring()
-
-            await driver.add_listener(OUTBOX_CHANNEL, ring)
-            driver.add_termination_listener(lambda *_: lost.set())
-            self.listening = True
-            try:
-                # Whatever was queued while nobody listened.
-                doorbell.ring()
-                task_status.started()
-                while not lost.is_set():
-                    with anyio.move_on_after(LISTENER_CHECK_SECONDS):
-                        await lost.wait()
-                    if not lost.is_set():
-                        await driver.execute("SELECT 1")
-            finally:
-                self.listening = False
+    def _listening(self, listening: bool) -> None:
+        self.listening = listening
 
     async def deliver_due(self) -> int:
         """Claim a batch of due messages and send them; how many were claimed."""

@@ -7,16 +7,12 @@ server send requests to a place of their choosing.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import re
-import threading
 import urllib.parse
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import anyio
 import sqlalchemy as sa
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +24,7 @@ from server.problems import FieldError, InvalidInput
 from server.push.keys import b64url_decode
 from server.push.models import PushMessage, PushSubscription
 from server.settings import Settings
+from server.wakeups import Doorbell
 
 # A person's devices; the least recently subscribed beyond these are dropped, so one
 # account cannot multiply every notification into thousands of posts.
@@ -220,43 +217,6 @@ async def queue_push(
 
 # Waking the delivery workers of this process when queued messages are committed: without
 # it they find them at their next look, a couple of seconds later.
-
-
-class Doorbell:
-    """Rung after a commit that queued push messages; delivery workers wait on it between rounds.
-
-    Safe to ring from any thread or event loop: a waiter is woken on its own loop.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-        self.rings = 0
-
-    def ring(self) -> None:
-        with self._lock:
-            self.rings += 1
-            waiters = list(self._waiters)
-        for loop, bell in waiters:
-            with contextlib.suppress(RuntimeError):  # that loop has closed
-                loop.call_soon_threadsafe(bell.set)
-
-    async def wait(self, seconds: float, *, rung_since: int) -> None:
-        """Until a ring after the count ``rung_since`` was read, or ``seconds`` have passed."""
-        bell = asyncio.Event()
-        waiter = (asyncio.get_running_loop(), bell)
-        with self._lock:
-            if self.rings != rung_since:
-                return
-            self._waiters.add(waiter)
-        try:
-            with anyio.move_on_after(seconds):
-                await bell.wait()
-        finally:
-            with self._lock:
-                self._waiters.discard(waiter)
-
-
 doorbell = Doorbell()
 # The PostgreSQL channel queue_push notifies and delivery workers listen on.
 OUTBOX_CHANNEL = "tessera_push_outbox"

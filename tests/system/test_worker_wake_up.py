@@ -1,5 +1,5 @@
-"""A delivery worker on PostgreSQL wakes when any process commits a push message (LISTEN/NOTIFY),
-not at its next look; and two workers at once send each message once."""
+"""A delivery worker on PostgreSQL wakes when any process commits a push message or an e-mail
+(LISTEN/NOTIFY), not at its next look; and two workers at once send each message once."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import anyio
 import pytest
 
 from server.db import unit_of_work
+from server.mail import delivery as mail_delivery
+from server.mail.delivery import MailDelivery
+from server.mail.outbox import queue
 from server.push.delivery import LISTENING_POLL_SECONDS, PushDelivery
 from server.push.service import queue_push
+from tests.mail.conftest import SmtpServer
 from tests.push.conftest import eventually, outbox, subscribe
 from tests.push.push_service import PushService
 
@@ -87,3 +91,48 @@ async def test_two_workers_at_once_send_every_message_once(app, people, push_ser
     assert len(push_service.received) == 40
     assert len(set(push_service.topics())) == 40
     assert all(message.sent_at is not None for message in await outbox(app))
+
+
+async def test_a_mail_worker_wakes_when_another_process_commits_an_email(make_app, database_url):
+    """A separate `tessera worker` sends e-mail queued by the web processes at once, not at its
+    next look, which comes only every LISTENING_POLL_SECONDS while it listens."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's")
+    smtp = SmtpServer()
+    smtp.start()
+    try:
+        app = make_app(smtp_url=smtp.url)
+        worker = MailDelivery(app.state.test_db, app.state.settings, poll_seconds=60)
+        async with anyio.create_task_group() as group:
+            await group.start(worker.listen_for_queued_messages)
+            assert worker.listening
+            group.start_soon(lambda: mail_worker_rounds(worker))
+            await anyio.sleep(0.3)  # the worker has looked once, and now waits
+            started = time.perf_counter()
+            # Queued as another process queues it: this process's doorbell is not rung.
+            async with unit_of_work(app.state.test_db) as db:
+                await queue(
+                    db,
+                    to="amina@example.org",
+                    language="en",
+                    template="event_registration_confirmed",
+                    context={
+                        "title": "Workshop",
+                        "starts_at": None,
+                        "time_zone": "Europe/Rome",
+                        "place": "Roma",
+                    },
+                )
+            await eventually(lambda: smtp.received, seconds=15)
+            woken_after = time.perf_counter() - started
+            group.cancel_scope.cancel()
+        assert [item.recipients for item in smtp.received] == [["amina@example.org"]]
+        assert woken_after < 15 < mail_delivery.LISTENING_POLL_SECONDS <= worker.poll_seconds
+        assert not worker.listening
+    finally:
+        smtp.stop()
+
+
+async def mail_worker_rounds(worker: MailDelivery) -> None:
+    while True:
+        await worker.run_round()
