@@ -118,6 +118,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("PATCH", "/api/v1/actions/{action_id}", {"status": "done"}, STAFF),
     ("GET", "/api/v1/impact", None, STAFF | {"stakeholder"}),
     ("GET", "/api/v1/impact/charts/{chart}", None, STAFF | {"stakeholder"}),
+    ("GET", "/api/v1/impact/report.pdf", None, STAFF | {"stakeholder"}),
     ("POST", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("DELETE", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("GET", "/api/v1/calendar-feeds/{token}/calendar.ics", None, ANYONE),

@@ -1,6 +1,6 @@
 // Impact (staff and stakeholders): the programme's figures, live, for each of the person's
 // platforms and in total, with the server's charts of them (SVG drawn by pygal), and a printable
-// report: the browser's own print, styled by app.css's print rules.
+// report: the browser's own print, styled by app.css's print rules, or the server's PDF of it.
 
 import { api } from "../api.js";
 import { field, h, showScreen } from "../dom.js";
@@ -100,11 +100,12 @@ export async function render(ctx) {
   const select = h("select", { name: "platform" }, [new Option(_("All my platforms"), ""), ...codes.map((code) => new Option(nameOf(code), code, false, code === chosen))]);
   select.addEventListener("change", () => ctx.navigate(select.value ? `#/impact?platform=${encodeURIComponent(select.value)}` : "#/impact"));
   const printButton = h("button", { type: "button", class: "secondary", onclick: () => window.print() }, _("Print the report"));
+  const pdfLink = h("a", { href: `/api/v1/impact/report.pdf${query}`, download: "", class: "button secondary" }, _("Download the report as PDF"));
 
   showScreen(
     _("Impact"),
     h("p", { class: "meta" }, _("The programme’s figures, counted live from what Tessera holds.")),
-    h("div", { class: "actions no-print" }, field(_("Platform"), select), printButton),
+    h("div", { class: "actions no-print" }, field(_("Platform"), select), printButton, pdfLink),
     figuresCard(chosen ? nameOf(chosen) : _("All my platforms"), total, true),
     chosen ? null : platforms.map((figures) => figuresCard(nameOf(figures.code), figures)),
     h("h2", null, _("Charts")),

@@ -13,11 +13,12 @@ from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, QueryParameter
 
 from server.accounts.models import IMPACT_READERS
-from server.db import Database
+from server.briefs import documents
+from server.db import Database, utcnow
 from server.i18n import N_, message, request_locale
-from server.impact import charts, service
+from server.impact import charts, report, service
 from server.impact.schemas import Impact
-from server.problems import NotAllowed, NotFound, answers
+from server.problems import NotAllowed, NotFound, ServiceUnavailable, answers
 from server.security import current_user, role_in
 
 READERS = role_in(*IMPACT_READERS)
@@ -27,24 +28,32 @@ NO_STORE = {"Cache-Control": "no-store"}
 OCTET_STREAM = "application/octet-stream"
 
 
+def _binary(description: str, media_type: str) -> OpenAPIResponse:
+    # Client generators take no image or PDF types: the same bytes come as
+    # application/octet-stream to a client that asks for that alone.
+    schema = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+    return OpenAPIResponse(
+        description=description,
+        content={kind: OpenAPIMediaType(schema=schema) for kind in (media_type, OCTET_STREAM)},
+    )
+
+
 @dataclass
 class ChartOperation(Operation):
     """The route answers with an SVG image."""
 
     def __post_init__(self) -> None:
+        self.responses = {**(self.responses or {}), "200": _binary("The chart as SVG", charts.SVG_MEDIA_TYPE)}
+
+
+@dataclass
+class ReportOperation(Operation):
+    """The route answers with a PDF."""
+
+    def __post_init__(self) -> None:
         self.responses = {
             **(self.responses or {}),
-            "200": OpenAPIResponse(
-                description="The chart as SVG",
-                # Client generators take no image types: the same bytes come as
-                # application/octet-stream to a client that asks for that alone.
-                content={
-                    media_type: OpenAPIMediaType(
-                        schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-                    )
-                    for media_type in (charts.SVG_MEDIA_TYPE, OCTET_STREAM)
-                },
-            ),
+            "200": _binary("The report as PDF", documents.PDF_MEDIA_TYPE),
         }
 
 
@@ -79,4 +88,31 @@ async def impact_chart(
     return Response(svg.encode(), media_type=media_type or charts.SVG_MEDIA_TYPE, headers=NO_STORE)
 
 
-routes = [read_impact, impact_chart]
+@answers(NotAllowed, NotFound, ServiceUnavailable)
+@get(
+    "/api/v1/impact/report.pdf",
+    guards=[READERS],
+    operation_class=ReportOperation,
+    summary="The figures and charts as a printable PDF report, in the reader's language and direction",
+)
+async def impact_report(request: Request, db: Database, platform: SomePlatform = None) -> Response[bytes]:
+    figures = await service.impact(db, current_user(request), platform)
+    if platform is None and len(figures.platforms) == 1:
+        # Someone of one platform reads that platform's report, named after it.
+        platform = figures.platforms[0].code
+    locale = request_locale(request)
+    # Drawing the charts and the page is CPU work: off the event loop, and the PDF in its process.
+    html = await anyio.to_thread.run_sync(
+        lambda: report.report_html(figures, locale, platform=platform, counted_at=utcnow())
+    )
+    pdf = await documents.render_pdf(html)
+    media_type = request.accept.best_match([documents.PDF_MEDIA_TYPE, OCTET_STREAM], documents.PDF_MEDIA_TYPE)
+    name = f"impact-{(platform or 'all').lower()}-{utcnow():%Y-%m-%d}.pdf"
+    return Response(
+        pdf,
+        media_type=media_type or documents.PDF_MEDIA_TYPE,
+        headers={**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+routes = [read_impact, impact_chart, impact_report]

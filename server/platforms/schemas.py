@@ -23,13 +23,12 @@ class PlatformOut(msgspec.Struct):
 
     @classmethod
     def from_model(cls, platform: Platform, locale: str) -> PlatformOut:
-        # A country platform is named after its country, in the reader's language (CLDR).
-        if platform.code == NETWORK:
-            name = translate(locale, NETWORK_NAME)
-        else:
-            name = Locale.parse(locale).territories.get(platform.code, platform.code)
         return cls(
-            platform.code, name, platform.is_network, list(platform.languages), platform.digital_consent_age
+            platform.code,
+            platform_name(platform.code, locale),
+            platform.is_network,
+            list(platform.languages),
+            platform.digital_consent_age,
         )
 
 
@@ -43,3 +42,10 @@ class PlatformPatch(Strict):
     )
     # GDPR Art. 8(1): member states may set the age between 13 and 16.
     digital_consent_age: Annotated[int, msgspec.Meta(ge=13, le=16)] | msgspec.UnsetType = msgspec.UNSET
+
+
+def platform_name(code: str, locale: str) -> str:
+    """A country platform is named after its country, in the reader's language (CLDR)."""
+    if code == NETWORK:
+        return translate(locale, NETWORK_NAME)
+    return str(Locale.parse(locale).territories.get(code, code))

@@ -98,3 +98,21 @@ def test_in_arabic_the_screen_reads_right_to_left_on_a_small_phone(
     expect(page.locator(".impact-card").first).to_be_visible()
     assert page.evaluate("document.documentElement.dir") == "rtl"
     assert page.evaluate(FIGURES_WIDTH)
+
+
+def test_the_report_downloads_as_a_pdf_of_the_chosen_platform(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
+    researcher = live_server.create_person("researcher", (PLATFORM,))
+    page = new_phone().new_page()
+    sign_in(page, researcher)
+    page.goto("/#/impact")
+
+    # The first PDF starts the PDF process: seconds on a busy machine.
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("link", name="Download the report as PDF").click()
+
+    path = download.value.path()
+    assert download.value.suggested_filename.startswith("impact-si-")
+    with open(path, "rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
