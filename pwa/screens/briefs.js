@@ -214,8 +214,8 @@ function wordsOf(brief) {
 }
 
 function sectionFields(list, section, index) {
-  const heading = h("input", { type: "text", name: "heading", maxlength: "300", value: section.heading, autocomplete: "off" });
-  const body = h("textarea", { name: "body", maxlength: "20000", rows: "6" }, section.body);
+  const heading = h("input", { type: "text", name: "heading", maxlength: "300", value: section.heading, autocomplete: "off", dir: "auto" });
+  const body = h("textarea", { name: "body", maxlength: "20000", rows: "6", dir: "auto" }, section.body);
   const item = h(
     "li",
     { class: "card stack", "data-section": "" },
@@ -227,7 +227,7 @@ function sectionFields(list, section, index) {
 }
 
 function recommendationField(list, recommendation, index) {
-  const text = h("textarea", { name: "recommendation", maxlength: "2000", rows: "3" }, recommendation.text);
+  const text = h("textarea", { name: "recommendation", maxlength: "2000", rows: "3", dir: "auto" }, recommendation.text);
   const item = h(
     "li",
     { class: "stack", "data-recommendation": "" },
@@ -238,8 +238,8 @@ function recommendationField(list, recommendation, index) {
 }
 
 function editor(ctx, brief, original) {
-  const title = h("input", { type: "text", name: "title", required: true, maxlength: "200", value: brief.title, autocomplete: "off" });
-  const summary = h("textarea", { name: "summary", maxlength: "10000", rows: "5" }, brief.summary);
+  const title = h("input", { type: "text", name: "title", required: true, maxlength: "200", value: brief.title, autocomplete: "off", dir: "auto" });
+  const summary = h("textarea", { name: "summary", maxlength: "10000", rows: "5", dir: "auto" }, brief.summary);
   const sections = h("ol", { class: "list", id: "sections" });
   brief.sections.forEach((section, index) => sectionFields(sections, section, index));
   const recommendations = h("ol", { class: "stack", id: "recommendations" });
@@ -312,7 +312,7 @@ function conflictView(ctx, brief, mine, theirs, result) {
     const group = `pick-${name}`;
     const option = (value, text, checked) => h("label", { class: "row" }, h("input", { type: "radio", name: group, value, checked }), text);
     const textual = name === "title" || name === "summary";
-    const merged = textual ? h("textarea", { name: `merged-${name}`, rows: name === "title" ? "2" : "5", maxlength: name === "title" ? "200" : "10000", "aria-label": _("Merged {field}", { field: labels[name] }) }, mine[name]) : null;
+    const merged = textual ? h("textarea", { name: `merged-${name}`, rows: name === "title" ? "2" : "5", maxlength: name === "title" ? "200" : "10000", dir: "auto" }, mine[name]) : null;
     choices[name] = () => {
       const picked = fieldset.querySelector(`input[name=${group}]:checked`).value;
       if (picked === "theirs") return stored[name];
