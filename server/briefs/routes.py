@@ -40,6 +40,7 @@ from server.briefs.schemas import (
     TranslationOut,
 )
 from server.db import Database
+from server.i18n import request_locale
 from server.pagination import MAX_LIMIT
 from server.platforms.models import Platform
 from server.problems import (
@@ -52,7 +53,6 @@ from server.problems import (
     TesseraError,
     answers,
 )
-from server.i18n import request_locale
 from server.security import current_user, role_in
 from server.settings import Settings
 

@@ -460,7 +460,9 @@ async def request_review(db: AsyncSession, user: User, brief_id: uuid.UUID, vers
     if version != brief.version:
         stored = await describe(db, user, access)
         raise BriefConflict(
-            message(N_("Someone else changed this brief since you opened it. Compare both versions and merge.")),
+            message(
+                N_("Someone else changed this brief since you opened it. Compare both versions and merge.")
+            ),
             extra={"brief": msgspec.to_builtins(stored)},
         )
     brief.review_requested_version = version
@@ -468,9 +470,7 @@ async def request_review(db: AsyncSession, user: User, brief_id: uuid.UUID, vers
     return access
 
 
-def list_published(
-    *, platform: str | None
-) -> sa.Select[tuple[Brief]]:
+def list_published(*, platform: str | None) -> sa.Select[Brief]:
     """Published briefs, network-wide or of one platform, for anyone."""
     query = sa.select(Brief).where(Brief.status == BriefStatus.PUBLISHED)
     if platform is not None:
@@ -523,11 +523,15 @@ async def create_translation(
     source = original.brief
     if await db.get(BriefTranslation, source.id) is not None:
         raise InvalidInput(
-            errors=[FieldError("language", message(N_("Translate the original brief, not a translation of it.")))]
+            errors=[
+                FieldError("language", message(N_("Translate the original brief, not a translation of it.")))
+            ]
         )
     if request.language == source.language:
         raise InvalidInput(
-            errors=[FieldError("language", message(N_("A translation is in another language than the brief.")))]
+            errors=[
+                FieldError("language", message(N_("A translation is in another language than the brief.")))
+            ]
         )
     existing = await db.scalar(
         sa.select(Brief)
@@ -564,9 +568,7 @@ async def _follow_original(db: AsyncSession, brief: Brief, version: int) -> None
     link = await db.get(BriefTranslation, brief.id, with_for_update=True)
     if link is None:
         raise InvalidInput(
-            errors=[
-                FieldError("translated_from_version", message(N_("This brief is not a translation.")))
-            ]
+            errors=[FieldError("translated_from_version", message(N_("This brief is not a translation.")))]
         )
     original_version = await db.scalar(sa.select(Brief.version).where(Brief.id == link.original_id))
     if original_version is None or version > original_version:
@@ -581,7 +583,9 @@ async def _follow_original(db: AsyncSession, brief: Brief, version: int) -> None
     link.from_version = version
 
 
-async def translations(db: AsyncSession, user: User, brief_id: uuid.UUID, base_url: str) -> list[TranslationOut]:
+async def translations(
+    db: AsyncSession, user: User, brief_id: uuid.UUID, base_url: str
+) -> list[TranslationOut]:
     """The translations of a brief the person may read: drafts for its researchers, the
     published ones for its stakeholders; each says whether the original moved on since."""
     original = await readable_brief(db, user, brief_id)
@@ -616,7 +620,12 @@ class Translated:
 
 async def translated_of(db: AsyncSession, brief_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Translated]:
     rows = await db.execute(
-        sa.select(BriefTranslation.brief_id, BriefTranslation.original_id, BriefTranslation.from_version, Brief.version)
+        sa.select(
+            BriefTranslation.brief_id,
+            BriefTranslation.original_id,
+            BriefTranslation.from_version,
+            Brief.version,
+        )
         .join(Brief, Brief.id == BriefTranslation.original_id)
         .where(BriefTranslation.brief_id.in_(list(brief_ids)))
     )

@@ -6,7 +6,9 @@ from __future__ import annotations
 from tests.briefs.conftest import path_of, publish, save, start_brief
 
 
-async def test_the_public_list_shows_published_briefs_only_per_platform_and_network_wide(world, client, people):
+async def test_the_public_list_shows_published_briefs_only_per_platform_and_network_wide(
+    world, client, people
+):
     rosa, lena = world["rosa"], world["lena"]
     marco = world["marco"]
     italian_reviewer = await people("giulia", "researcher", ["IT"])
@@ -38,7 +40,9 @@ async def test_the_public_list_shows_published_briefs_only_per_platform_and_netw
     assert '<html lang="ar" dir="rtl">' in arabic.text and "Schools in Sicily" in arabic.text
 
 
-async def test_unpublishing_takes_the_page_down_for_everyone_and_only_authors_or_admins_may(world, client, people):
+async def test_unpublishing_takes_the_page_down_for_everyone_and_only_authors_or_admins_may(
+    world, client, people
+):
     rosa, lena, stakeholder = world["rosa"], world["lena"], world["stakeholder"]
     brief = await start_brief(rosa)
     url = await publish(rosa, lena, brief["id"])
@@ -70,7 +74,9 @@ async def test_unpublishing_takes_the_page_down_for_everyone_and_only_authors_or
 async def test_a_review_request_marks_the_brief_in_review_until_it_changes_or_is_approved(world):
     rosa, lena = world["rosa"], world["lena"]
     brief = await start_brief(rosa)
-    assert (await lena.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": 1})).status_code == 403
+    assert (
+        await lena.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": 1})
+    ).status_code == 403
     stale = await rosa.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": 7})
     assert stale.status_code == 409 and stale.json()["brief"]["version"] == 1
     asked = await rosa.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": 1})
@@ -121,7 +127,9 @@ async def test_a_translation_knows_its_original_version_and_says_when_it_is_out_
     caught_up = await save(omar, read, summary="ثلاث سنوات", translated_from_version=3)
     assert caught_up.status_code == 200
     assert caught_up.json()["out_of_date"] is False and caught_up.json()["translated_from_version"] == 3
-    not_a_translation = await save(rosa, (await rosa.get(f"/api/v1/briefs/{original['id']}")).json(), translated_from_version=1)
+    not_a_translation = await save(
+        rosa, (await rosa.get(f"/api/v1/briefs/{original['id']}")).json(), translated_from_version=1
+    )
     assert not_a_translation.status_code == 422
 
     # Stakeholders see published translations only.

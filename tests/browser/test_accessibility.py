@@ -182,7 +182,9 @@ def seed_brief(live_server: LiveServer, researcher: Person) -> tuple[str, str]:
     author = live_server.api(researcher)
     reviewer = live_server.api(live_server.create_person("researcher", ("DE",)))
     started = author.request(
-        "POST", "/api/v1/briefs", json={"title": "Housing for young newcomers", "platforms": ["DE"], "language": "en"}
+        "POST",
+        "/api/v1/briefs",
+        json={"title": "Housing for young newcomers", "platforms": ["DE"], "language": "en"},
     )
     assert started.status_code == 201, started.text
     brief = started.json()
@@ -199,7 +201,9 @@ def seed_brief(live_server: LiveServer, researcher: Person) -> tuple[str, str]:
     )
     assert approved.status_code == 200, approved.text
     assert author.request("POST", f"/api/v1/briefs/{brief['id']}/publish").status_code == 200
-    translation = author.request("POST", f"/api/v1/briefs/{brief['id']}/translations", json={"language": "ar"})
+    translation = author.request(
+        "POST", f"/api/v1/briefs/{brief['id']}/translations", json={"language": "ar"}
+    )
     assert translation.status_code == 201, translation.text
     moved = author.request(
         "PUT",

@@ -33,10 +33,17 @@ def test_two_co_authors_editing_at_once_settle_the_conflict_side_by_side(
 ):
     rosa, omar = (live_server.create_person("researcher", ("DE",)) for _ in range(2))
     api = live_server.api(rosa)
-    started = api.request("POST", "/api/v1/briefs", json={"title": WORDS["title"], "platforms": ["DE"], "language": "en"})
+    started = api.request(
+        "POST", "/api/v1/briefs", json={"title": WORDS["title"], "platforms": ["DE"], "language": "en"}
+    )
     brief_id = started.json()["id"]
-    assert api.request("POST", f"/api/v1/briefs/{brief_id}/authors", json={"user_id": omar.id}).status_code == 200
-    assert api.request("PUT", f"/api/v1/briefs/{brief_id}", json={**WORDS, "base_version": 1}).status_code == 200
+    assert (
+        api.request("POST", f"/api/v1/briefs/{brief_id}/authors", json={"user_id": omar.id}).status_code
+        == 200
+    )
+    assert (
+        api.request("PUT", f"/api/v1/briefs/{brief_id}", json={**WORDS, "base_version": 1}).status_code == 200
+    )
 
     on_rosas = open_brief(new_phone(), rosa, brief_id)
     on_omars = open_brief(new_phone(), omar, brief_id)
@@ -54,7 +61,9 @@ def test_two_co_authors_editing_at_once_settle_the_conflict_side_by_side(
     on_rosas.get_by_role("button", name="Save", exact=True).click()
 
     conflict = on_rosas.locator("#conflict")
-    expect(conflict.get_by_role("heading", name="Someone saved this brief while you edited it")).to_be_focused()
+    expect(
+        conflict.get_by_role("heading", name="Someone saved this brief while you edited it")
+    ).to_be_focused()
     # Side by side: theirs (Omar's saved summary) and mine; sections were not touched by her.
     expect(conflict.locator("[data-theirs=summary]")).to_have_text("They wait two years; some wait three.")
     expect(conflict.locator("[data-mine=summary]")).to_have_text("They wait two years for a shared flat.")
@@ -68,7 +77,9 @@ def test_two_co_authors_editing_at_once_settle_the_conflict_side_by_side(
     # She merges the summaries by hand, keeps her title, and keeps both lists of recommendations.
     summary = conflict.locator("[data-conflict=summary]")
     summary.get_by_label("Keep my merge below").check()
-    summary.get_by_label("Merged Summary", exact=True).fill("They wait two years for a shared flat; some wait three.")
+    summary.get_by_label("Merged Summary", exact=True).fill(
+        "They wait two years for a shared flat; some wait three."
+    )
     conflict.locator("[data-conflict=recommendations]").get_by_label("Keep both").check()
     conflict.get_by_role("button", name="Save the merged version").click()
     expect(on_rosas.locator("#conflict")).to_have_count(0)
