@@ -87,7 +87,7 @@ async function renderList(ctx) {
     sections,
     all,
     more,
-    h("p", null, h("a", { href: "/briefs" }, _("Every published brief, as the public sees it"))),
+    h("p", null, h("a", { href: "/briefs", class: "row" }, _("Every published brief, as the public sees it"))),
   );
 }
 
