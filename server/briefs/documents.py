@@ -187,6 +187,10 @@ def list_html(listing: Listing) -> str:
     def say(msgid: str, **params: object) -> str:
         return e(message(msgid, **params).render(lang))
 
+    # Babel finds no message inside an f-string's braces: each is said here first.
+    every_platform = say(N_("Every platform"))
+    nothing_yet = say(N_("No brief is published yet."))
+    older = say(N_("Older briefs"))
     title = (
         say(N_("Policy briefs of {platform}"), platform=listing.platform)
         if listing.platform
@@ -205,14 +209,14 @@ def list_html(listing: Listing) -> str:
         "</head>",
         "<body>",
         f'<nav aria-label="{say(N_("Platforms"))}"><ul class="platforms">',
-        f'<li><a href="/briefs"{"" if listing.platform else CURRENT}>{say(N_("Every platform"))}</a></li>',
+        f'<li><a href="/briefs"{"" if listing.platform else CURRENT}>{every_platform}</a></li>',
     ]
     for code in listing.platforms:
         current = CURRENT if code == listing.platform else ""
         parts.append(f'<li><a href="/briefs?platform={e(code)}"{current}>{e(code)}</a></li>')
     parts += ["</ul></nav>", "<main>", f"<h1>{title}</h1>"]
     if not listing.items:
-        parts.append(f'<p class="meta">{say(N_("No brief is published yet."))}</p>')
+        parts.append(f'<p class="meta">{nothing_yet}</p>')
     else:
         parts.append('<ul class="briefs">')
         for item in listing.items:
@@ -227,7 +231,7 @@ def list_html(listing: Listing) -> str:
         query = f"cursor={e(listing.next_cursor)}"
         if listing.platform:
             query = f"platform={e(listing.platform)}&amp;{query}"
-        parts.append(f'<p><a href="/briefs?{query}">{say(N_("Older briefs"))}</a></p>')
+        parts.append(f'<p><a href="/briefs?{query}">{older}</a></p>')
     parts += ["</main>", "</body>", "</html>"]
     return "\n".join(parts)
 
