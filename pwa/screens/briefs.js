@@ -154,11 +154,12 @@ async function renderBrief(ctx) {
 
 function translationNotice(brief, original) {
   if (!brief.translation_of) return null;
-  const link = original?.ok ? h("a", { href: `#/briefs/${brief.translation_of}` }, original.data.title) : null;
+  const link = original?.ok ? h("p", null, h("a", { href: `#/briefs/${brief.translation_of}`, class: "row", lang: original.data.language, dir: "auto" }, original.data.title)) : null;
   return h(
     "div",
     { class: brief.out_of_date ? "notice gentle" : "notice", role: "note", id: "translation-notice" },
-    h("p", null, _("A translation of version {version} of the original.", { version: brief.translated_from_version }), " ", link),
+    h("p", null, _("A translation of version {version} of the original.", { version: brief.translated_from_version })),
+    link,
     brief.out_of_date ? h("p", null, h("strong", null, _("Out of date: the original changed since. Bring the translation up to date and save it as up to date."))) : null,
   );
 }
