@@ -132,6 +132,11 @@ async def test_a_translation_knows_its_original_version_and_says_when_it_is_out_
     )
     assert not_a_translation.status_code == 422
 
+    # Another platform's researcher finds neither the list nor the translation.
+    assert (await world["marco"].get(f"/api/v1/briefs/{original['id']}/translations")).status_code == 404
+    assert (await world["marco"].get(f"/api/v1/briefs/{translation['id']}")).status_code == 404
+    # Only the translation's authors change it, its original's authors included only once made co-authors.
+    assert (await save(rosa, read, translated_from_version=3)).status_code == 403
     # Stakeholders see published translations only.
     assert (await stakeholder.get(f"/api/v1/briefs/{original['id']}/translations")).status_code == 404
     await publish(rosa, lena, original["id"])
