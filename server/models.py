@@ -2,7 +2,14 @@
 
 from server.accounts.models import ApiToken, ConsentEvent, Invite, User, UserPlatform
 from server.audit.models import AuditEvent
-from server.briefs.models import Brief, BriefAuthor, BriefEvidence, BriefPlatform, BriefVersion
+from server.briefs.models import (
+    Brief,
+    BriefAuthor,
+    BriefEvidence,
+    BriefPlatform,
+    BriefTranslation,
+    BriefVersion,
+)
 from server.db import Base
 from server.delphi.models import (
     Panellist,
@@ -34,6 +41,7 @@ __all__ = [
     "BriefAuthor",
     "BriefEvidence",
     "BriefPlatform",
+    "BriefTranslation",
     "BriefVersion",
     "Category",
     "ConsentEvent",

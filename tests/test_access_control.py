@@ -153,6 +153,11 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ),
     ("POST", "/api/v1/briefs/{brief_id}/publish", None, {"researcher", "admin"}),
     ("GET", "/api/v1/briefs/{brief_id}/document", None, {"researcher", "admin", "stakeholder"}),
+    ("POST", "/api/v1/briefs/{brief_id}/unpublish", None, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/review-request", {"version": 1}, {"researcher", "admin"}),
+    ("POST", "/api/v1/briefs/{brief_id}/translations", {"language": "ar"}, {"researcher", "admin"}),
+    ("GET", "/api/v1/briefs/{brief_id}/translations", None, {"researcher", "admin", "stakeholder"}),
+    ("GET", "/api/v1/briefs/published", None, ANYONE),
 ]
 
 

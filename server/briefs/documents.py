@@ -28,7 +28,7 @@ from docx.text.paragraph import Paragraph
 
 from server.briefs.models import EvidenceKind
 from server.exports.qdpx import clean
-from server.i18n import N_, Direction, direction, message
+from server.i18n import N_, Direction, direction, language_name, message
 from server.problems import FieldError, InvalidInput, ServiceUnavailable
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -54,6 +54,12 @@ blockquote { margin: 1rem 0; padding-inline-start: 1rem; border-inline-start: 4p
 blockquote p { margin: 0 0 .3rem; white-space: pre-wrap; }
 cite { color: #444; font-style: normal; font-size: .9rem; }
 .body { white-space: pre-wrap; }
+a { color: #1d4f91; }
+.platforms { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .5rem 1rem; }
+.platforms a { display: inline-block; padding: .5rem 0; }
+.briefs { padding: 0; list-style: none; }
+.briefs li { margin: 0 0 1.2rem; overflow-wrap: anywhere; }
+.briefs a { font-size: 1.15rem; }
 @media print {
   body { max-width: none; margin: 0; font-size: 11pt; }
   h2 { break-after: avoid; }
@@ -144,6 +150,89 @@ def page_html(document: BriefDocument, url: str | None = None) -> str:
             parts.append(f"<blockquote><p>{e(quote.excerpt)}</p><cite>{e(source)}</cite></blockquote>")
         parts.append("</section>")
     parts += ["</article>", "</main>", "</body>", "</html>"]
+    return "\n".join(parts)
+
+
+# The public list
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    title: str
+    language: str
+    platforms: list[str]
+    url: str
+    published_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The published briefs, network-wide or of one platform, in the reader's language."""
+
+    items: list[Listed]
+    platforms: list[str]
+    platform: str | None
+    next_cursor: str | None
+    locale: str
+
+
+CURRENT = ' aria-current="page"'
+
+
+def list_html(listing: Listing) -> str:
+    """The public list of published briefs: plain HTML, no script, each brief in its language."""
+    e = escape
+    lang = listing.locale
+
+    def say(msgid: str, **params: object) -> str:
+        return e(message(msgid, **params).render(lang))
+
+    # Babel finds no message inside an f-string's braces: each is said here first.
+    every_platform = say(N_("Every platform"))
+    nothing_yet = say(N_("No brief is published yet."))
+    older = say(N_("Older briefs"))
+    title = (
+        say(N_("Policy briefs of {platform}"), platform=listing.platform)
+        if listing.platform
+        else say(N_("Policy briefs"))
+    )
+    parts = [
+        "<!doctype html>",
+        f'<html lang="{e(lang)}" dir="{direction(lang)}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}</title>",
+        '<meta property="og:type" content="website">',
+        f'<meta property="og:title" content="{title}">',
+        f"<style>{STYLE}</style>",
+        "</head>",
+        "<body>",
+        f'<nav aria-label="{say(N_("Platforms"))}"><ul class="platforms">',
+        f'<li><a href="/briefs"{"" if listing.platform else CURRENT}>{every_platform}</a></li>',
+    ]
+    for code in listing.platforms:
+        current = CURRENT if code == listing.platform else ""
+        parts.append(f'<li><a href="/briefs?platform={e(code)}"{current}>{e(code)}</a></li>')
+    parts += ["</ul></nav>", "<main>", f"<h1>{title}</h1>"]
+    if not listing.items:
+        parts.append(f'<p class="meta">{nothing_yet}</p>')
+    else:
+        parts.append('<ul class="briefs">')
+        for item in listing.items:
+            published = babel.dates.format_date(item.published_at, "long", locale=lang)
+            meta = " · ".join([published, language_name(item.language), ", ".join(item.platforms)])
+            parts.append(
+                f'<li><a href="{e(item.url)}" lang="{e(item.language)}" dir="{direction(item.language)}">'
+                f'{e(item.title)}</a><br><span class="meta">{e(meta)}</span></li>'
+            )
+        parts.append("</ul>")
+    if listing.next_cursor:
+        query = f"cursor={e(listing.next_cursor)}"
+        if listing.platform:
+            query = f"platform={e(listing.platform)}&amp;{query}"
+        parts.append(f'<p><a href="/briefs?{query}">{older}</a></p>')
+    parts += ["</main>", "</body>", "</html>"]
     return "\n".join(parts)
 
 

@@ -41,6 +41,9 @@ class Brief(Base):
     # the public page shows the published version, so an edit after publishing waits for review.
     approved_version: Mapped[int | None] = mapped_column(sa.Integer)
     approved_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    # The version its authors asked a second researcher to review (while it is the current one
+    # and not yet approved, the brief is "in review").
+    review_requested_version: Mapped[int | None] = mapped_column(sa.Integer)
     published_version: Mapped[int | None] = mapped_column(sa.Integer)
     # Made when it is first published; the public page's address never changes after.
     slug: Mapped[str | None] = mapped_column(sa.String(80), unique=True)
@@ -53,6 +56,7 @@ class Brief(Base):
         one_of("status", BriefStatus, name="known_status"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
         sa.Index("ix_briefs_created", "created_at", "id"),
+        sa.Index("ix_briefs_status_published", "status", "published_at", "id"),
     )
 
 
@@ -124,4 +128,22 @@ class BriefEvidence(Base):
         one_of("kind", EvidenceKind, name="known_kind"),
         sa.Index("ix_brief_evidence_brief_added", "brief_id", "added_at", "id"),
         sa.Index("ix_brief_evidence_quoted_person", "quoted_person_id"),
+    )
+
+
+class BriefTranslation(Base):
+    """A brief that translates another (its original), from the version of the original it was
+    translated from: when the original moves past that version, the translation is out of date."""
+
+    __tablename__ = "brief_translations"
+
+    brief_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("briefs.id", ondelete="CASCADE"), primary_key=True
+    )
+    original_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("briefs.id", ondelete="CASCADE"))
+    from_version: Mapped[int] = mapped_column(sa.Integer)
+
+    __table_args__ = (
+        sa.CheckConstraint("from_version >= 1", name="from_version_positive"),
+        sa.Index("ix_brief_translations_original", "original_id"),
     )

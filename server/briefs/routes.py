@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import anyio.to_thread
+import sqlalchemy as sa
 from litestar import Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
@@ -27,15 +28,21 @@ from server.briefs.schemas import (
     BriefProblem,
     BriefPut,
     BriefReviewIn,
+    BriefReviewRequestIn,
     BriefVersionOut,
     EvidenceIn,
     EvidenceOut,
+    PublicBriefPage,
     PublishedOut,
     Recommendation,
     Section,
+    TranslationIn,
+    TranslationOut,
 )
 from server.db import Database
+from server.i18n import request_locale
 from server.pagination import MAX_LIMIT
+from server.platforms.models import Platform
 from server.problems import (
     BriefConflict,
     BriefNotReviewed,
@@ -95,8 +102,13 @@ async def list_briefs(
         db, current_user(request), platform=platform, cursor=cursor, limit=limit
     )
     platforms = await service.platforms_of(db, briefs)
+    translated = await service.translated_of(db, [brief.id for brief in briefs])
     return BriefPage(
-        [service.summary_of(brief, platforms[brief.id], settings.public_url) for brief in briefs], next_cursor
+        [
+            service.summary_of(brief, platforms[brief.id], settings.public_url, translated.get(brief.id))
+            for brief in briefs
+        ],
+        next_cursor,
     )
 
 
@@ -240,6 +252,90 @@ async def publish_brief(
     return PublishedOut(url=service.public_url(settings.public_url, brief) or "")
 
 
+@answers(NotAllowed)
+@post(
+    "/api/v1/briefs/{brief_id:uuid}/unpublish",
+    guards=[WRITERS],
+    status_code=HTTP_200_OK,
+    summary="Take the brief off its public page, which then answers 410 (an extension of the contract)",
+)
+async def unpublish_brief(
+    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID]
+) -> BriefOut:
+    user = current_user(request)
+    access = await service.unpublish(db, user, brief_id)
+    return await service.describe(db, user, access, settings.public_url)
+
+
+@answers(NotAllowed, BriefConflict, bodies=CONFLICT_BODY)
+@post(
+    "/api/v1/briefs/{brief_id:uuid}/review-request",
+    guards=[WRITERS],
+    status_code=HTTP_200_OK,
+    summary="Ask a researcher who is not an author to review this version (an extension of the contract)",
+)
+async def request_review(
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    brief_id: FromPath[uuid.UUID],
+    data: JSONBody[BriefReviewRequestIn],
+) -> BriefOut:
+    user = current_user(request)
+    access = await service.request_review(db, user, brief_id, data.version)
+    return await service.describe(db, user, access, settings.public_url)
+
+
+@answers(NotAllowed)
+@post(
+    "/api/v1/briefs/{brief_id:uuid}/translations",
+    guards=[WRITERS],
+    status_code=HTTP_201_CREATED,
+    summary="Start a translation of the brief into another language (an extension of the contract)",
+)
+async def create_translation(
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    brief_id: FromPath[uuid.UUID],
+    data: JSONBody[TranslationIn],
+) -> Response[BriefOut]:
+    user = current_user(request)
+    access, made = await service.create_translation(db, user, brief_id, data)
+    described = await service.describe(db, user, access, settings.public_url)
+    return Response(described, status_code=HTTP_201_CREATED if made else HTTP_200_OK)
+
+
+@answers(NotAllowed)
+@get(
+    "/api/v1/briefs/{brief_id:uuid}/translations",
+    guards=[READERS],
+    summary="The brief's translations, each flagged when the original changed since (an extension)",
+)
+async def list_translations(
+    request: Request, db: Database, settings: NamedDependency[Settings], brief_id: FromPath[uuid.UUID]
+) -> list[TranslationOut]:
+    return await service.translations(db, current_user(request), brief_id, settings.public_url)
+
+
+@get(
+    "/api/v1/briefs/published",
+    exclude_from_auth=True,
+    summary="Published briefs, network-wide or of one platform, for anyone (an extension of the contract)",
+)
+async def list_published(
+    db: Database,
+    settings: NamedDependency[Settings],
+    platform: SomePlatform = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Limit = 50,
+) -> PublicBriefPage:
+    items, next_cursor = await service.published_page(
+        db, settings.public_url, platform=platform, cursor=cursor, limit=limit
+    )
+    return PublicBriefPage(items, next_cursor)
+
+
 async def _document_of(db: Database, brief: Brief, *, published: bool) -> documents.BriefDocument:
     words = await service.words_of(db, brief, published=published)
     return documents.BriefDocument(
@@ -314,6 +410,45 @@ async def public_page(
     )
 
 
+@get(
+    "/briefs",
+    exclude_from_auth=True,
+    include_in_schema=False,
+    summary="The public list of published briefs, network-wide or of one platform",
+)
+async def public_list(
+    request: Request,
+    db: Database,
+    settings: NamedDependency[Settings],
+    platform: SomePlatform = None,
+    cursor: FromQuery[str | None] = None,
+) -> Response[str]:
+    items, next_cursor = await service.published_page(
+        db, settings.public_url, platform=platform, cursor=cursor, limit=MAX_LIMIT
+    )
+    codes = list(await db.scalars(sa.select(Platform.code).order_by(Platform.code)))
+    listing = documents.Listing(
+        items=[
+            documents.Listed(item.title, item.language, item.platforms, item.url, item.published_at)
+            for item in items
+        ],
+        platforms=codes,
+        platform=platform,
+        next_cursor=next_cursor,
+        locale=request_locale(request),
+    )
+    return Response(
+        documents.list_html(listing),
+        media_type="text/html; charset=utf-8",
+        headers={
+            "Content-Security-Policy": documents.PAGE_SECURITY_POLICY,
+            "Cache-Control": "no-cache",
+            "Content-Language": listing.locale,
+            "Vary": "Accept-Language, Cookie",
+        },
+    )
+
+
 routes = [
     list_briefs,
     create_brief,
@@ -325,6 +460,12 @@ routes = [
     remove_evidence,
     review_brief,
     publish_brief,
+    unpublish_brief,
+    request_review,
+    create_translation,
+    list_translations,
+    list_published,
     brief_document,
+    public_list,
     public_page,
 ]

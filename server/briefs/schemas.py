@@ -50,6 +50,16 @@ class BriefPut(Strict):
     summary: Summary = ""
     sections: Sections = msgspec.field(default_factory=list)
     recommendations: Recommendations = msgspec.field(default_factory=list)
+    # A translation only (an extension of the contract): the version of the original it now
+    # follows, once its translator brought it up to date.
+    translated_from_version: Version | None = None
+
+
+class TranslationIn(Strict):
+    """Start a translation of the brief into another language (an extension of the contract)."""
+
+    language: Language
+    title: Title | None = None
 
 
 class EvidenceIn(Strict):
@@ -65,6 +75,12 @@ class BriefReviewIn(Strict):
     """A second researcher's approval of the version they read (an extension of the contract)."""
 
     decision: Literal["approve"]
+    version: Version
+
+
+class BriefReviewRequestIn(Strict):
+    """Its authors ask for a review of the version they read (an extension of the contract)."""
+
     version: Version
 
 
@@ -98,9 +114,15 @@ class BriefSummary(msgspec.Struct):
     url: str | None
     published_at: dt.datetime | None
     updated_at: dt.datetime
+    # Extensions of the contract: the review its authors asked for, and for a translation, its
+    # original, the original's version it was translated from, and whether the original moved on.
+    in_review: bool = False
+    translation_of: uuid.UUID | None = None
+    translated_from_version: int | None = None
+    out_of_date: bool = False
 
 
-class BriefOut(BriefSummary):
+class BriefOut(BriefSummary, kw_only=True):
     summary: str
     sections: list[Section]
     recommendations: list[Recommendation]
@@ -123,6 +145,31 @@ class BriefVersionOut(msgspec.Struct):
     sections: list[Section]
     recommendations: list[Recommendation]
     saved_at: dt.datetime
+
+
+class PublicBrief(msgspec.Struct):
+    """A published brief as anyone may list it (an extension of the contract)."""
+
+    title: str
+    language: str
+    platforms: list[str]
+    url: str
+    published_at: dt.datetime
+
+
+class PublicBriefPage(msgspec.Struct):
+    items: list[PublicBrief]
+    next_cursor: str | None
+
+
+class TranslationOut(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    language: str
+    status: BriefStatus
+    translated_from_version: int
+    out_of_date: bool
+    url: str | None
 
 
 class PublishedOut(msgspec.Struct):

@@ -31,6 +31,7 @@ from server.briefs.models import (
     BriefEvidence,
     BriefPlatform,
     BriefStatus,
+    BriefTranslation,
     BriefVersion,
     EvidenceKind,
 )
@@ -42,8 +43,11 @@ from server.briefs.schemas import (
     BriefSummary,
     EvidenceIn,
     EvidenceOut,
+    PublicBrief,
     Recommendation,
     Section,
+    TranslationIn,
+    TranslationOut,
 )
 from server.db import utcnow
 from server.i18n import N_, message
@@ -57,6 +61,7 @@ from server.problems import (
     BriefConflict,
     BriefNotReviewed,
     FieldError,
+    Gone,
     InvalidInput,
     NotAllowed,
     NotFound,
@@ -216,6 +221,8 @@ async def update_brief(db: AsyncSession, user: User, brief_id: uuid.UUID, reques
             ),
             extra={"brief": msgspec.to_builtins(stored)},
         )
+    if request.translated_from_version is not None:
+        await _follow_original(db, brief, request.translated_from_version)
     brief.title = request.title
     brief.summary = request.summary
     brief.sections = msgspec.to_builtins(request.sections)
@@ -429,10 +436,209 @@ async def publish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> Brief:
     return brief
 
 
+async def unpublish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> BriefAccess:
+    """Take the brief off its public page (its authors or an admin): its address then answers
+    410, stakeholders no longer read it, and it is a draft again. Unpublishing a draft changes
+    nothing, so a retried request is harmless. Publishing again needs no new review while the
+    approved version is still the current one."""
+    access = await readable_brief(db, user, brief_id, for_update=True)
+    if not (is_author(user, access) or user.role == Role.ADMIN):
+        raise NotAllowed(message(N_("Only the authors of this brief can unpublish it.")))
+    brief = access.brief
+    if brief.status == BriefStatus.PUBLISHED:
+        brief.status = BriefStatus.DRAFT
+        brief.published_version = None
+        brief.published_at = None
+        await db.flush()
+    return access
+
+
+async def request_review(db: AsyncSession, user: User, brief_id: uuid.UUID, version: int) -> BriefAccess:
+    """Its authors ask a researcher who is not one of them to review the version they read."""
+    access = await authored_brief(db, user, brief_id)
+    brief = access.brief
+    if version != brief.version:
+        stored = await describe(db, user, access)
+        raise BriefConflict(
+            message(
+                N_("Someone else changed this brief since you opened it. Compare both versions and merge.")
+            ),
+            extra={"brief": msgspec.to_builtins(stored)},
+        )
+    brief.review_requested_version = version
+    await db.flush()
+    return access
+
+
+def list_published(*, platform: str | None) -> sa.Select[Brief]:
+    """Published briefs, network-wide or of one platform, for anyone."""
+    query = sa.select(Brief).where(Brief.status == BriefStatus.PUBLISHED)
+    if platform is not None:
+        query = query.where(
+            Brief.id.in_(sa.select(BriefPlatform.brief_id).where(BriefPlatform.platform_code == platform))
+        )
+    return query
+
+
+async def published_page(
+    db: AsyncSession, base_url: str, *, platform: str | None, cursor: str | None, limit: int
+) -> tuple[list[PublicBrief], str | None]:
+    briefs, next_cursor = await keyset_page(
+        db,
+        list_published(platform=platform),
+        key=(Brief.published_at, Brief.id),  # type: ignore[arg-type]
+        cursor=cursor,
+        limit=limit,
+    )
+    platforms = await platforms_of(db, briefs)
+    items = []
+    for brief in briefs:
+        # The list shows what the public page shows: the published version's title.
+        stored = await db.get(BriefVersion, (brief.id, brief.published_version))
+        items.append(
+            PublicBrief(
+                title=stored.title if stored else brief.title,
+                language=brief.language,
+                platforms=platforms[brief.id],
+                url=public_url(base_url, brief) or "",
+                published_at=brief.published_at or brief.updated_at,
+            )
+        )
+    return items, next_cursor
+
+
+# Translations
+
+
+async def create_translation(
+    db: AsyncSession, user: User, brief_id: uuid.UUID, request: TranslationIn
+) -> tuple[BriefAccess, bool]:
+    """A researcher of the brief's platforms starts a translation: a brief of its own, in
+    another language, of the same platforms, holding the original's latest words to translate,
+    marked as translated from the original's current version. One per language: asking again
+    gives the one there is (and False: nothing new was made)."""
+    original = await readable_brief(db, user, brief_id, for_update=True)
+    if not reads_drafts(user, original.platforms):
+        raise NotAllowed(message(N_("Only researchers of this brief's platforms can translate it.")))
+    source = original.brief
+    if await db.get(BriefTranslation, source.id) is not None:
+        raise InvalidInput(
+            errors=[
+                FieldError("language", message(N_("Translate the original brief, not a translation of it.")))
+            ]
+        )
+    if request.language == source.language:
+        raise InvalidInput(
+            errors=[
+                FieldError("language", message(N_("A translation is in another language than the brief.")))
+            ]
+        )
+    existing = await db.scalar(
+        sa.select(Brief)
+        .join(BriefTranslation, BriefTranslation.brief_id == Brief.id)
+        .where(BriefTranslation.original_id == source.id, Brief.language == request.language)
+    )
+    if existing is not None:
+        return await _access(db, existing), False
+    now = utcnow()
+    brief = Brief(
+        title=request.title or source.title,
+        summary=source.summary,
+        sections=list(source.sections),
+        recommendations=list(source.recommendations),
+        language=request.language,
+        status=BriefStatus.DRAFT,
+        version=1,
+        created_by=user.id,
+        created_at=now,
+        updated_at=now,
+    )
+    db.add(brief)
+    await db.flush()
+    db.add_all([BriefPlatform(brief_id=brief.id, platform_code=code) for code in original.platforms])
+    db.add(BriefAuthor(brief_id=brief.id, user_id=user.id))
+    db.add(BriefTranslation(brief_id=brief.id, original_id=source.id, from_version=source.version))
+    _keep_version(db, brief, user)
+    await db.flush()
+    return BriefAccess(brief, original.platforms, frozenset({user.id})), True
+
+
+async def _follow_original(db: AsyncSession, brief: Brief, version: int) -> None:
+    """The translator brought the translation up to the original's ``version``."""
+    link = await db.get(BriefTranslation, brief.id, with_for_update=True)
+    if link is None:
+        raise InvalidInput(
+            errors=[FieldError("translated_from_version", message(N_("This brief is not a translation.")))]
+        )
+    original_version = await db.scalar(sa.select(Brief.version).where(Brief.id == link.original_id))
+    if original_version is None or version > original_version:
+        raise InvalidInput(
+            errors=[
+                FieldError(
+                    "translated_from_version",
+                    message(N_("The original brief has no version {version}."), version=version),
+                )
+            ]
+        )
+    link.from_version = version
+
+
+async def translations(
+    db: AsyncSession, user: User, brief_id: uuid.UUID, base_url: str
+) -> list[TranslationOut]:
+    """The translations of a brief the person may read: drafts for its researchers, the
+    published ones for its stakeholders; each says whether the original moved on since."""
+    original = await readable_brief(db, user, brief_id)
+    rows = await db.execute(
+        sa.select(Brief, BriefTranslation.from_version)
+        .join(BriefTranslation, BriefTranslation.brief_id == Brief.id)
+        .where(BriefTranslation.original_id == brief_id)
+        .order_by(Brief.language, Brief.id)
+    )
+    drafts_too = reads_drafts(user, original.platforms)
+    return [
+        TranslationOut(
+            id=brief.id,
+            title=brief.title,
+            language=brief.language,
+            status=brief.status,
+            translated_from_version=from_version,
+            out_of_date=original.brief.version > from_version,
+            url=public_url(base_url, brief),
+        )
+        for brief, from_version in rows
+        if drafts_too or brief.status == BriefStatus.PUBLISHED
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Translated:
+    original_id: uuid.UUID
+    from_version: int
+    original_version: int
+
+
+async def translated_of(db: AsyncSession, brief_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Translated]:
+    rows = await db.execute(
+        sa.select(
+            BriefTranslation.brief_id,
+            BriefTranslation.original_id,
+            BriefTranslation.from_version,
+            Brief.version,
+        )
+        .join(Brief, Brief.id == BriefTranslation.original_id)
+        .where(BriefTranslation.brief_id.in_(list(brief_ids)))
+    )
+    return {row[0]: Translated(row[1], row[2], row[3]) for row in rows}
+
+
 async def published_brief(db: AsyncSession, slug: str) -> Brief:
-    brief = await db.scalar(sa.select(Brief).where(Brief.slug == slug, Brief.status == BriefStatus.PUBLISHED))
+    brief = await db.scalar(sa.select(Brief).where(Brief.slug == slug))
     if brief is None:
         raise NotFound()
+    if brief.status != BriefStatus.PUBLISHED:
+        # It was published once, and its authors took it back: gone, and nothing of it shown.
+        raise Gone(message(N_("This brief is no longer published.")))
     return brief
 
 
@@ -470,7 +676,9 @@ def public_url(base: str, brief: Brief) -> str | None:
     )
 
 
-def summary_of(brief: Brief, platforms: Sequence[str], base_url: str = "") -> BriefSummary:
+def summary_of(
+    brief: Brief, platforms: Sequence[str], base_url: str = "", translated: Translated | None = None
+) -> BriefSummary:
     return BriefSummary(
         id=brief.id,
         title=brief.title,
@@ -481,6 +689,10 @@ def summary_of(brief: Brief, platforms: Sequence[str], base_url: str = "") -> Br
         url=public_url(base_url, brief),
         published_at=brief.published_at,
         updated_at=brief.updated_at,
+        in_review=brief.review_requested_version == brief.version and brief.approved_version != brief.version,
+        translation_of=translated.original_id if translated else None,
+        translated_from_version=translated.from_version if translated else None,
+        out_of_date=bool(translated and translated.original_version > translated.from_version),
     )
 
 
@@ -512,7 +724,8 @@ async def describe(db: AsyncSession, user: User, access: BriefAccess, base_url: 
     brief = access.brief
     published_only = shows_published_only(user, access)
     words = await words_of(db, brief, published=published_only)
-    summary = msgspec.structs.asdict(summary_of(brief, access.platforms, base_url))
+    translated = (await translated_of(db, [brief.id])).get(brief.id)
+    summary = msgspec.structs.asdict(summary_of(brief, access.platforms, base_url, translated))
     items = [
         evidence_out(item)
         for item in await evidence_of(
@@ -522,7 +735,12 @@ async def describe(db: AsyncSession, user: User, access: BriefAccess, base_url: 
     if published_only:
         # A stakeholder reads what was published: its words, and no authors' names.
         return BriefOut(
-            **{**summary, "title": words.title, "version": brief.published_version or brief.version},
+            **{
+                **summary,
+                "title": words.title,
+                "version": brief.published_version or brief.version,
+                "in_review": False,
+            },
             summary=words.summary,
             sections=words.sections,
             recommendations=words.recommendations,

@@ -101,6 +101,10 @@ class Vocabularies(msgspec.Struct):
     action_statuses: list[ActionStatus]
 
 
+# Researchers and admins write briefs; stakeholders read the published ones of their platforms.
+BRIEF_READERS = RESEARCHERS | {Role.STAKEHOLDER}
+
+
 def _roles_of(group: frozenset[Role]) -> list[Role]:
     return [role for role in Role if role in group]
 
@@ -120,6 +124,7 @@ VOCABULARIES = Vocabularies(
         "event_organisers": _roles_of(EVENT_ORGANISERS),
         "action_readers": _roles_of(ACTION_READERS),
         "impact_readers": _roles_of(IMPACT_READERS),
+        "brief_readers": _roles_of(BRIEF_READERS),
     },
     note_kinds=list(NoteKind),
     note_statuses=list(NoteStatus),

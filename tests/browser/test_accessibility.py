@@ -93,6 +93,11 @@ SCREENS = [
     ("researcher", "directory-edit", "#/directory/{entry_id}/edit"),
     ("researcher", "directory-import", "#/directory/import"),
     ("researcher", "impact", "#/impact"),
+    ("researcher", "briefs", "#/briefs"),
+    ("researcher", "brief-editor", "#/briefs/{brief_id}"),
+    ("researcher", "brief-translation", "#/briefs/{translation_id}"),
+    ("stakeholder", "briefs", "#/briefs"),
+    ("stakeholder", "brief", "#/briefs/{brief_id}"),
 ]
 
 
@@ -107,7 +112,8 @@ class World:
 @pytest.fixture(scope="module")
 def world(browser: Browser, live_server: LiveServer) -> Iterator[World]:
     people = {
-        role: live_server.create_person(role, ("DE",)) for role in ("youth", "youth_worker", "researcher")
+        role: live_server.create_person(role, ("DE",))
+        for role in ("youth", "youth_worker", "researcher", "stakeholder")
     }
     newcomer = live_server.create_person("youth", ("DE",))
     places = seed(live_server, people, newcomer)
@@ -157,7 +163,10 @@ def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -
     )
     assert invite.status_code == 201, invite.text
     event_id, entry_id = seed_events_and_directory(youth_worker)
+    brief_id, translation_id = seed_brief(live_server, people["researcher"])
     return {
+        "brief_id": brief_id,
+        "translation_id": translation_id,
         "event_id": event_id,
         "entry_id": entry_id,
         "note_id": note["id"],
@@ -165,6 +174,44 @@ def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -
         "topic_id": str(topic.json()["id"]),
         "invite_code": invite.json()["code"],
     }
+
+
+def seed_brief(live_server: LiveServer, researcher: Person) -> tuple[str, str]:
+    """A published brief of the researcher's (reviewed by a second researcher) with an Arabic
+    translation that its original has since moved past: answers both ids."""
+    author = live_server.api(researcher)
+    reviewer = live_server.api(live_server.create_person("researcher", ("DE",)))
+    started = author.request(
+        "POST",
+        "/api/v1/briefs",
+        json={"title": "Housing for young newcomers", "platforms": ["DE"], "language": "en"},
+    )
+    assert started.status_code == 201, started.text
+    brief = started.json()
+    words = {
+        "title": brief["title"],
+        "summary": "Young newcomers wait two years for a shared flat.",
+        "sections": [{"heading": "What we heard", "body": "Rooms shared by five, far from school."}],
+        "recommendations": [{"text": "Reserve flats for young people leaving care."}],
+    }
+    saved = author.request("PUT", f"/api/v1/briefs/{brief['id']}", json={**words, "base_version": 1})
+    assert saved.status_code == 200, saved.text
+    approved = reviewer.request(
+        "POST", f"/api/v1/briefs/{brief['id']}/review", json={"decision": "approve", "version": 2}
+    )
+    assert approved.status_code == 200, approved.text
+    assert author.request("POST", f"/api/v1/briefs/{brief['id']}/publish").status_code == 200
+    translation = author.request(
+        "POST", f"/api/v1/briefs/{brief['id']}/translations", json={"language": "ar"}
+    )
+    assert translation.status_code == 201, translation.text
+    moved = author.request(
+        "PUT",
+        f"/api/v1/briefs/{brief['id']}",
+        json={**words, "summary": "Young newcomers wait three years.", "base_version": 2},
+    )
+    assert moved.status_code == 200, moved.text
+    return str(brief["id"]), str(translation.json()["id"])
 
 
 def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
