@@ -62,7 +62,9 @@ class StakeholderEntry(Base):
     # The organisation and the person folded (case, accents, spacing): two entries of one
     # platform with the same key are the same entry, however each was typed.
     identity_key: Mapped[str] = mapped_column(sa.String(900))
-    # What `q` searches: the same folding, of both names, so that "Jose" finds "JOSÉ".
+    # What `q` searches: the same folding, of both names, so that "Jose" finds "JOSÉ". On
+    # PostgreSQL a trigram index (pg_trgm) and an index on (created_at, id) serve the search;
+    # revision 0015 makes them there only (bench/directory_search.py says why).
     search_key: Mapped[str] = mapped_column(sa.String(900))
     role_title: Mapped[str | None] = mapped_column(sa.String(200))
     email: Mapped[str | None] = mapped_column(sa.String(254))
