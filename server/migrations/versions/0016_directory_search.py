@@ -6,15 +6,15 @@ SQLite gets neither: its LIKE cannot use a trigram index, and with the order ind
 walks all the entries in that order for a word that few or none hold (measured: 25 ms became
 760 ms at 100,000 entries), so there this revision does nothing.
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015_briefscreens
 Create Date: 2026-12-01
 """
 
 from alembic import op
 
-revision = "0015"
-down_revision = "0014"
+revision = "0016"
+down_revision = "0015_briefscreens"
 branch_labels = None
 depends_on = None
 
