@@ -20,6 +20,7 @@ class NotificationEvent(StrEnum):
     NOTE_REVIEWED = "note_reviewed"
     URGENT_REPORT = "urgent_report"
     BRIEF_QUOTE_REMOVED = "brief_quote_removed"
+    POST_REACTION = "post_reaction"
 
 
 class Notification(Base):

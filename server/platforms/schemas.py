@@ -14,6 +14,14 @@ from server.wire import Language, Strict
 NETWORK_NAME = N_("Migrant Youth Network")
 
 
+def platform_name(code: str | None, locale: str) -> str:
+    """A platform's name in the reader's language: a country platform is named after its country
+    (CLDR); the network-wide space (also a category with no platform) is the network."""
+    if code is None or code == NETWORK:
+        return translate(locale, NETWORK_NAME)
+    return Locale.parse(locale).territories.get(code, code)
+
+
 class PlatformOut(msgspec.Struct):
     code: str
     name: str
@@ -23,13 +31,9 @@ class PlatformOut(msgspec.Struct):
 
     @classmethod
     def from_model(cls, platform: Platform, locale: str) -> PlatformOut:
-        # A country platform is named after its country, in the reader's language (CLDR).
-        if platform.code == NETWORK:
-            name = translate(locale, NETWORK_NAME)
-        else:
-            name = Locale.parse(locale).territories.get(platform.code, platform.code)
         return cls(
-            platform.code, name, platform.is_network, list(platform.languages), platform.digital_consent_age
+            platform.code,
+            platform_name(platform.code, locale), platform.is_network, list(platform.languages), platform.digital_consent_age
         )
 
 
