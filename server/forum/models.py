@@ -176,7 +176,9 @@ class Reaction(Base):
     post_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("forum_posts.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     kind: Mapped[ReactionKind] = mapped_column(VocabularyColumn(ReactionKind, 16), primary_key=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
@@ -194,7 +196,9 @@ class TopicRead(Base):
 
     __tablename__ = "forum_topic_reads"
 
-    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
     topic_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("forum_topics.id", ondelete="CASCADE"), primary_key=True
     )

@@ -467,7 +467,8 @@ async def list_topics(
     if not cursor:
         # Pinned topics head the first page; the pages after it walk the rest.
         pinned = [
-            tuple(row) for row in await db.execute(query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc()))
+            tuple(row)
+            for row in await db.execute(query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc()))
         ]
     rows, next_cursor = await keyset_page(
         db,
@@ -564,20 +565,19 @@ async def reactions_to(db: AsyncSession, viewer: User, post_ids: Iterable[uuid.U
     return tally
 
 
-async def _post_to_react_to(db: AsyncSession, user: User, post_id: uuid.UUID) -> Post:
+async def _post_to_react_to(db: AsyncSession, user: User, post_id: uuid.UUID) -> tuple[Post, Topic]:
     post, topic, _ = await post_with_category(db, user, post_id)
     # A blocked member's posts are out of the blocker's sight: reacting to one is like to a missing post.
     if post.author_id is not None and await db.get(Block, (user.id, post.author_id)) is not None:
         raise NotFound(message(N_("This post does not exist.")))
-    return post
+    return post, topic
 
 
 async def react(db: AsyncSession, user: User, post_id: uuid.UUID, kind: ReactionKind) -> ReactionTally:
     """Adds the member's reaction; the same reaction again changes nothing. Its author hears of
     it once per member and kind, however often it is taken back and given again."""
-    post = await _post_to_react_to(db, user, post_id)
-    topic = await db.get(Topic, post.topic_id)
-    if post.status != PostStatus.VISIBLE or topic is None or topic.status != PostStatus.VISIBLE:
+    post, topic = await _post_to_react_to(db, user, post_id)
+    if post.status != PostStatus.VISIBLE or topic.status != PostStatus.VISIBLE:
         # Only what everyone can read takes reactions: a held post's author and its moderators
         # see it, but a reaction would tell of it before it is published, or after it was hidden.
         raise PostHidden(message(N_("You can react to a post once everyone can see it.")))

@@ -33,7 +33,10 @@ class PlatformOut(msgspec.Struct):
     def from_model(cls, platform: Platform, locale: str) -> PlatformOut:
         return cls(
             platform.code,
-            platform_name(platform.code, locale), platform.is_network, list(platform.languages), platform.digital_consent_age
+            platform_name(platform.code, locale),
+            platform.is_network,
+            list(platform.languages),
+            platform.digital_consent_age,
         )
 
 

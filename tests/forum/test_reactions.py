@@ -55,7 +55,10 @@ async def test_a_repeated_reaction_is_counted_once_and_shown_as_mine(member, you
         "thumbs_up": (1, True),
         "heart": (0, False),
     }
-    assert (await reactions_on_page(member, created["id"]))[created["first_post_id"]]["thumbs_up"] == (1, False)
+    assert (await reactions_on_page(member, created["id"]))[created["first_post_id"]]["thumbs_up"] == (
+        1,
+        False,
+    )
 
 
 async def test_two_identical_reactions_sent_at_once_make_one(member, youth_worker, people):
@@ -111,7 +114,10 @@ async def test_a_member_the_author_blocked_may_react_but_the_author_is_not_told(
 
     assert await reaction_notifications(member) == []
     # Nor does the author see the blocked member's reaction counted.
-    assert (await reactions_on_page(member, created["id"]))[created["first_post_id"]]["thumbs_up"] == (0, False)
+    assert (await reactions_on_page(member, created["id"]))[created["first_post_id"]]["thumbs_up"] == (
+        0,
+        False,
+    )
 
 
 async def test_a_post_by_someone_i_blocked_cannot_be_reacted_to(member, youth_worker, people):

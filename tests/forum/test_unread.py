@@ -71,7 +71,9 @@ async def test_reading_an_older_page_again_does_not_make_newer_replies_unread(me
 
     first_page = (await reader.get(f"/api/v1/forum/topics/{created['id']}?limit=2")).json()
     assert (await listed(reader, category))[created["id"]]["unread_replies"] == 2
-    await reader.get(f"/api/v1/forum/topics/{created['id']}?cursor={first_page['posts']['next_cursor']}&limit=2")
+    await reader.get(
+        f"/api/v1/forum/topics/{created['id']}?cursor={first_page['posts']['next_cursor']}&limit=2"
+    )
     assert (await listed(reader, category))[created["id"]]["unread_replies"] == 0
     await reader.get(f"/api/v1/forum/topics/{created['id']}?limit=2")
 
