@@ -855,6 +855,16 @@ async def reports_by(db: AsyncSession, user: User) -> list[Report]:
     )
 
 
+async def reactions_by(db: AsyncSession, user: User) -> list[Reaction]:
+    return list(
+        await db.scalars(sa.select(Reaction).where(Reaction.user_id == user.id).order_by(Reaction.created_at))
+    )
+
+
+async def topics_read_by(db: AsyncSession, user: User) -> list[TopicRead]:
+    return list(await db.scalars(sa.select(TopicRead).where(TopicRead.user_id == user.id)))
+
+
 async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     """Erasure: the member's posts go. A topic they opened stays for the replies of others,
     nameless and with its opening post emptied and hidden; with no such replies it goes too."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from tests.conftest import Person
+from tests.conftest import PASSWORD, Person
 from tests.forum.conftest import category_id, decide, start_topic
 
 
@@ -165,3 +165,18 @@ async def test_an_unknown_kind_of_reaction_is_refused(member, youth_worker):
 
     assert response.status_code in (400, 404, 422), response.text
     assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_my_reactions_are_in_my_data_and_leave_with_me(member, youth_worker, people):
+    created = await visible_topic(member, youth_worker)
+    leaving = await people("leila", "youth", ["DE"])
+    await react(leaving, created["first_post_id"], "heart")
+
+    data = (await leaving.get("/api/v1/me/data")).json()
+    assert [(r["post_id"], r["kind"]) for r in data["forum_reactions"]] == [
+        (created["first_post_id"], "heart")
+    ]
+    assert [r["topic_id"] for r in data["forum_topics_read"]] == []
+    assert (await leaving.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
+
+    assert (await reactions_on_page(member, created["id"]))[created["first_post_id"]]["heart"] == (0, False)
