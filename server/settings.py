@@ -77,6 +77,7 @@ class Settings(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=
     forum_topics_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 5
     forum_posts_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 30
     forum_reports_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 20
+    forum_reactions_per_hour: Annotated[int, msgspec.Meta(ge=1)] = 120
     # Requests to Delphi ballot links per minute and address: a whole panel may answer from
     # one venue's network, each answer saved as it is given.
     delphi_ballot_requests_per_minute: Annotated[int, msgspec.Meta(ge=1)] = 600

@@ -75,6 +75,8 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/forum/topics/{topic_id}/posts", {}, PARTICIPANTS),
     ("PATCH", "/api/v1/forum/posts/{post_id}", {}, PARTICIPANTS),
     ("POST", "/api/v1/forum/posts/{post_id}/flags", {}, PARTICIPANTS),
+    ("PUT", "/api/v1/forum/posts/{post_id}/reactions/{kind}", None, PARTICIPANTS),
+    ("DELETE", "/api/v1/forum/posts/{post_id}/reactions/{kind}", None, PARTICIPANTS),
     ("GET", "/api/v1/forum/blocks", None, PARTICIPANTS),
     ("POST", "/api/v1/forum/blocks", {}, PARTICIPANTS),
     ("DELETE", "/api/v1/forum/blocks/{user_id}", None, PARTICIPANTS),
@@ -189,6 +191,7 @@ def concrete(path: str) -> str:
         .replace("{round_id}", ZERO)
         .replace("{brief_id}", ZERO)
         .replace("{evidence_id}", ZERO)
+        .replace("{kind}", "heart")
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )

@@ -1,10 +1,11 @@
 // The Migrant Youth Network forum: categories, a category's topics, and a topic with its posts,
-// where a member can reply, edit their own post for a while, report a post to the youth workers,
-// or block someone. Long lists come a page at a time ("Load more" follows next_cursor).
+// where a member can react, reply (the box at the end of the topic), and, from a post's menu,
+// edit their own post for a while, report a post to the youth workers, or block someone. Long
+// lists come a page at a time ("Load more" follows next_cursor).
 
 import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
-import { _, N_, formatDate, locale, ngettext } from "../i18n.js";
+import { _, N_, formatDate, formatNumber, locale, ngettext } from "../i18n.js";
 import { backLink, loadMoreButton, problem, problemText } from "./common.js";
 
 // Labels of the server's report reasons, in the order the form offers them.
@@ -16,10 +17,61 @@ const REPORT_REASONS = {
   spam: N_("Spam or advertising"),
 };
 
+// The reactions the server knows, in its order, with the symbol drawn for each (on a 24-unit grid,
+// as the app's icons: an emoji would depend on the phone's fonts).
+const REACTIONS = {
+  thumbs_up: { path: "M1 21h4V9H1zm22-11a2 2 0 0 0-2-2h-6.3l1-4.6v-.3a1.5 1.5 0 0 0-.4-1L14.2 1 7.6 7.6A2 2 0 0 0 7 9v10a2 2 0 0 0 2 2h9a2 2 0 0 0 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7z", label: N_("Thumbs up") },
+  heart: { path: "M12 21.4l-1.5-1.3C5.4 15.4 2 12.3 2 8.5 2 5.4 4.4 3 7.5 3c1.7 0 3.4.8 4.5 2.1C13.1 3.8 14.8 3 16.5 3 19.6 3 22 5.4 22 8.5c0 3.8-3.4 6.9-8.5 11.5z", label: N_("Heart") },
+};
+
+function reactionSymbol(path) {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  svg.setAttribute("class", "icon");
+  const shape = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  shape.setAttribute("d", path);
+  svg.append(shape);
+  return svg;
+}
+
+// "5 min ago" in the reader's language (CLDR's own plural rules, through Intl), the exact time
+// in the title and in datetime for assistive technology and for copying.
+const AGO_UNITS = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400], ["hour", 3600], ["minute", 60]];
+
+export function timeAgo(value, now = Date.now()) {
+  // A phone whose clock is a little behind the server's says "now", not "in 1 minute".
+  const seconds = Math.min(0, (new Date(value) - now) / 1000);
+  const format = new Intl.RelativeTimeFormat(locale(), { numeric: "auto", style: "short" });
+  for (const [unit, size] of AGO_UNITS) {
+    if (-seconds >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(0, "second");
+}
+
+function when(value) {
+  return h("time", { datetime: value, title: formatDate(value) }, timeAgo(value));
+}
+
+// A translated line with a node in the place of {date}: the words stay the translator's, in their order.
+const SLOT = "\uE000";
+function withTime(template, params, value) {
+  const [before, after = ""] = _(template, { ...params, date: SLOT }).split(SLOT);
+  return [before, when(value), after];
+}
+
 // Who started a topic, when it last moved, and how many replies it has.
 function topicMeta(topic) {
   const replies = ngettext("{count} reply", "{count} replies", topic.reply_count || 0);
-  return _("{name} · {date} · {replies}", { name: authorName(topic.author), date: formatDate(topic.last_post_at), replies });
+  return withTime("{name} · {date} · {replies}", { name: authorName(topic.author), replies }, topic.last_post_at);
+}
+
+// What the reader has not read yet: a topic never opened, or the replies since their last visit.
+function unreadMarker(topic) {
+  if (topic.last_read_at === null) return h("span", { class: "unread" }, _("Unread"));
+  if (topic.unread_replies > 0) return h("span", { class: "unread" }, ngettext("{count} new reply", "{count} new replies", topic.unread_replies));
+  return null;
 }
 
 function authorName(author) {
@@ -75,13 +127,15 @@ async function renderCategories(ctx) {
   const result = await api("GET", "/api/v1/forum/categories");
   if (!ctx.isCurrent()) return;
   const items = result.ok ? result.data.items || [] : [];
+  // Where several platforms show (an admin sees every country's "Meet and talk"), each category says whose it is.
+  const labelled = new Set(items.map((category) => category.platform)).size > 1;
   showScreen(
     _("Forum"),
     h("p", null, _("The Migrant Youth Network: talk with young people in your country and across Europe. Youth workers keep it safe.")),
     result.ok ? null : problem(result),
     items.length
       ? h("ul", { class: "list" }, items.map((category) =>
-          h("li", { class: "card" }, h("a", { href: `#/forum/c/${category.id}`, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title" }, category.name), h("span", { class: "meta" }, category.description)), icon("forward")))))
+          h("li", { class: "card" }, h("a", { href: `#/forum/c/${category.id}`, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title" }, category.name), labelled ? h("span", { class: "platform-label" }, category.platform_name) : null, h("span", { class: "meta" }, category.description)), icon("forward")))))
       : result.ok ? h("p", { class: "meta" }, _("No categories yet.")) : null,
   );
 }
@@ -135,6 +189,7 @@ async function renderCategory(ctx, categoryId) {
   showScreen(
     category ? category.name : _("Forum"),
     backLink("#/forum", _("All categories")),
+    category?.platform_name ? h("p", { class: "platform-label" }, category.platform_name) : null,
     category?.description ? h("p", null, category.description) : null,
     topics.ok ? null : problem(topics),
     items.length ? [list, more] : topics.ok ? h("p", { class: "meta" }, _("No topics yet. Start the first one.")) : null,
@@ -143,9 +198,10 @@ async function renderCategory(ctx, categoryId) {
 }
 
 function topicItem(topic) {
-  return h("li", { class: "card" }, h("a", { href: `#/forum/t/${topic.id}`, class: "row" }, h("span", { class: "grow" },
+  const unread = unreadMarker(topic);
+  return h("li", { class: unread ? "card has-unread" : "card" }, h("a", { href: `#/forum/t/${topic.id}`, class: "row" }, h("span", { class: "grow" },
     h("span", { class: "title" }, topic.title),
-    h("span", { class: "meta" }, topicMeta(topic))), icon("forward")));
+    h("span", { class: "meta" }, topicMeta(topic)), unread), icon("forward")));
 }
 
 function block(authorId) {
@@ -205,50 +261,133 @@ function editForm(ctx, post, item) {
   return form;
 }
 
+// A post's actions behind one button (WAI-ARIA APG's disclosure pattern, as the app's "More"):
+// the button says whether it is open, Escape or a tap elsewhere closes it and gives the focus
+// back, the arrow keys go up and down. Nothing is taken until an action is chosen.
+function postMenu(post, entries) {
+  const listId = `post-actions-${post.id}`;
+  const buttons = entries.map(([label, onChoose]) => h("button", { type: "button", class: "quiet", onclick: () => {
+    setOpen(false);
+    onChoose();
+  } }, label));
+  const list = h("ul", { id: listId, class: "post-actions", hidden: true }, buttons.map((button) => h("li", null, button)));
+  const toggle = h(
+    "button",
+    { type: "button", class: "quiet post-menu-button", "aria-expanded": "false", "aria-controls": listId, "aria-label": _("Actions for this post") },
+    icon("more"),
+  );
+  const wrapper = h("div", { class: "post-menu" }, toggle, list);
+  const closeOnOutside = (event) => {
+    if (!wrapper.contains(event.target)) setOpen(false);
+  };
+  const setOpen = (open) => {
+    list.hidden = !open;
+    toggle.setAttribute("aria-expanded", String(open));
+    if (open) document.addEventListener("pointerdown", closeOnOutside, true);
+    else document.removeEventListener("pointerdown", closeOnOutside, true);
+  };
+  toggle.addEventListener("click", () => {
+    const open = list.hidden;
+    setOpen(open);
+    if (open) buttons[0].focus();
+  });
+  wrapper.addEventListener("keydown", (event) => {
+    if (list.hidden) return;
+    if (event.key === "Escape") {
+      event.preventDefault();
+      setOpen(false);
+      toggle.focus();
+    } else if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const at = buttons.indexOf(document.activeElement);
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      buttons[(at + step + buttons.length) % buttons.length].focus();
+    }
+  });
+  wrapper.addEventListener("focusout", (event) => {
+    if (event.relatedTarget && !wrapper.contains(event.relatedTarget)) setOpen(false);
+  });
+  return { wrapper, toggle };
+}
+
+// A thumbs-up and a heart, each a toggle (aria-pressed) with its count; the server's answer is
+// what is shown, so a tap that did not reach it changes nothing on the screen.
+function reactionBar(post) {
+  const bar = h("div", { class: "reactions" });
+  const show = (items) => bar.replaceChildren(...items.filter((item) => item.kind in REACTIONS).map((item) => {
+    const { path: symbol, label } = REACTIONS[item.kind];
+    return h("button", {
+      type: "button",
+      class: "reaction",
+      "aria-pressed": String(item.mine),
+      "aria-label": _("{reaction}: {count}", { reaction: _(label), count: formatNumber(item.count) }),
+      title: _(label),
+      onclick: async (event) => {
+        const path = `/api/v1/forum/posts/${post.id}/reactions/${item.kind}`;
+        const result = await api(item.mine ? "DELETE" : "PUT", path);
+        if (!result.ok) return announce(problemText(result));
+        show(result.data.items);
+        // The buttons are made again: the focus stays on the one that was pressed.
+        bar.querySelector(`[data-kind="${item.kind}"]`)?.focus({ preventScroll: true });
+      },
+      "data-kind": item.kind,
+    }, reactionSymbol(symbol), h("span", { class: "count", "aria-hidden": "true" }, formatNumber(item.count)));
+  }));
+  show(post.reactions?.length ? post.reactions : Object.keys(REACTIONS).map((kind) => ({ kind, count: 0, mine: false })));
+  return bar;
+}
+
 function postItem(ctx, post) {
   const mine = post.author?.id === ctx.user.id;
   const slot = h("div");
-  const actions = h("div", { class: "actions" });
   const content = h("div", null, postBody(post));
+  const entries = [];
   const editableFor = mine && post.editable_until && post.status !== "hidden" ? new Date(post.editable_until) - Date.now() : 0;
   if (editableFor > 0) {
-    const edit = h("button", { type: "button", class: "secondary", onclick: () => {
+    entries.push([_("Edit"), () => {
       const form = editForm(ctx, post, item);
       content.replaceChildren(form);
-      actions.hidden = true;
+      menu?.wrapper.remove();
       form.querySelector("textarea").focus();
-    } }, _("Edit"));
-    actions.append(edit);
-    // The window closes while the screen is open: the button goes (the server would refuse anyway).
-    if (editableFor < 2 ** 31) setTimeout(() => edit.remove(), editableFor);
+    }]);
   }
   if (!mine) {
-    actions.append(
-      h("button", { type: "button", class: "secondary", onclick: () => {
-        const form = reportForm(ctx, post, () => slot.replaceChildren());
-        slot.replaceChildren(form);
-        form.querySelector("select").focus();
-      } }, _("Report")),
-    );
+    entries.push([_("Report"), () => {
+      const form = reportForm(ctx, post, () => {
+        slot.replaceChildren();
+        menu.toggle.focus();
+      });
+      slot.replaceChildren(form);
+      form.querySelector("select").focus();
+    }]);
     if (post.author?.id) {
-      actions.append(
-        h("button", { type: "button", class: "secondary", onclick: async () => {
-          const result = await block(post.author.id);
-          if (!result.ok) return announce(problemText(result));
-          announce(_("You blocked {name}. You will no longer see their posts.", { name: authorName(post.author) }));
-          ctx.refresh();
-        } }, _("Block")),
-      );
+      entries.push([_("Block"), async () => {
+        const result = await block(post.author.id);
+        if (!result.ok) return announce(problemText(result));
+        announce(_("You blocked {name}. You will no longer see their posts.", { name: authorName(post.author) }));
+        ctx.refresh();
+      }]);
     }
   }
-  const byline = { name: authorName(post.author), date: formatDate(post.created_at) };
+  const menu = entries.length ? postMenu(post, entries) : null;
+  // The edit window closes while the screen is open: Edit goes (the server would refuse anyway).
+  if (editableFor > 0 && editableFor < 2 ** 31) {
+    setTimeout(() => {
+      const edit = menu?.wrapper.querySelector(".post-actions li");
+      if (entries.length === 1) menu?.wrapper.remove();
+      else edit?.remove();
+    }, editableFor);
+  }
+  const byline = { name: authorName(post.author) };
   const item = h(
     "li",
     { class: "card", "data-post": post.id },
-    h("p", { class: "meta" }, post.edited_at ? _("{name} · {date} · edited", byline) : _("{name} · {date}", byline)),
+    h("div", { class: "post-head" },
+      h("p", { class: "meta" }, withTime(post.edited_at ? "{name} · {date} · edited" : "{name} · {date}", byline, post.created_at)),
+      menu?.wrapper),
     post.status === "pending" ? h("p", { class: "meta" }, _("Waiting for a youth worker's approval.")) : null,
     content,
-    actions,
+    post.status === "visible" ? reactionBar(post) : null,
     slot,
   );
   return item;

@@ -11,6 +11,7 @@ import { languageField, problem, problemText } from "./common.js";
 // In the order shown; an event the server does not offer this person is left out.
 const EVENT_LABELS = {
   topic_reply: N_("Someone replies in my topic"),
+  post_reaction: N_("Someone reacts to my post"),
   post_approved: N_("My post is approved"),
   post_hidden: N_("My post is hidden"),
   note_reviewed: N_("My note is reviewed"),

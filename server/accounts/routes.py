@@ -293,6 +293,14 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
             }
             for registration, event in await events.registrations_of(db, user)
         ],
+        forum_reactions=[
+            {"post_id": r.post_id, "kind": r.kind, "created_at": r.created_at, "withdrawn_at": r.withdrawn_at}
+            for r in await forum.reactions_by(db, user)
+        ],
+        forum_topics_read=[
+            {"topic_id": read.topic_id, "read_up_to": read.read_up_to}
+            for read in await forum.topics_read_by(db, user)
+        ],
     )
 
 

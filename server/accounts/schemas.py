@@ -230,3 +230,6 @@ class PersonalData(msgspec.Struct):
     push_subscriptions: list[StoredSubscriptionOut] = []
     # The person's registrations for events: what they gave, and whether they came.
     event_registrations: list[dict[str, object]] = []
+    # The person's reactions to forum posts (withdrawn ones too), and how far they read each topic.
+    forum_reactions: list[dict[str, object]] = []
+    forum_topics_read: list[dict[str, object]] = []

@@ -156,3 +156,50 @@ class Mute(Base):
     reason: Mapped[str] = mapped_column(sa.String(1000))
     muted_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class ReactionKind(StrEnum):
+    """Two are enough (issue 14): a quick "I agree" and "I feel with you", without words."""
+
+    THUMBS_UP = "thumbs_up"
+    HEART = "heart"
+
+
+class Reaction(Base):
+    """A member's reaction to a post, one per member, post and kind.
+
+    Taking a reaction back keeps the row, marked withdrawn: reacting again brings it back without
+    telling the author a second time, so toggling cannot flood anyone with notifications."""
+
+    __tablename__ = "forum_reactions"
+
+    post_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("forum_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[ReactionKind] = mapped_column(VocabularyColumn(ReactionKind, 16), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+
+    __table_args__ = (
+        one_of("kind", ReactionKind, name="known_kind"),
+        # A member's reactions, found at once when they are erased.
+        sa.Index("ix_forum_reactions_user", "user_id"),
+    )
+
+
+class TopicRead(Base):
+    """How far a member has read a topic: the newest post they were shown. Posts after it are
+    unread for them."""
+
+    __tablename__ = "forum_topic_reads"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    topic_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("forum_topics.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_up_to: Mapped[dt.datetime] = mapped_column(UtcDateTime)

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Request
 from litestar.middleware.rate_limit import DurationUnit, RateLimitConfig
 
-from server.forum.routes import POST_RATE_LIMIT, REPORT_RATE_LIMIT, TOPIC_RATE_LIMIT
+from server.forum.routes import POST_RATE_LIMIT, REACTION_RATE_LIMIT, REPORT_RATE_LIMIT, TOPIC_RATE_LIMIT
 from server.security import client_address
 from server.settings import Settings
 
@@ -47,4 +47,5 @@ def forum_rate_limits(settings: Settings) -> list[RateLimitConfig]:
         member_limit(TOPIC_RATE_LIMIT["rate_limit"], settings.forum_topics_per_hour),
         member_limit(POST_RATE_LIMIT["rate_limit"], settings.forum_posts_per_hour),
         member_limit(REPORT_RATE_LIMIT["rate_limit"], settings.forum_reports_per_hour),
+        member_limit(REACTION_RATE_LIMIT["rate_limit"], settings.forum_reactions_per_hour),
     ]

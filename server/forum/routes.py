@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Request, delete, get, patch, post
+from litestar import Request, delete, get, patch, post, put
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.accounts.models import FORUM_MEMBERS, Role
-from server.db import Database
+from server.db import Database, Databases
 from server.forum import service
-from server.forum.models import URGENT_REASONS
+from server.forum.models import URGENT_REASONS, ReactionKind
 from server.forum.schemas import (
     BlockedMember,
     BlockIn,
@@ -21,9 +22,11 @@ from server.forum.schemas import (
     CategoryList,
     CategoryOut,
     Created,
+    ListedTopic,
     PostEditIn,
     PostOut,
     PostPage,
+    Reactions,
     ReplyIn,
     ReportIn,
     ReportOut,
@@ -31,7 +34,7 @@ from server.forum.schemas import (
     TopicIn,
     TopicOut,
     TopicPage,
-    TopicSummary,
+    reaction_counts,
 )
 from server.i18n import request_locale
 from server.pagination import MAX_LIMIT
@@ -56,6 +59,8 @@ TOPIC_RATE_LIMIT = {"rate_limit": "forum_topics"}
 POST_RATE_LIMIT = {"rate_limit": "forum_posts"}
 # A "safety" report alerts every youth worker of the platform: one member must not flood them.
 REPORT_RATE_LIMIT = {"rate_limit": "forum_reports"}
+# Each reaction may notify a post's author: reactions are limited like every other forum write.
+REACTION_RATE_LIMIT = {"rate_limit": "forum_reactions"}
 FORUM_MEMBER_ROLES = role_in(*FORUM_MEMBERS)
 PageLimit = Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)]
 
@@ -97,7 +102,9 @@ async def list_topics(
     topics, next_cursor, names = await service.list_topics(
         db, current_user(request), category, limit=limit, cursor=cursor
     )
-    return TopicPage([TopicSummary.from_model(topic, names) for topic in topics], next_cursor)
+    return TopicPage(
+        [ListedTopic.listed(topic, names, read_at, unread) for topic, read_at, unread in topics], next_cursor
+    )
 
 
 @answers(NotAllowed, NotFound, PostingPaused, IdTaken, Throttled)
@@ -124,6 +131,7 @@ async def create_topic(
 async def read_topic(
     request: Request,
     db: Database,
+    databases: NamedDependency[Databases],
     settings: AppSettings,
     topic_id: FromPath[uuid.UUID],
     cursor: FromQuery[str | None] = None,
@@ -134,9 +142,15 @@ async def read_topic(
         db, user, topic_id, limit=limit, cursor=cursor
     )
     reasons = await service.hide_reasons(db, user, posts)
+    reactions = await service.reactions_to(db, user, [post.id for post in posts])
     posts_page = PostPage(
-        [PostOut.from_model(post, names, user, settings, reasons) for post in posts], next_cursor
+        [PostOut.from_model(post, names, user, settings, reasons, reactions) for post in posts], next_cursor
     )
+    # A GET reads from a reader session: the reading mark is written in a short unit of its own.
+    up_to = await service.read_up_to(db, user, topic, posts)
+    if up_to is not None:
+        async with databases.separate_unit_of_work() as writing:
+            await service.mark_read(writing, user, topic.id, up_to)
     return TopicOut.with_posts(topic, names, posts_page)
 
 
@@ -198,6 +212,35 @@ async def report_post(
     return ReportOut(report.id, report.post_id, data.reason, data.reason in URGENT_REASONS, hidden)
 
 
+@answers(NotAllowed, NotFound, PostHidden, PostingPaused, Throttled)
+@put(
+    "/api/v1/forum/posts/{post_id:uuid}/reactions/{kind:str}",
+    guards=[FORUM_MEMBER_ROLES],
+    opt=REACTION_RATE_LIMIT,
+    summary="React to a post (thumbs_up or heart); the same reaction again changes nothing",
+)
+async def react(
+    request: Request, db: Database, post_id: FromPath[uuid.UUID], kind: FromPath[ReactionKind]
+) -> Reactions:
+    tally = await service.react(db, current_user(request), post_id, kind)
+    return Reactions(post_id, reaction_counts(tally.get(post_id, {})))
+
+
+@answers(NotAllowed, NotFound, Throttled)
+@delete(
+    "/api/v1/forum/posts/{post_id:uuid}/reactions/{kind:str}",
+    guards=[FORUM_MEMBER_ROLES],
+    status_code=200,
+    opt=REACTION_RATE_LIMIT,
+    summary="Take my reaction back",
+)
+async def take_back_reaction(
+    request: Request, db: Database, post_id: FromPath[uuid.UUID], kind: FromPath[ReactionKind]
+) -> Reactions:
+    tally = await service.take_back_reaction(db, current_user(request), post_id, kind)
+    return Reactions(post_id, reaction_counts(tally.get(post_id, {})))
+
+
 @answers(NotAllowed)
 @get("/api/v1/forum/blocks", guards=[FORUM_MEMBER_ROLES], summary="Members I have blocked")
 async def list_blocks(request: Request, db: Database) -> BlockList:
@@ -231,6 +274,8 @@ routes = [
     reply,
     edit_post,
     report_post,
+    react,
+    take_back_reaction,
     list_blocks,
     block_member,
     unblock_member,

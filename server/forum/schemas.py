@@ -9,7 +9,8 @@ from typing import Annotated, Any
 import msgspec
 
 from server.accounts.models import User
-from server.forum.models import Category, Post, PostStatus, ReportReason, Topic
+from server.forum.models import Category, Post, PostStatus, ReactionKind, ReportReason, Topic
+from server.platforms.schemas import platform_name
 from server.settings import Settings
 from server.wire import Language, PlatformCode, Strict
 
@@ -36,6 +37,9 @@ class CategoryOut(msgspec.Struct):
     name: str
     description: str
     position: int
+    # The platform's name in the reader's language (the country; the network for network-wide
+    # categories): an admin sees every platform's "Meet and talk" and must tell them apart.
+    platform_name: str
 
     @classmethod
     def from_model(cls, category: Category, locale: str) -> CategoryOut:
@@ -45,6 +49,7 @@ class CategoryOut(msgspec.Struct):
             name=category.names.get(locale) or category.names.get("en", ""),
             description=category.descriptions.get(locale) or category.descriptions.get("en", ""),
             position=category.position,
+            platform_name=platform_name(category.platform_code, locale),
         )
 
 
@@ -94,6 +99,23 @@ class Author(msgspec.Struct):
         return cls(author_id, names.get(author_id) if author_id else None)
 
 
+class ReactionCount(msgspec.Struct):
+    kind: ReactionKind
+    count: int
+    # Whether the reader is among them.
+    mine: bool
+
+
+class Reactions(msgspec.Struct):
+    post_id: uuid.UUID
+    items: list[ReactionCount]
+
+
+def reaction_counts(counts: dict[ReactionKind, tuple[int, bool]]) -> list[ReactionCount]:
+    """Every kind, in the vocabulary's order, with nobody's reaction counted as zero."""
+    return [ReactionCount(kind, *counts.get(kind, (0, False))) for kind in ReactionKind]
+
+
 class PostOut(msgspec.Struct):
     id: uuid.UUID
     topic_id: uuid.UUID
@@ -109,6 +131,8 @@ class PostOut(msgspec.Struct):
     editable_until: dt.datetime | None
     # For the author of a hidden post: why the youth worker hid it.
     moderation_reason: str | None = None
+    # Each kind of reaction with its count, and whether the reader gave it.
+    reactions: list[ReactionCount] = msgspec.field(default_factory=list)
 
     @classmethod
     def from_model(
@@ -118,6 +142,7 @@ class PostOut(msgspec.Struct):
         viewer: User,
         settings: Settings,
         hide_reasons: dict[uuid.UUID, str] | None = None,
+        reactions: dict[uuid.UUID, dict[ReactionKind, tuple[int, bool]]] | None = None,
     ) -> PostOut:
         return cls(
             id=post.id,
@@ -134,6 +159,7 @@ class PostOut(msgspec.Struct):
             if post.author_id == viewer.id
             else None,
             moderation_reason=(hide_reasons or {}).get(post.id),
+            reactions=reaction_counts((reactions or {}).get(post.id, {})),
         )
 
 
@@ -160,8 +186,27 @@ class TopicSummary(msgspec.Struct):
         return cls(**_topic_fields(topic, names))
 
 
+class ListedTopic(TopicSummary):
+    """A topic in its category's list, with how much of it the reader has not read yet."""
+
+    # When the reader last opened it; null if they never have ("new").
+    last_read_at: dt.datetime | None
+    # Visible replies by others (not by members the reader blocked) since then; all of them if never opened.
+    unread_replies: int
+
+    @classmethod
+    def listed(
+        cls,
+        topic: Topic,
+        names: dict[uuid.UUID, str | None],
+        last_read_at: dt.datetime | None,
+        unread_replies: int,
+    ) -> ListedTopic:
+        return cls(**_topic_fields(topic, names), last_read_at=last_read_at, unread_replies=unread_replies)
+
+
 class TopicPage(msgspec.Struct):
-    items: list[TopicSummary]
+    items: list[ListedTopic]
     next_cursor: str | None
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.models import MODERATORS, STAFF, AccountStatus, Role, User, UserPlatform
 from server.audit.service import record_event
-from server.db import utcnow
+from server.db import insert_on_conflict, utcnow
 from server.forum.formatting import contains_markup, render_post
 from server.forum.models import (
     URGENT_REASONS,
@@ -23,9 +23,12 @@ from server.forum.models import (
     Mute,
     Post,
     PostStatus,
+    Reaction,
+    ReactionKind,
     Report,
     ReportReason,
     Topic,
+    TopicRead,
 )
 from server.forum.schemas import CategoryIn, ReplyIn, TopicIn
 from server.i18n import N_, SUPPORTED_LOCALES, message
@@ -328,6 +331,8 @@ async def create_topic(
         if stored is None or first_post is None:
             raise
         return stored, first_post
+    # Its author has read it: their own topic is not "new" to them.
+    await mark_read(db, author, topic.id, now)
     return topic, post
 
 
@@ -427,12 +432,28 @@ async def edit_post(
 
 async def list_topics(
     db: AsyncSession, user: User, category_id: uuid.UUID, *, limit: int, cursor: str | None
-) -> tuple[list[Topic], str | None, dict[uuid.UUID, str | None]]:
-    """A page of the category's topics, and their authors' names, read with them."""
+) -> tuple[list[tuple[Topic, dt.datetime | None, int]], str | None, dict[uuid.UUID, str | None]]:
+    """A page of the category's topics, each with when the member last read it and how many
+    replies came since, and their authors' names, all read in the page's one statement."""
     await _category(db, user, category_id)
+    unread_replies = (
+        sa.select(sa.func.count())
+        .select_from(Post)
+        .where(
+            Post.topic_id == Topic.id,
+            Post.id != Topic.first_post_id,
+            Post.status == PostStatus.VISIBLE,
+            Post.author_id != user.id,
+            Post.author_id.not_in(blocked_by(user)),
+            sa.or_(TopicRead.read_up_to.is_(None), Post.created_at > TopicRead.read_up_to),
+        )
+        .correlate(Topic, TopicRead)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(Topic, User.display_name)
+        sa.select(Topic, User.display_name, TopicRead.read_up_to, unread_replies)
         .outerjoin(User, User.id == Topic.author_id)
+        .outerjoin(TopicRead, sa.and_(TopicRead.topic_id == Topic.id, TopicRead.user_id == user.id))
         .where(
             Topic.category_id == category_id,
             sa.or_(
@@ -442,14 +463,12 @@ async def list_topics(
             sa.or_(Topic.author_id.is_(None), Topic.author_id.not_in(blocked_by(user))),
         )
     )
-    pinned: list[tuple[Topic, str | None]] = []
+    pinned: list[tuple[Any, ...]] = []
     if not cursor:
         # Pinned topics head the first page; the pages after it walk the rest.
         pinned = [
-            (topic, name)
-            for topic, name in await db.execute(
-                query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc())
-            )
+            tuple(row)
+            for row in await db.execute(query.where(Topic.is_pinned).order_by(Topic.last_post_at.desc()))
         ]
     rows, next_cursor = await keyset_page(
         db,
@@ -459,7 +478,8 @@ async def list_topics(
         limit=limit,
     )
     rows = pinned + rows
-    return [topic for topic, _ in rows], next_cursor, _names(rows)
+    listed = [(topic, read_up_to, unread or 0) for topic, _, read_up_to, unread in rows]
+    return listed, next_cursor, _names((topic, name) for topic, name, _, _ in rows)
 
 
 async def read_topic(
@@ -484,6 +504,127 @@ async def read_topic(
     )
     names = _names([(topic, topic_author), *rows])
     return topic, [post for post, _ in rows], next_cursor, names
+
+
+# Reading: how far each member has read each topic
+
+
+async def read_up_to(db: AsyncSession, user: User, topic: Topic, posts: list[Post]) -> dt.datetime | None:
+    """The newest post of a page just shown, if it moves the member's reading mark forward;
+    None when the mark is there already (so reading an old page again writes nothing)."""
+    shown = max((post.created_at for post in posts), default=topic.created_at)
+    stored = await db.scalar(
+        sa.select(TopicRead.read_up_to).where(TopicRead.user_id == user.id, TopicRead.topic_id == topic.id)
+    )
+    return shown if stored is None or shown > stored else None
+
+
+async def mark_read(db: AsyncSession, user: User, topic_id: uuid.UUID, up_to: dt.datetime) -> None:
+    """Moves the reading mark forward, never back: two pages read in any order, or at once,
+    leave the newer mark."""
+    insert = insert_on_conflict(db, TopicRead).values(user_id=user.id, topic_id=topic_id, read_up_to=up_to)
+    await db.execute(
+        insert.on_conflict_do_update(
+            index_elements=[TopicRead.user_id, TopicRead.topic_id],
+            set_={"read_up_to": insert.excluded.read_up_to},
+            where=TopicRead.read_up_to < insert.excluded.read_up_to,
+        )
+    )
+
+
+# Reactions
+
+
+ReactionTally = dict[uuid.UUID, dict[ReactionKind, tuple[int, bool]]]
+
+
+async def reactions_to(db: AsyncSession, viewer: User, post_ids: Iterable[uuid.UUID]) -> ReactionTally:
+    """Each post's reactions by kind: how many, and whether the viewer is among them; one
+    statement for a page. Reactions of members the viewer blocked are not counted: they are
+    out of the viewer's sight like their posts."""
+    wanted = list(post_ids)
+    if not wanted:
+        return {}
+    query = (
+        sa.select(
+            Reaction.post_id,
+            Reaction.kind,
+            sa.func.count(),
+            sa.func.sum(sa.case((Reaction.user_id == viewer.id, 1), else_=0)),
+        )
+        .where(
+            Reaction.post_id.in_(wanted),
+            Reaction.withdrawn_at.is_(None),
+            Reaction.user_id.not_in(blocked_by(viewer)),
+        )
+        .group_by(Reaction.post_id, Reaction.kind)
+    )
+    tally: ReactionTally = {}
+    for post_id, kind, count, mine in await db.execute(query):
+        tally.setdefault(post_id, {})[ReactionKind(kind)] = (count, bool(mine))
+    return tally
+
+
+async def _post_to_react_to(db: AsyncSession, user: User, post_id: uuid.UUID) -> tuple[Post, Topic]:
+    post, topic, _ = await post_with_category(db, user, post_id)
+    # A blocked member's posts are out of the blocker's sight: reacting to one is like to a missing post.
+    if post.author_id is not None and await db.get(Block, (user.id, post.author_id)) is not None:
+        raise NotFound(message(N_("This post does not exist.")))
+    return post, topic
+
+
+async def react(db: AsyncSession, user: User, post_id: uuid.UUID, kind: ReactionKind) -> ReactionTally:
+    """Adds the member's reaction; the same reaction again changes nothing. Its author hears of
+    it once per member and kind, however often it is taken back and given again."""
+    post, topic = await _post_to_react_to(db, user, post_id)
+    if post.status != PostStatus.VISIBLE or topic.status != PostStatus.VISIBLE:
+        # Only what everyone can read takes reactions: a held post's author and its moderators
+        # see it, but a reaction would tell of it before it is published, or after it was hidden.
+        raise PostHidden(message(N_("You can react to a post once everyone can see it.")))
+    await ensure_may_post(db, user)
+    # ON CONFLICT DO NOTHING: of two identical reactions sent at once, one row is stored and only
+    # the one that stored it tells the author.
+    stored = await db.execute(
+        insert_on_conflict(db, Reaction)
+        .values(post_id=post.id, user_id=user.id, kind=kind, created_at=utcnow(), withdrawn_at=None)
+        .on_conflict_do_nothing()
+        .returning(Reaction.post_id)
+    )
+    if stored.first() is None:
+        await db.execute(
+            sa.update(Reaction)
+            .where(Reaction.post_id == post.id, Reaction.user_id == user.id, Reaction.kind == kind)
+            .values(withdrawn_at=None)
+        )
+    elif post.author_id is not None and post.author_id != user.id:
+        blocked_by_author = await db.get(Block, (post.author_id, user.id))
+        if blocked_by_author is None:
+            await notify(
+                db,
+                recipient_ids=[post.author_id],
+                event=NotificationEvent.POST_REACTION,
+                params={"kind": kind.value},
+                link=topic_link(post.topic_id),
+            )
+    return await reactions_to(db, user, [post.id])
+
+
+async def take_back_reaction(
+    db: AsyncSession, user: User, post_id: uuid.UUID, kind: ReactionKind
+) -> ReactionTally:
+    """Withdraws the member's reaction, if any: taking back what is not there is no error."""
+    post, _, _ = await post_with_category(db, user, post_id)
+    await db.execute(
+        sa.update(Reaction)
+        .where(
+            Reaction.post_id == post.id,
+            Reaction.user_id == user.id,
+            Reaction.kind == kind,
+            Reaction.withdrawn_at.is_(None),
+        )
+        .values(withdrawn_at=utcnow())
+    )
+    return await reactions_to(db, user, [post.id])
 
 
 def _names(rows: Iterable[tuple[Topic | Post, str | None]]) -> dict[uuid.UUID, str | None]:
@@ -714,6 +855,16 @@ async def reports_by(db: AsyncSession, user: User) -> list[Report]:
     )
 
 
+async def reactions_by(db: AsyncSession, user: User) -> list[Reaction]:
+    return list(
+        await db.scalars(sa.select(Reaction).where(Reaction.user_id == user.id).order_by(Reaction.created_at))
+    )
+
+
+async def topics_read_by(db: AsyncSession, user: User) -> list[TopicRead]:
+    return list(await db.scalars(sa.select(TopicRead).where(TopicRead.user_id == user.id)))
+
+
 async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     """Erasure: the member's posts go. A topic they opened stays for the replies of others,
     nameless and with its opening post emptied and hidden; with no such replies it goes too."""
@@ -745,3 +896,5 @@ async def forget_person(db: AsyncSession, user_id: uuid.UUID) -> None:
     )
     await db.execute(sa.delete(Block).where(sa.or_(Block.blocker_id == user_id, Block.blocked_id == user_id)))
     await db.execute(sa.delete(Mute).where(Mute.user_id == user_id))
+    await db.execute(sa.delete(Reaction).where(Reaction.user_id == user_id))
+    await db.execute(sa.delete(TopicRead).where(TopicRead.user_id == user_id))

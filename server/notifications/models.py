@@ -17,6 +17,7 @@ class NotificationEvent(StrEnum):
     TOPIC_REPLY = "topic_reply"
     POST_APPROVED = "post_approved"
     POST_HIDDEN = "post_hidden"
+    POST_REACTION = "post_reaction"
     NOTE_REVIEWED = "note_reviewed"
     URGENT_REPORT = "urgent_report"
     BRIEF_QUOTE_REMOVED = "brief_quote_removed"

@@ -41,6 +41,15 @@ EVENTS: dict[NotificationEvent, Event] = {
         FORUM_MEMBERS, {"": N_("Your post was approved and is now visible.")}
     ),
     NotificationEvent.POST_HIDDEN: Event(FORUM_MEMBERS, {"": N_("A moderator hid one of your posts.")}),
+    # Who reacted is not said: the title shows on lock screens (see the module's docstring).
+    NotificationEvent.POST_REACTION: Event(
+        FORUM_MEMBERS,
+        {
+            "thumbs_up": N_("Someone gave your post a thumbs-up."),
+            "heart": N_("Someone gave your post a heart."),
+        },
+        chosen_by="kind",
+    ),
     NotificationEvent.NOTE_REVIEWED: Event(
         frozenset({Role.YOUTH}),
         {

@@ -14,6 +14,14 @@ from server.wire import Language, Strict
 NETWORK_NAME = N_("Migrant Youth Network")
 
 
+def platform_name(code: str | None, locale: str) -> str:
+    """A platform's name in the reader's language: a country platform is named after its country
+    (CLDR); the network-wide space (also a category with no platform) is the network."""
+    if code is None or code == NETWORK:
+        return translate(locale, NETWORK_NAME)
+    return Locale.parse(locale).territories.get(code, code)
+
+
 class PlatformOut(msgspec.Struct):
     code: str
     name: str

@@ -44,3 +44,16 @@ async def test_an_admin_adds_a_category_only_with_every_language(people):
     assert "Sport en" not in [
         c["name"] for c in (await italian.get("/api/v1/forum/categories")).json()["items"]
     ]
+
+
+async def test_an_admin_tells_each_platforms_categories_apart_by_country_in_their_language(people):
+    admin = await people("root", "admin", language="it")
+
+    categories = (await admin.get("/api/v1/forum/categories", headers={"Accept-Language": "it"})).json()[
+        "items"
+    ]
+
+    labels = {item["platform"]: item["platform_name"] for item in categories}
+    assert labels["DE"] == "Germania" and labels["IT"] == "Italia"
+    # Nine identical "Meet and talk" no more: every platform, the network too, has a label of its own.
+    assert len(set(labels.values())) == len(labels)

@@ -109,11 +109,21 @@ async def test_every_event_is_on_by_default_and_urgent_reports_are_for_moderator
     researcher = await people("rosa", "researcher", ["DE"])
     admin = await people("ada", "admin", [])
     for person, events in (
-        (youth, ["topic_reply", "post_approved", "post_hidden", "note_reviewed"]),
-        (worker, ["topic_reply", "post_approved", "post_hidden", "urgent_report"]),
+        (youth, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "note_reviewed"]),
+        (worker, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "urgent_report"]),
         # Researchers and admins write policy briefs: they hear when a quote leaves one.
-        (researcher, ["topic_reply", "post_approved", "post_hidden", "brief_quote_removed"]),
-        (admin, ["topic_reply", "post_approved", "post_hidden", "urgent_report", "brief_quote_removed"]),
+        (researcher, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "brief_quote_removed"]),
+        (
+            admin,
+            [
+                "topic_reply",
+                "post_approved",
+                "post_hidden",
+                "post_reaction",
+                "urgent_report",
+                "brief_quote_removed",
+            ],
+        ),
     ):
         settings = (await person.get("/api/v1/me/notification-settings")).json()["events"]
         assert settings == [{"event": e, "in_app": True, "push": True} for e in events]
