@@ -19,7 +19,7 @@ def platform_name(code: str | None, locale: str) -> str:
     (CLDR); the network-wide space (also a category with no platform) is the network."""
     if code is None or code == NETWORK:
         return translate(locale, NETWORK_NAME)
-    return Locale.parse(locale).territories.get(code, code)
+    return str(Locale.parse(locale).territories.get(code, code))
 
 
 class PlatformOut(msgspec.Struct):
@@ -50,10 +50,3 @@ class PlatformPatch(Strict):
     )
     # GDPR Art. 8(1): member states may set the age between 13 and 16.
     digital_consent_age: Annotated[int, msgspec.Meta(ge=13, le=16)] | msgspec.UnsetType = msgspec.UNSET
-
-
-def platform_name(code: str, locale: str) -> str:
-    """A country platform is named after its country, in the reader's language (CLDR)."""
-    if code == NETWORK:
-        return translate(locale, NETWORK_NAME)
-    return str(Locale.parse(locale).territories.get(code, code))

@@ -2,7 +2,7 @@
 (for unread markers).
 
 Revision ID: 0015_forumux
-Revises: 0014
+Revises: 0016
 Create Date: 2026-12-01
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_forumux"
-down_revision = "0014"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
