@@ -50,6 +50,9 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("DELETE", "/api/v1/tokens/{token_id}", None, {"researcher", "admin"}),
     ("PATCH", "/api/v1/users/{user_id}", {}, {"admin"}),
     ("GET", "/api/v1/audit", None, {"admin"}),
+    ("GET", "/api/v1/mail/outbox", None, {"admin"}),
+    ("GET", "/api/v1/mail/outbox/{message_id}", None, {"admin"}),
+    ("POST", "/api/v1/mail/outbox/{message_id}/retry", None, {"admin"}),
     ("PATCH", "/api/v1/platforms/{code}", {}, {"admin"}),
     ("GET", "/api/v1/guides", None, PARTICIPANTS),
     ("GET", "/api/v1/guides/{guide_id}", None, PARTICIPANTS),
@@ -183,6 +186,7 @@ def concrete(path: str) -> str:
         .replace("{round_id}", ZERO)
         .replace("{brief_id}", ZERO)
         .replace("{evidence_id}", ZERO)
+        .replace("{message_id}", ZERO)
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )

@@ -109,6 +109,7 @@ VOCABULARIES = Vocabularies(
     roles=list(Role),
     role_groups={
         "authors": _roles_of(AUTHORS),
+        "admins": [Role.ADMIN],
         "reviewers": _roles_of(REVIEWERS),
         "moderators": _roles_of(MODERATORS),
         "researchers": _roles_of(RESEARCHERS),
