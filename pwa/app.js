@@ -39,6 +39,8 @@ const ROUTES = [
   [/^directory\/(?<id>[0-9a-fA-F-]{36})$/, "directory", "directory_keepers"],
   [/^directory\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "directory-form", "directory_keepers"],
   [/^impact$/, "impact", "impact_readers"],
+  [/^mail$/, "mail", "admins"],
+  [/^mail\/(?<id>[0-9a-fA-F-]{36})$/, "mail", "admins"],
 ];
 
 // [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
@@ -57,6 +59,7 @@ const NAVIGATION = [
   ["#/actions", N_("Actions"), "approved", "action_readers"],
   ["#/directory", N_("Directory"), "directory", "directory_keepers"],
   ["#/impact", N_("Impact"), "chart", "impact_readers"],
+  ["#/mail", N_("E-mail outbox"), "forward", "admins"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -26,6 +26,7 @@ from server.accounts.models import (
 )
 from server.events.models import ActionStatus, EventKind, OutcomeKind, RegistrationStatus
 from server.forum.models import URGENT_REASONS, PostStatus, ReportReason
+from server.mail.models import MailStatus
 from server.notes.models import AgeBand, NoteKind, NoteStatus, QuestionType
 from server.notifications.models import NotificationEvent
 from server.problems import STORE_OUTAGES, answers
@@ -99,6 +100,7 @@ class Vocabularies(msgspec.Struct):
     registration_statuses: list[RegistrationStatus]
     outcome_kinds: list[OutcomeKind]
     action_statuses: list[ActionStatus]
+    mail_statuses: list[MailStatus]
 
 
 def _roles_of(group: frozenset[Role]) -> list[Role]:
@@ -138,6 +140,7 @@ VOCABULARIES = Vocabularies(
     registration_statuses=list(RegistrationStatus),
     outcome_kinds=list(OutcomeKind),
     action_statuses=list(ActionStatus),
+    mail_statuses=list(MailStatus),
 )
 
 

@@ -93,6 +93,8 @@ SCREENS = [
     ("researcher", "directory-edit", "#/directory/{entry_id}/edit"),
     ("researcher", "directory-import", "#/directory/import"),
     ("researcher", "impact", "#/impact"),
+    ("admin", "mail", "#/mail"),
+    ("admin", "mail-message", "#/mail/{mail_id}"),
 ]
 
 
@@ -107,10 +109,12 @@ class World:
 @pytest.fixture(scope="module")
 def world(browser: Browser, live_server: LiveServer) -> Iterator[World]:
     people = {
-        role: live_server.create_person(role, ("DE",)) for role in ("youth", "youth_worker", "researcher")
+        role: live_server.create_person(role, ("DE",))
+        for role in ("youth", "youth_worker", "researcher", "admin")
     }
     newcomer = live_server.create_person("youth", ("DE",))
     places = seed(live_server, people, newcomer)
+    places["mail_id"] = newest_mail_id(live_server, people["admin"])
     contexts: list[BrowserContext] = []
     pages = {}
     for role in ("nobody", *people):
@@ -167,6 +171,11 @@ def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -
     }
 
 
+def newest_mail_id(live_server: LiveServer, admin: Person) -> str:
+    """The newest message of the outbox (the seeded registration's confirmation)."""
+    return str(live_server.api(admin).get("/api/v1/mail/outbox?limit=1")["items"][0]["id"])
+
+
 def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     """A workshop with a registration and an agreed action, and a directory entry with an
     engagement; answers their ids."""
@@ -191,7 +200,8 @@ def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     registration = youth_worker.request(
         "POST",
         f"/api/v1/events/{event_id}/registrations",
-        json={"name": "Amina K.", "organisation": "Jugendhaus"},
+        # With an e-mail, so that the outbox holds its confirmation.
+        json={"name": "Amina K.", "organisation": "Jugendhaus", "email": "amina.k@example.org"},
     )
     assert registration.status_code == 201, registration.text
     action = youth_worker.request(
