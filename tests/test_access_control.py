@@ -49,6 +49,9 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/tokens", None, {"researcher", "admin"}),
     ("DELETE", "/api/v1/tokens/{token_id}", None, {"researcher", "admin"}),
     ("PATCH", "/api/v1/users/{user_id}", {}, {"admin"}),
+    ("GET", "/api/v1/users", None, {"admin"}),
+    ("GET", "/api/v1/invites", None, STAFF),
+    ("DELETE", "/api/v1/invites/{invite_id}", None, STAFF),
     ("GET", "/api/v1/audit", None, {"admin"}),
     ("GET", "/api/v1/mail/outbox", None, {"admin"}),
     ("GET", "/api/v1/mail/outbox/{message_id}", None, {"admin"}),
@@ -187,6 +190,7 @@ def concrete(path: str) -> str:
         .replace("{brief_id}", ZERO)
         .replace("{evidence_id}", ZERO)
         .replace("{message_id}", ZERO)
+        .replace("{invite_id}", ZERO)
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )
