@@ -40,6 +40,7 @@ const ROUTES = [
   [/^directory\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "directory-form", "directory_keepers"],
   [/^impact$/, "impact", "impact_readers"],
   [/^mail$/, "mail", "admins"],
+  [/^users$/, "users", "admins"],
   [/^mail\/(?<id>[0-9a-fA-F-]{36})$/, "mail", "admins"],
 ];
 
@@ -59,6 +60,7 @@ const NAVIGATION = [
   ["#/actions", N_("Actions"), "approved", "action_readers"],
   ["#/directory", N_("Directory"), "directory", "directory_keepers"],
   ["#/impact", N_("Impact"), "chart", "impact_readers"],
+  ["#/users", N_("People"), "directory", "admins"],
   ["#/mail", N_("E-mail outbox"), "forward", "admins"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],

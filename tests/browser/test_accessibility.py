@@ -93,6 +93,8 @@ SCREENS = [
     ("researcher", "directory-edit", "#/directory/{entry_id}/edit"),
     ("researcher", "directory-import", "#/directory/import"),
     ("researcher", "impact", "#/impact"),
+    ("admin", "users", "#/users"),
+    ("admin", "invites", "#/invites"),
     ("admin", "mail", "#/mail"),
     ("admin", "mail-message", "#/mail/{mail_id}"),
 ]

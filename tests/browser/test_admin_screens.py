@@ -1,5 +1,6 @@
-"""The admins' screens on a phone: the e-mail outbox, where on the embedded default (no SMTP
-server) an admin finds a message Tessera keeps and reads it to hand it over."""
+"""The admins' and staff's screens on a phone: the e-mail outbox, where on the embedded default
+(no SMTP server) an admin finds a message Tessera keeps and reads it to hand it over; people,
+found and suspended and reinstated with a confirmation; invites listed and revoked."""
 
 from __future__ import annotations
 
@@ -58,3 +59,46 @@ def test_an_admin_finds_a_kept_e_mail_under_more_and_reads_it_to_hand_it_over(
     expect(page.get_by_role("button", name="Copy the e-mail")).to_be_visible()
     page.get_by_role("link", name="All e-mails").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("E-mail outbox")
+
+
+def test_an_admin_finds_a_person_suspends_them_with_a_reason_and_reinstates_them(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
+    member = live_server.create_person("youth", ("LU",))
+    page = new_phone().new_page()
+    sign_in(page, live_server.create_person("admin", ()))
+    page.goto("/#/users")
+
+    page.get_by_label("Name").fill(member.username.upper())
+    page.get_by_role("button", name="Search").click()
+    card = page.locator(f'[data-user="{member.username}"]')
+    expect(card).to_contain_text("Active")
+    card.get_by_role("button", name="Suspend…").click()
+    card.get_by_label("Reason (shown in the moderation log)").fill("Spam in the forum")
+    card.get_by_role("button", name="Suspend", exact=True).click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, suspend").click()
+
+    card = page.locator(f'[data-user="{member.username}"]')
+    expect(card).to_contain_text("Suspended")
+    expect(card).to_contain_text("Why: Spam in the forum")
+    card.get_by_role("button", name="Reinstate").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, reinstate").click()
+    expect(page.locator(f'[data-user="{member.username}"]')).to_contain_text("Active")
+    assert live_server.api(member).get("/api/v1/me")["username"] == member.username
+
+
+def test_a_youth_worker_sees_the_invite_they_made_and_revokes_it(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
+    page = new_phone().new_page()
+    sign_in(page, live_server.create_person("youth_worker", ("LU",)))
+    page.goto("/#/invites")
+    page.get_by_role("button", name="Create invite").click()
+    expect(page.get_by_role("heading", name="Invite created")).to_be_visible()
+
+    listed = page.locator("[data-invite]").filter(has_text="made by you")
+    expect(listed).to_have_count(1)
+    listed.get_by_role("button", name="Revoke").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, revoke").click()
+
+    expect(page.locator("[data-invite]").filter(has_text="made by you")).to_have_count(0)

@@ -83,6 +83,7 @@ SCREENS = {
         ("impact", "#/impact"),
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
+        ("users", "#/users"),
         ("mail", "#/mail"),
         ("mail-message", "#/mail/{mail_id}"),
     ],
