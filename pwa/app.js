@@ -41,6 +41,7 @@ const ROUTES = [
   [/^impact$/, "impact", "impact_readers"],
   [/^mail$/, "mail", "admins"],
   [/^users$/, "users", "admins"],
+  [/^audit$/, "audit", "admins"],
   [/^mail\/(?<id>[0-9a-fA-F-]{36})$/, "mail", "admins"],
 ];
 
@@ -62,6 +63,7 @@ const NAVIGATION = [
   ["#/impact", N_("Impact"), "chart", "impact_readers"],
   ["#/users", N_("People"), "directory", "admins"],
   ["#/mail", N_("E-mail outbox"), "forward", "admins"],
+  ["#/audit", N_("Audit log"), "check", "admins"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -92,7 +92,7 @@ function personItem(ctx, person, platformNames) {
   return h(
     "li",
     { class: "card", "data-user": person.username },
-    h("p", { class: "title", dir: "auto" }, person.display_name ? `${person.display_name} (${person.username})` : person.username),
+    h("p", { class: "title", dir: "auto" }, person.display_name && person.display_name !== person.username ? `${person.display_name} (${person.username})` : person.username),
     h("p", { class: "meta" }, facts.join(" · ")),
     statusBadge(ACCOUNT_STATUSES, person.status),
     person.status === "suspended" && person.suspension_reason ? h("p", { class: "meta", dir: "auto" }, _("Why: {reason}", { reason: person.suspension_reason })) : null,

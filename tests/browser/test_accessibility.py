@@ -95,6 +95,7 @@ SCREENS = [
     ("researcher", "impact", "#/impact"),
     ("admin", "users", "#/users"),
     ("admin", "invites", "#/invites"),
+    ("admin", "audit", "#/audit"),
     ("admin", "mail", "#/mail"),
     ("admin", "mail-message", "#/mail/{mail_id}"),
 ]

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import sign_in
+from tests.browser.phone import sign_in, wait_for_quiet_network
 
 
 def test_an_admin_finds_a_kept_e_mail_under_more_and_reads_it_to_hand_it_over(
@@ -42,6 +42,8 @@ def test_an_admin_finds_a_kept_e_mail_under_more_and_reads_it_to_hand_it_over(
     assert registered.status_code == 201, registered.text
     page = new_phone().new_page()
     sign_in(page, live_server.create_person("admin", ()))
+    # The home screen is drawn in full (the bar with it) before the menu is opened.
+    wait_for_quiet_network(page.context)
 
     nav = page.get_by_role("navigation")
     nav.get_by_role("button", name="More").click()
@@ -71,6 +73,8 @@ def test_an_admin_finds_a_person_suspends_them_with_a_reason_and_reinstates_them
 
     page.get_by_label("Name").fill(member.username.upper())
     page.get_by_role("button", name="Search").click()
+    page.wait_for_url("**q=**")
+    wait_for_quiet_network(page.context)
     card = page.locator(f'[data-user="{member.username}"]')
     expect(card).to_contain_text("Active")
     card.get_by_role("button", name="Suspend…").click()
@@ -102,3 +106,50 @@ def test_a_youth_worker_sees_the_invite_they_made_and_revokes_it(
     page.get_by_role("dialog").get_by_role("button", name="Yes, revoke").click()
 
     expect(page.locator("[data-invite]").filter(has_text="made by you")).to_have_count(0)
+
+
+def test_an_admin_filters_the_audit_log_by_area_and_follows_a_person(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
+    admin = live_server.create_person("admin", ())
+    live_server.api(admin).get("/api/v1/mail/outbox?limit=1")
+    page = new_phone().new_page()
+    sign_in(page, admin)
+    page.goto("/#/audit")
+
+    page.get_by_label("Area").select_option(label="E-mail outbox")
+    page.get_by_role("button", name="Show").click()
+    page.wait_for_url("**kind=mail.**")
+    wait_for_quiet_network(page.context)
+
+    entries = page.locator("[data-kind]")
+    expect(entries.first).to_be_visible()
+    assert set(entries.evaluate_all("items => items.map(i => i.dataset.kind.split('.')[0])")) == {"mail"}
+    page.locator("[data-kind]").filter(has_text=admin.id).first.get_by_role("link", name=admin.id).first.click()
+    page.wait_for_url(f"**person={admin.id}**")
+    wait_for_quiet_network(page.context)
+    expect(page.get_by_label("Person (their id)")).to_have_value(admin.id)
+    assert all(admin.id in text for text in page.locator("[data-kind]").all_inner_texts())
+
+
+def test_a_youth_worker_unmutes_a_member_from_the_moderation_log(
+    new_phone: Callable[..., BrowserContext], live_server: LiveServer
+):
+    worker = live_server.create_person("youth_worker", ("LU",))
+    member = live_server.create_person("youth", ("LU",))
+    staff = live_server.api(worker)
+    muted = staff.request(
+        "POST", f"/api/v1/moderation/users/{member.id}", json={"action": "mute", "reason": "Too many links"}
+    )
+    assert muted.status_code == 200, muted.text
+    page = new_phone().new_page()
+    sign_in(page, worker)
+    page.goto("/#/moderation")
+
+    entry = page.locator('[data-action="mute"]').filter(has_text="Too many links").first
+    entry.get_by_role("button", name="Unmute").click()
+    page.get_by_role("dialog").get_by_role("button", name="Yes, unmute").click()
+
+    expect(entry.get_by_role("button", name="Unmute")).to_have_count(0)
+    lifted = staff.get("/api/v1/moderation/log?action=reinstate")["items"]
+    assert member.id in [item["member_id"] for item in lifted]

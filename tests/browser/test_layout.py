@@ -84,6 +84,7 @@ SCREENS = {
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
         ("users", "#/users"),
+        ("audit", "#/audit"),
         ("mail", "#/mail"),
         ("mail-message", "#/mail/{mail_id}"),
     ],
