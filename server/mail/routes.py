@@ -10,7 +10,7 @@ what was written to them."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Request, get, post
 from litestar.di import NamedDependency
@@ -38,7 +38,7 @@ async def _audited_read(
     kind: str,
     *,
     subject_id: uuid.UUID | None = None,
-    **details: object,
+    **details: Any,
 ) -> None:
     # The request's unit of work only reads: the record is kept in one of its own.
     async with databases.separate_unit_of_work() as writing:

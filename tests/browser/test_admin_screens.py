@@ -125,7 +125,9 @@ def test_an_admin_filters_the_audit_log_by_area_and_follows_a_person(
     entries = page.locator("[data-kind]")
     expect(entries.first).to_be_visible()
     assert set(entries.evaluate_all("items => items.map(i => i.dataset.kind.split('.')[0])")) == {"mail"}
-    page.locator("[data-kind]").filter(has_text=admin.id).first.get_by_role("link", name=admin.id).first.click()
+    page.locator("[data-kind]").filter(has_text=admin.id).first.get_by_role(
+        "link", name=admin.id
+    ).first.click()
     page.wait_for_url(f"**person={admin.id}**")
     wait_for_quiet_network(page.context)
     expect(page.get_by_label("Person (their id)")).to_have_value(admin.id)
