@@ -41,6 +41,10 @@ const ROUTES = [
   [/^impact$/, "impact", "impact_readers"],
   [/^briefs$/, "briefs", "brief_readers"],
   [/^briefs\/(?<id>[0-9a-fA-F-]{36})$/, "briefs", "brief_readers"],
+  [/^mail$/, "mail", "admins"],
+  [/^users$/, "users", "admins"],
+  [/^audit$/, "audit", "admins"],
+  [/^mail\/(?<id>[0-9a-fA-F-]{36})$/, "mail", "admins"],
 ];
 
 // [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
@@ -60,6 +64,9 @@ const NAVIGATION = [
   ["#/directory", N_("Directory"), "directory", "directory_keepers"],
   ["#/impact", N_("Impact"), "chart", "impact_readers"],
   ["#/briefs", N_("Briefs"), "notes", "brief_readers"],
+  ["#/users", N_("People"), "directory", "admins"],
+  ["#/mail", N_("E-mail outbox"), "forward", "admins"],
+  ["#/audit", N_("Audit log"), "check", "admins"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -42,6 +42,7 @@ from server.home import routes as home_routes
 from server.i18n import request_locale
 from server.impact import routes as impact_routes
 from server.languages import routes as language_routes
+from server.mail import routes as mail_routes
 from server.moderation import routes as moderation_routes
 from server.notes import routes as note_routes
 from server.notifications import routes as notification_routes
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             *account_routes.routes,
             *platform_routes.routes,
             *audit_routes.routes,
+            *mail_routes.routes,
             *language_routes.routes,
             *note_routes.routes,
             *export_routes.routes,

@@ -353,7 +353,7 @@ def show_mail(status: str, limit: int) -> None:
                     message.text.rstrip("\n"),
                 ]
             )
-            for message in await messages(db, status=wanted, limit=limit)
+            for message in (await messages(db, status=wanted, limit=limit))[0]
         ]
 
     shown = _with_db(settings, read)

@@ -268,6 +268,13 @@ class BriefNotReviewed(Conflict):
     problem = "brief-not-reviewed"
 
 
+class MailNotRetryable(Conflict):
+    """Only a failed e-mail can be sent again, and only while its recipient and text are kept
+    (not once the recipient is erased or a private link in it is forgotten)."""
+
+    problem = "mail-not-retryable"
+
+
 class Gone(TesseraError):
     """This is no longer available."""
 

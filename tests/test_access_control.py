@@ -49,7 +49,13 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/tokens", None, {"researcher", "admin"}),
     ("DELETE", "/api/v1/tokens/{token_id}", None, {"researcher", "admin"}),
     ("PATCH", "/api/v1/users/{user_id}", {}, {"admin"}),
+    ("GET", "/api/v1/users", None, {"admin"}),
+    ("GET", "/api/v1/invites", None, STAFF),
+    ("DELETE", "/api/v1/invites/{invite_id}", None, STAFF),
     ("GET", "/api/v1/audit", None, {"admin"}),
+    ("GET", "/api/v1/mail/outbox", None, {"admin"}),
+    ("GET", "/api/v1/mail/outbox/{message_id}", None, {"admin"}),
+    ("POST", "/api/v1/mail/outbox/{message_id}/retry", None, {"admin"}),
     ("PATCH", "/api/v1/platforms/{code}", {}, {"admin"}),
     ("GET", "/api/v1/guides", None, PARTICIPANTS),
     ("GET", "/api/v1/guides/{guide_id}", None, PARTICIPANTS),
@@ -192,6 +198,8 @@ def concrete(path: str) -> str:
         .replace("{brief_id}", ZERO)
         .replace("{evidence_id}", ZERO)
         .replace("{kind}", "heart")
+        .replace("{message_id}", ZERO)
+        .replace("{invite_id}", ZERO)
         .replace("{token}", "not-a-feed")
         .replace("{chart}", "platforms.svg")
     )

@@ -4,16 +4,10 @@
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, N_, formatDate } from "../i18n.js";
-import { problem } from "./common.js";
+import { _, formatDate } from "../i18n.js";
+import { confirmAction, emptyText, loadMoreButton, problem } from "./common.js";
+import { ROLE_LABELS } from "./labels.js";
 
-const ROLE_LABELS = {
-  youth: N_("Young person"),
-  stakeholder: N_("Stakeholder (a partner organisation)"),
-  youth_worker: N_("Youth worker"),
-  researcher: N_("Researcher"),
-  admin: N_("Admin"),
-};
 // Whom each role may invite (the server decides; this only offers what it would accept).
 const INVITABLE = { youth_worker: ["youth", "stakeholder"], researcher: ["stakeholder"] };
 
@@ -58,8 +52,60 @@ export async function render(ctx) {
         h("div", { class: "actions" }, copy, share)),
     );
     announce(_("Invite created"));
+    invites.replaceWith((invites = await inviteListSection(ctx)));
   });
-  showScreen(_("Invite people"), h("p", null, _("Give the link in person or through a channel you trust. Whoever has it can join until it runs out.")), form, ctx.inGroup("moderators") ? resetCodeSection() : null);
+  let invites = await inviteListSection(ctx);
+  if (!ctx.isCurrent()) return;
+  showScreen(_("Invite people"), h("p", null, _("Give the link in person or through a channel you trust. Whoever has it can join until it runs out.")), form, invites, ctx.inGroup("moderators") ? resetCodeSection() : null);
+}
+
+// Whether an invite still lets people join, as its list shows it.
+function inviteState(invite) {
+  if (invite.uses >= invite.max_uses) return _("Used up");
+  if (new Date(invite.expires_at) <= new Date()) return _("Expired");
+  return _("Open");
+}
+
+function inviteItem(invite) {
+  const item = h(
+    "li",
+    { class: "card", "data-invite": invite.id },
+    h("p", { class: "title" }, _(ROLE_LABELS[invite.role] || invite.role), " · ", invite.platform),
+    h("p", { class: "meta" }, inviteState(invite), " · ", _("{uses} of {max} used", { uses: invite.uses, max: invite.max_uses })),
+    h("p", { class: "meta" }, _("Valid until {date}", { date: formatDate(invite.expires_at) }), invite.mine ? ` · ${_("made by you")}` : ""),
+  );
+  const revoke = h("button", { type: "button", class: "secondary", onclick: async () => {
+    const sure = await confirmAction(_("Revoke this invite?"), _("Its link stops working at once. People who joined with it stay."), _("Yes, revoke"));
+    if (!sure) return;
+    const result = await api("DELETE", `/api/v1/invites/${invite.id}`);
+    if (!result.ok && result.status !== 404) return item.append(problem(result));
+    item.remove();
+    announce(_("The invite is revoked."));
+  } }, _("Revoke"));
+  item.append(h("div", { class: "actions" }, revoke));
+  return item;
+}
+
+// The invites the person may revoke: their platforms' invites for the roles they invite (admins: all).
+async function inviteListSection() {
+  const path = (cursor) => `/api/v1/invites?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+  const answer = await api("GET", path());
+  const list = h("ul", { class: "list", "aria-labelledby": "invites-title" }, answer.ok ? answer.data.items.map(inviteItem) : []);
+  const more = answer.ok
+    ? loadMoreButton(list, answer.data.next_cursor, async (cursor) => {
+        const result = await api("GET", path(cursor));
+        return { result, nodes: result.ok ? result.data.items.map(inviteItem) : [], next: result.ok ? result.data.next_cursor : null };
+      }, "invites-title")
+    : null;
+  return h(
+    "section",
+    { "aria-labelledby": "invites-title" },
+    h("h2", { id: "invites-title" }, _("Invites")),
+    answer.ok ? null : problem(answer),
+    answer.ok && !answer.data.items.length ? emptyText(_("No invites yet.")) : null,
+    list,
+    more,
+  );
 }
 
 function resetCodeSection() {

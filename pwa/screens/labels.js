@@ -7,6 +7,15 @@ import { _, N_ } from "../i18n.js";
 export const EVENT_KINDS = { workshop: N_("Workshop"), focus_group: N_("Focus group"), conference: N_("Conference"), meeting: N_("Meeting") };
 export const REGISTRATION_STATUSES = { confirmed: N_("Confirmed"), waitlisted: N_("On the waiting list") };
 export const OUTCOME_KINDS = { finding: N_("Finding"), recommendation: N_("Recommendation"), action: N_("Action") };
+// The words for the server's roles.
+export const ROLE_LABELS = {
+  youth: N_("Young person"),
+  stakeholder: N_("Stakeholder (a partner organisation)"),
+  youth_worker: N_("Youth worker"),
+  researcher: N_("Researcher"),
+  admin: N_("Admin"),
+};
+export const MAIL_STATUSES = { queued: N_("Waiting to be sent"), sent: N_("Sent"), failed: N_("Not sent") };
 export const ACTION_STATUSES = { planned: N_("Planned"), in_progress: N_("In progress"), done: N_("Done") };
 export const SECTORS = {
   public_authority: N_("Public authority"),

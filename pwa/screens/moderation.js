@@ -5,7 +5,7 @@
 import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
 import { _, N_, formatDate, ngettext } from "../i18n.js";
-import { loadMoreButton, problem, problemText } from "./common.js";
+import { confirmAction, loadMoreButton, problem, problemText } from "./common.js";
 import { postBody } from "./forum.js";
 
 const REASON_LABELS = {
@@ -221,7 +221,27 @@ function logEntry(entry) {
     entry.until ? h("p", { class: "meta" }, _("Until {date}", { date: formatDate(entry.until) })) : null,
     h("p", { class: "post", dir: "auto" }, entry.reason ? _("Why: {reason}", { reason: entry.reason }) : _("No reason given.")),
     entry.action === "hide" && entry.post_id ? h("div", { class: "actions" }, h("button", { type: "button", class: "secondary", onclick: restore }, _("Restore the post"))) : null,
+    (entry.action === "mute" || entry.action === "suspend") && entry.member_id ? h("div", { class: "actions" }, liftButton(entry)) : null,
   );
+}
+
+// Lifting a mute or a suspension early: "reinstate" ends both, confirmed first.
+function liftButton(entry) {
+  const muted = entry.action === "mute";
+  const lift = async (event) => {
+    const button = event.currentTarget;
+    const sure = await confirmAction(
+      muted ? _("Unmute this member?") : _("Reinstate this member?"),
+      muted ? _("They can post again at once.") : _("They can sign in again at once."),
+      muted ? _("Yes, unmute") : _("Yes, reinstate"),
+    );
+    if (!sure) return;
+    const result = await api("POST", `/api/v1/moderation/users/${entry.member_id}`, { action: "reinstate", reason: "" });
+    if (!result.ok) return announce(problemText(result));
+    button.remove();
+    announce(muted ? _("The member can post again.") : _("The member can sign in again."));
+  };
+  return h("button", { type: "button", class: "secondary", onclick: lift }, muted ? _("Unmute") : _("Reinstate"));
 }
 
 async function logSection() {

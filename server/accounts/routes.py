@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from functools import partial
+from typing import Annotated, Literal
 
 import msgspec
 from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.accounts import service
 from server.accounts.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE, CONSENT_VERSION, GUARDIAN_NOTE
-from server.accounts.models import INVITERS, MODERATORS, RESEARCHERS, Role, User
+from server.accounts.models import INVITERS, MODERATORS, RESEARCHERS, AccountStatus, Role, User
 from server.accounts.schemas import (
     ConsentEventOut,
     ConsentHistoryOut,
@@ -22,7 +23,9 @@ from server.accounts.schemas import (
     ConsentTextOut,
     ErasureIn,
     InviteIn,
+    InviteInfo,
     InviteOut,
+    InvitePage,
     LoginIn,
     LoginOut,
     MePatch,
@@ -38,8 +41,10 @@ from server.accounts.schemas import (
     TokenIn,
     TokenInfo,
     TokenList,
+    UserAdminOut,
     UserAdminPatch,
     UserOut,
+    UserPage,
 )
 from server.audit.schemas import AuditEventOut
 from server.audit.service import record_event
@@ -52,6 +57,7 @@ from server.notes import service as notes
 from server.notes.schemas import NoteOut
 from server.notifications import service as notifications
 from server.notifications.schemas import NotificationOut
+from server.pagination import MAX_LIMIT
 from server.problems import (
     AccountSuspended,
     InviteExpired,
@@ -440,6 +446,53 @@ async def change_user(
 
 
 @answers(NotAllowed)
+@get("/api/v1/users", guards=[role_in(Role.ADMIN)], summary="People's accounts, newest first (admins)")
+async def list_users(
+    db: Database,
+    q: Annotated[str | None, QueryParameter(max_length=64)] = None,
+    role: FromQuery[Role | None] = None,
+    platform: Annotated[str | None, QueryParameter(max_length=8)] = None,
+    status: FromQuery[Literal["active", "suspended"] | None] = None,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 30,
+) -> UserPage:
+    users, next_cursor = await service.list_users(
+        db,
+        q=q.strip() if q else None,
+        role=role,
+        platform=platform,
+        status=AccountStatus(status) if status else None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return UserPage([UserAdminOut.from_model(user) for user in users], next_cursor)
+
+
+@answers(NotAllowed)
+@get("/api/v1/invites", guards=[role_in(*INVITERS)], summary="The invites I may revoke, newest first")
+async def list_invites(
+    request: Request,
+    db: Database,
+    cursor: FromQuery[str | None] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=MAX_LIMIT)] = 30,
+) -> InvitePage:
+    reader = current_user(request)
+    invites, next_cursor = await service.list_invites(db, reader, cursor=cursor, limit=limit)
+    return InvitePage([InviteInfo.from_model(invite, reader) for invite in invites], next_cursor)
+
+
+@answers(NotAllowed, NotFound)
+@delete(
+    "/api/v1/invites/{invite_id:uuid}",
+    guards=[role_in(*INVITERS)],
+    status_code=HTTP_204_NO_CONTENT,
+    summary="Revoke an invite: it stops working at once; who joined with it stays",
+)
+async def revoke_invite(request: Request, invite_id: FromPath[uuid.UUID], db: Database) -> None:
+    await service.revoke_invite(db, current_user(request), invite_id)
+
+
+@answers(NotAllowed)
 @post(
     "/api/v1/tokens",
     guards=[role_in(*RESEARCHERS)],
@@ -491,6 +544,9 @@ routes = [
     create_reset_code,
     reset_password,
     change_user,
+    list_users,
+    list_invites,
+    revoke_invite,
     create_token,
     list_tokens,
     revoke_token,

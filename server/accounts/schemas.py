@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from server.accounts.models import ApiToken, ConsentEvent, Invite, Role, User
+from server.accounts.models import AccountStatus, ApiToken, ConsentEvent, Invite, Role, User
 from server.forum.schemas import BlockedMember
 from server.i18n import N_, translate
 from server.notes.models import ApprovedNotesOnErasure
@@ -143,6 +143,73 @@ class InviteOut(msgspec.Struct):
         # The code travels in the fragment: it never reaches a server log or a Referer header.
         url = f"{public_url.rstrip('/')}/#/join/{shown}" if code else ""
         return cls(shown, url, invite.role, invite.platform_code, invite.max_uses, invite.expires_at)
+
+
+class InviteInfo(msgspec.Struct):
+    """A stored invite, without its code (only its hash is kept)."""
+
+    id: uuid.UUID
+    role: Role
+    platform: str
+    max_uses: int
+    uses: int
+    expires_at: dt.datetime
+    created_at: dt.datetime
+    # Whether the reader made it; who else did is not theirs to know.
+    mine: bool
+
+    @classmethod
+    def from_model(cls, invite: Invite, reader: User) -> InviteInfo:
+        return cls(
+            invite.id,
+            invite.role,
+            invite.platform_code,
+            invite.max_uses,
+            invite.uses,
+            invite.expires_at,
+            invite.created_at,
+            invite.created_by == reader.id,
+        )
+
+
+class InvitePage(msgspec.Struct):
+    items: list[InviteInfo]
+    next_cursor: str | None
+
+
+class UserAdminOut(msgspec.Struct):
+    """A person as admins manage them: role, platforms, whether they may sign in."""
+
+    id: uuid.UUID
+    username: str
+    display_name: str | None
+    role: Role
+    platforms: list[str]
+    language: str
+    status: AccountStatus
+    suspended_until: dt.datetime | None
+    suspension_reason: str | None
+    created_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, user: User) -> UserAdminOut:
+        return cls(
+            user.id,
+            user.username or "",
+            user.display_name,
+            user.role,
+            user.platform_codes,
+            user.language,
+            user.status,
+            user.suspended_until,
+            user.suspension_reason,
+            user.created_at,
+        )
+
+
+class UserPage(msgspec.Struct):
+    items: list[UserAdminOut]
+    next_cursor: str | None
 
 
 class ConsentEventOut(msgspec.Struct):

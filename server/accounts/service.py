@@ -46,6 +46,7 @@ from server.mail import outbox as mail_outbox
 from server.notes import service as notes
 from server.notes.models import ApprovedNotesOnErasure
 from server.notifications import service as notifications
+from server.pagination import keyset_page
 from server.platforms.models import Platform
 from server.problems import (
     FieldError,
@@ -135,22 +136,31 @@ def canonical_invite_code(code: str) -> str:
     return "".join(char for char in code.upper() if char.isalnum())
 
 
+# Whom each role of staff may invite, to the platforms they belong to; admins anyone anywhere.
+INVITABLE_BY = {
+    Role.YOUTH_WORKER: frozenset({Role.YOUTH, Role.STAKEHOLDER}),
+    Role.RESEARCHER: frozenset({Role.STAKEHOLDER}),
+}
+
+
+def may_invite(inviter: User, role: Role, platform: str) -> bool:
+    """The one rule of invites: who may make one may also list and revoke it."""
+    if inviter.role == Role.ADMIN:
+        return True
+    return role in INVITABLE_BY.get(inviter.role, frozenset()) and platform in inviter.platform_codes
+
+
 async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> tuple[Invite, str]:
     """A new invite and its code, which is shown once: only its hash is kept."""
-    if inviter.role == Role.YOUTH_WORKER:
+    if not may_invite(inviter, request.role, request.platform):
         # Youth workers bring young people and partner organisations' people into their own
-        # platforms; staff come through admins.
-        if (
-            request.role not in {Role.YOUTH, Role.STAKEHOLDER}
-            or request.platform not in inviter.platform_codes
-        ):
+        # platforms, researchers partner organisations' people; staff come through admins.
+        if inviter.role == Role.YOUTH_WORKER:
             raise NotAllowed(
                 message(N_("You can invite young people and stakeholders to your own platforms only."))
             )
-    elif inviter.role == Role.RESEARCHER:
-        if request.role != Role.STAKEHOLDER or request.platform not in inviter.platform_codes:
+        if inviter.role == Role.RESEARCHER:
             raise NotAllowed(message(N_("You can invite stakeholders to your own platforms only.")))
-    elif inviter.role != Role.ADMIN:
         raise NotAllowed()
     if await db.get(Platform, request.platform) is None:
         raise InvalidInput(errors=[FieldError("platform", message(N_("There is no such platform.")))])
@@ -175,6 +185,70 @@ async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> t
         invite_id=str(invite.id),
     )
     return invite, code
+
+
+async def list_invites(
+    db: AsyncSession, staff: User, *, cursor: str | None, limit: int
+) -> tuple[list[Invite], str | None]:
+    """The invites the person may revoke, newest first: admins every one; other staff those
+    of their platforms for the roles they may invite themselves."""
+    query = sa.select(Invite)
+    if staff.role != Role.ADMIN:
+        roles = sorted(INVITABLE_BY.get(staff.role, frozenset()))
+        query = query.where(Invite.role.in_(roles), Invite.platform_code.in_(staff.platform_codes))
+    return await keyset_page(db, query, key=(Invite.created_at, Invite.id), cursor=cursor, limit=limit)
+
+
+async def revoke_invite(db: AsyncSession, staff: User, invite_id: uuid.UUID) -> None:
+    """The invite stops working at once; people who joined with it stay. NotFound for an
+    invite the person may not revoke, as for one that is not there."""
+    invite = await db.get(Invite, invite_id)
+    if invite is None or not may_invite(staff, invite.role, invite.platform_code):
+        raise NotFound()
+    record_event(
+        db,
+        "invite.revoked",
+        actor_id=staff.id,
+        platform_code=invite.platform_code,
+        role=invite.role,
+        invite_id=str(invite.id),
+        uses=invite.uses,
+    )
+    await db.delete(invite)
+    await db.flush()
+
+
+# People, for admins
+
+
+async def list_users(
+    db: AsyncSession,
+    *,
+    q: str | None,
+    role: Role | None,
+    platform: str | None,
+    status: AccountStatus | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[User], str | None]:
+    """Accounts newest first, erased ones never (nothing of them is left to manage). ``q``
+    finds a username folded as usernames are compared (case, look-alike letters), or a
+    display name without case."""
+    query = sa.select(User).where(User.status != AccountStatus.ERASED)
+    if q:
+        query = query.where(
+            sa.or_(
+                User.username_key.contains(username_key(q), autoescape=True),
+                sa.func.lower(User.display_name).contains(q.lower(), autoescape=True),
+            )
+        )
+    if role is not None:
+        query = query.where(User.role == role)
+    if platform is not None:
+        query = query.where(User.platforms.any(UserPlatform.platform_code == platform))
+    if status is not None:
+        query = query.where(User.status == status)
+    return await keyset_page(db, query, key=(User.created_at, User.id), cursor=cursor, limit=limit)
 
 
 # Registration and consent

@@ -25,6 +25,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
+from enum import StrEnum
 from typing import Any
 
 import email_validator
@@ -33,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db import utcnow
 from server.mail.models import MailMessage, MailStatus
-from server.mail.templates import render
+from server.mail.templates import forgotten_when_sent, render
+from server.pagination import keyset_page
 from server.wakeups import Doorbell
 
 
@@ -187,9 +189,67 @@ def wake_delivery() -> None:
     doorbell.ring()
 
 
-async def messages(db: AsyncSession, *, status: MailStatus | None, limit: int) -> list[MailMessage]:
-    """The newest messages of the outbox, for staff to read what was (or would have been) sent."""
-    query = sa.select(MailMessage).order_by(MailMessage.created_at.desc(), MailMessage.id).limit(limit)
+async def messages(
+    db: AsyncSession, *, status: MailStatus | None, limit: int, cursor: str | None = None
+) -> tuple[list[MailMessage], str | None]:
+    """The newest messages of the outbox, a page at a time, for staff to read what was (or
+    would have been) sent: `tessera mail show` and the admins' outbox screen."""
+    query = sa.select(MailMessage)
     if status is not None:
         query = query.where(MailMessage.status == status)
-    return list(await db.scalars(query))
+    return await keyset_page(
+        db, query, key=(MailMessage.created_at, MailMessage.id), cursor=cursor, limit=limit
+    )
+
+
+class BodyState(StrEnum):
+    """Whether a reader of the outbox sees a message's text, and if not, why."""
+
+    SHOWN = "shown"
+    # The recipient was erased: the message is kept for the count, without them.
+    ERASED = "erased"
+    # It held a secret (a private ballot link), forgotten once sent or given up.
+    FORGOTTEN = "forgotten"
+    # It holds a secret still to deliver, which is its recipient's alone.
+    WITHHELD = "withheld"
+
+
+def body_state(message: MailMessage) -> BodyState:
+    """What a reader of the outbox may see of the message. A secret (a private ballot link) is
+    never shown, admins included: with it one could read an anonymous panellist's ratings.
+    Such messages are queued only while an SMTP server is set; without one, the facilitator
+    hands the link over instead (server/delphi/service.py)."""
+    if message.to_address is None:
+        return BodyState.ERASED
+    if forgotten_when_sent(message.template):
+        if message.status != MailStatus.QUEUED or not message.text:
+            return BodyState.FORGOTTEN
+        return BodyState.WITHHELD
+    return BodyState.SHOWN
+
+
+class NotRetryable(Exception):
+    """Only a failed message whose recipient and text are still kept can be sent again."""
+
+
+async def retry(db: AsyncSession, message_id: uuid.UUID) -> tuple[MailMessage, bool] | None:
+    """Queue a failed message again, from its first attempt: the message and whether this
+    call requeued it; None when there is no such message. A queued one is left as it is, so a
+    retried retry changes nothing."""
+    message = await db.get(MailMessage, message_id)
+    if message is None:
+        return None
+    if message.status == MailStatus.QUEUED:
+        return message, False
+    if message.status != MailStatus.FAILED or message.to_address is None or not message.text:
+        raise NotRetryable(message_id)
+    now = utcnow()
+    # Conditional on the status, so that two admins retrying at once requeue it once.
+    requeued = await db.execute(
+        sa.update(MailMessage)
+        .where(MailMessage.id == message_id, MailMessage.status == MailStatus.FAILED)
+        .values(status=MailStatus.QUEUED, attempts=0, next_attempt_at=now, failed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(message)
+    return message, requeued.rowcount == 1  # type: ignore[attr-defined]

@@ -26,6 +26,7 @@ from server.accounts.models import (
 )
 from server.events.models import ActionStatus, EventKind, OutcomeKind, RegistrationStatus
 from server.forum.models import URGENT_REASONS, PostStatus, ReportReason
+from server.mail.models import MailStatus
 from server.notes.models import AgeBand, NoteKind, NoteStatus, QuestionType
 from server.notifications.models import NotificationEvent
 from server.problems import STORE_OUTAGES, answers
@@ -99,6 +100,7 @@ class Vocabularies(msgspec.Struct):
     registration_statuses: list[RegistrationStatus]
     outcome_kinds: list[OutcomeKind]
     action_statuses: list[ActionStatus]
+    mail_statuses: list[MailStatus]
 
 
 # Researchers and admins write briefs; stakeholders read the published ones of their platforms.
@@ -113,6 +115,7 @@ VOCABULARIES = Vocabularies(
     roles=list(Role),
     role_groups={
         "authors": _roles_of(AUTHORS),
+        "admins": [Role.ADMIN],
         "reviewers": _roles_of(REVIEWERS),
         "moderators": _roles_of(MODERATORS),
         "researchers": _roles_of(RESEARCHERS),
@@ -142,6 +145,7 @@ VOCABULARIES = Vocabularies(
     registration_statuses=list(RegistrationStatus),
     outcome_kinds=list(OutcomeKind),
     action_statuses=list(ActionStatus),
+    mail_statuses=list(MailStatus),
 )
 
 

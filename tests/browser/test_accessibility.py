@@ -98,6 +98,11 @@ SCREENS = [
     ("researcher", "brief-translation", "#/briefs/{translation_id}"),
     ("stakeholder", "briefs", "#/briefs"),
     ("stakeholder", "brief", "#/briefs/{brief_id}"),
+    ("admin", "users", "#/users"),
+    ("admin", "invites", "#/invites"),
+    ("admin", "audit", "#/audit"),
+    ("admin", "mail", "#/mail"),
+    ("admin", "mail-message", "#/mail/{mail_id}"),
 ]
 
 
@@ -113,10 +118,11 @@ class World:
 def world(browser: Browser, live_server: LiveServer) -> Iterator[World]:
     people = {
         role: live_server.create_person(role, ("DE",))
-        for role in ("youth", "youth_worker", "researcher", "stakeholder")
+        for role in ("youth", "youth_worker", "researcher", "stakeholder", "admin")
     }
     newcomer = live_server.create_person("youth", ("DE",))
     places = seed(live_server, people, newcomer)
+    places["mail_id"] = newest_mail_id(live_server, people["admin"])
     contexts: list[BrowserContext] = []
     pages = {}
     for role in ("nobody", *people):
@@ -214,6 +220,11 @@ def seed_brief(live_server: LiveServer, researcher: Person) -> tuple[str, str]:
     return str(brief["id"]), str(translation.json()["id"])
 
 
+def newest_mail_id(live_server: LiveServer, admin: Person) -> str:
+    """The newest message of the outbox (the seeded registration's confirmation)."""
+    return str(live_server.api(admin).get("/api/v1/mail/outbox?limit=1")["items"][0]["id"])
+
+
 def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     """A workshop with a registration and an agreed action, and a directory entry with an
     engagement; answers their ids."""
@@ -238,7 +249,8 @@ def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     registration = youth_worker.request(
         "POST",
         f"/api/v1/events/{event_id}/registrations",
-        json={"name": "Amina K.", "organisation": "Jugendhaus"},
+        # With an e-mail, so that the outbox holds its confirmation.
+        json={"name": "Amina K.", "organisation": "Jugendhaus", "email": "amina.k@example.org"},
     )
     assert registration.status_code == 201, registration.text
     action = youth_worker.request(

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.phone import GUIDE_ID, Person, open_phone, screenshot, sign_in, wait_for_quiet_network
-from tests.browser.test_accessibility import seed
+from tests.browser.test_accessibility import newest_mail_id, seed
 
 VIEWPORTS = {"360x740": {"width": 360, "height": 740}, "320x640": {"width": 320, "height": 640}}
 LANGUAGES = ("en", "ar")
@@ -90,6 +90,10 @@ SCREENS = {
         ("brief", "#/briefs/{brief_id}"),
         ("notifications", "#/notifications"),
         ("settings", "#/settings"),
+        ("users", "#/users"),
+        ("audit", "#/audit"),
+        ("mail", "#/mail"),
+        ("mail-message", "#/mail/{mail_id}"),
     ],
 }
 SIGNED_OUT = [
@@ -151,6 +155,8 @@ def world(live_server: LiveServer) -> World:
     places_ar = seed(
         live_server, {**by_role, "youth": people["youth-ar"]}, live_server.create_person("youth", ("DE",))
     )
+    for language, seeded in (("en", places), ("ar", places_ar)):
+        seeded["mail_id"] = newest_mail_id(live_server, people[f"admin-{language}"])
     return World(people, {"en": places, "ar": places_ar})
 
 
