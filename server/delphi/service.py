@@ -512,9 +512,7 @@ async def renew_ballot_link(db: AsyncSession, user: User, panellist_id: uuid.UUI
     # Exclusive with every save of the open round (they hold it shared): a save checked with
     # the old link either commits before the pseudonym moves, or finds the link gone.
     await db.scalar(
-        sa.select(Round.id)
-        .where(Round.study_id == study.id, Round.closed_at.is_(None))
-        .with_for_update()
+        sa.select(Round.id).where(Round.study_id == study.id, Round.closed_at.is_(None)).with_for_update()
     )
     token = new_ballot_token()
     panellist.token_hash = ballot_hash(token)

@@ -3,7 +3,6 @@ registered for them with the waiting list, what came out of them, and personal c
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import uuid

@@ -69,9 +69,9 @@ from server.problems import (
 )
 from server.security import sha256_hex
 from server.stakeholders import service as directory
-from server.stakeholders.service import fold
 from server.stakeholders.models import Engagement, EngagementKind, StakeholderEntry
 from server.stakeholders.schemas import EngagementIn
+from server.stakeholders.service import fold
 
 # What attending an event adds to an entry's engagement history.
 ENGAGEMENT_OF_EVENT = {
@@ -613,7 +613,9 @@ async def found_registrations(
     )
     found: list[tuple[Registration, int]] = []
     for registration, position in rows:
-        text = fold(" ".join(filter(None, (registration.name, registration.organisation, registration.email))))
+        text = fold(
+            " ".join(filter(None, (registration.name, registration.organisation, registration.email)))
+        )
         if registration.check_in_code == code or all(word in text for word in words):
             found.append((registration, position))
             if len(found) > limit:

@@ -74,7 +74,7 @@ async def test_under_anonymous_no_new_link_is_given(facilitator, people, app):
 
 
 async def test_nobody_else_renews_my_link(facilitator, people, client):
-    member, study_id, _, invited = await account_panel(facilitator, people, "named")
+    _, study_id, _, invited = await account_panel(facilitator, people, "named")
     await open_round(facilitator, study_id)
     for other in (facilitator, await people("admin2", "admin", [])):
         assert (await other.post(f"/api/v1/me/ballots/{invited['id']}/link")).status_code == 404
