@@ -596,7 +596,7 @@ MAX_SEARCHED_REGISTRATIONS = 20_000
 
 
 async def found_registrations(
-    db: AsyncSession, query: sa.Select[Any], q: str, *, cursor: str | None, limit: int
+    db: AsyncSession, query: sa.Select[Registration, int], q: str, *, cursor: str | None, limit: int
 ) -> tuple[list[tuple[Registration, int]], str | None]:
     """The registrations whose folded name, organisation and e-mail hold every word of q
     ("jose ong" finds "ONG José"), or whose check-in code q is, in registration order. At
