@@ -200,7 +200,7 @@ async function renderPeople(ctx) {
   const make = (registration) => registrationItem(ctx, event, registration);
   const list = h("ul", { class: "list", id: "registrations", "aria-labelledby": "registrations-title" });
   const moreSlot = h("div");
-  const status = h("p", { class: "meta", "aria-live": "polite" });
+  const status = h("div", { class: "meta", "aria-live": "polite" });
   const show = (page, query) => {
     list.replaceChildren(...page.items.map(make));
     const address = (cursor) => `/api/v1/events/${id}/registrations?limit=${PAGE}${query ? `&q=${encodeURIComponent(query)}` : ""}&cursor=${encodeURIComponent(cursor)}`;

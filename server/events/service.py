@@ -17,6 +17,7 @@ registrations it reads cannot change before its own write commits.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import secrets
@@ -611,20 +612,34 @@ async def found_registrations(
             query.order_by(Registration.created_at, Registration.id).limit(MAX_SEARCHED_REGISTRATIONS)
         )
     )
-    found: list[tuple[Registration, int]] = []
-    for registration, position in rows:
-        text = fold(
-            " ".join(filter(None, (registration.name, registration.organisation, registration.email)))
-        )
-        if registration.check_in_code == code or all(word in text for word in words):
-            found.append((registration, position))
-            if len(found) > limit:
-                last = found[limit - 1][0]
-                return found[:limit], encode_cursor(last.created_at, last.id)
+    # Folding is string work, a few milliseconds for hundreds: off the event loop.
+    found = await asyncio.to_thread(matching, [(row[0], row[1]) for row in rows], words, code, limit + 1)
+    if len(found) > limit:
+        last = found[limit - 1][0]
+        return found[:limit], encode_cursor(last.created_at, last.id)
     if len(rows) == MAX_SEARCHED_REGISTRATIONS:
         last = rows[-1][0]
         return found, encode_cursor(last.created_at, last.id)
     return found, None
+
+
+def matching(
+    rows: list[tuple[Registration, int]], words: list[str], code: str | None, wanted: int
+) -> list[tuple[Registration, int]]:
+    """The first ``wanted`` rows that hold every word or carry the code, in their order."""
+    found = []
+    for registration, position in rows:
+        if code is not None and registration.check_in_code == code:
+            found.append((registration, position))
+        else:
+            text = fold(
+                " ".join(filter(None, (registration.name, registration.organisation, registration.email)))
+            )
+            if words and all(word in text for word in words):
+                found.append((registration, position))
+        if len(found) == wanted:
+            break
+    return found
 
 
 # Attendance
