@@ -45,7 +45,8 @@ export async function render(ctx) {
   const waiting = h("section", { class: "next-steps", "aria-labelledby": "next-steps-title" });
   const events = h("section", { class: "coming-events", "aria-labelledby": "coming-events-title" });
   const actions = h("section", { class: "open-actions", "aria-labelledby": "open-actions-title" });
-  const ballots = h("section", { class: "open-ballots", "aria-labelledby": "open-ballots-title" });
+  // Named by its heading only once it has one: most people have no ballot, and see nothing.
+  const ballots = h("section", { class: "open-ballots" });
   const briefs = h("section", { class: "published-briefs", "aria-labelledby": "published-briefs-title" });
   const isStakeholder = ctx.user.role === "stakeholder";
   parts.push(waiting, ballots, events, isStakeholder ? actions : null, isStakeholder ? briefs : null);
@@ -126,6 +127,7 @@ async function openBallots(ctx, section) {
       result,
     );
   };
+  section.setAttribute("aria-labelledby", "open-ballots-title");
   section.append(h("h2", { id: "open-ballots-title" }, _("Your Delphi ballots")), h("ul", { class: "list" }, answer.data.items.map(item)));
 }
 
