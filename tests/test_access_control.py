@@ -145,6 +145,8 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/delphi/studies/{study_id}/export", None, {"researcher", "admin"}),
     ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),
     ("PUT", "/api/v1/delphi/ballots/{token}", {"ratings": []}, ANYONE),
+    ("GET", "/api/v1/me/ballots", None, SIGNED_IN),
+    ("POST", "/api/v1/me/ballots/{panellist_id}/link", None, SIGNED_IN),
     ("GET", "/api/v1/briefs", None, {"researcher", "admin", "stakeholder"}),
     ("POST", "/api/v1/briefs", {}, {"researcher", "admin"}),
     ("GET", "/api/v1/briefs/{brief_id}", None, {"researcher", "admin", "stakeholder"}),
@@ -297,3 +299,70 @@ async def test_a_token_of_a_role_with_the_right_reads_past_the_guard(
     client.cookies.clear()
     response = await client.request(method, concrete(path), headers={"Authorization": f"Bearer {token}"})
     assert response.status_code not in {401, 403}, response.text
+
+
+async def test_another_account_neither_lists_nor_renews_my_ballot_link(people):
+    """The ballot routes of the home answer for the signed-in panellist alone: another
+    stakeholder, a facilitator of the study, another platform's researcher and an admin get
+    an empty list and a 404, and the panellist's link keeps working."""
+    facilitator = await people("ballot-facilitator", "researcher", ["IT"])
+    panellist = await people("ballot-panellist", "stakeholder", ["IT"])
+    study = await facilitator.post(
+        "/api/v1/delphi/studies",
+        json={
+            "title": "Services",
+            "platforms": ["IT"],
+            "scale": {"min": 1, "max": 9},
+            "consensus": {"kind": "iqr", "max_iqr": 1, "agree_from": 7, "disagree_to": 3},
+            "anonymity": "named",
+            "languages": ["en"],
+        },
+    )
+    study_id = study.json()["id"]
+    await facilitator.post(f"/api/v1/delphi/studies/{study_id}/statements", json={"text": {"en": "Mentors"}})
+    invited = (
+        await facilitator.post(
+            f"/api/v1/delphi/studies/{study_id}/panellists", json={"user_id": panellist.id, "language": "en"}
+        )
+    ).json()
+    assert (await facilitator.post(f"/api/v1/delphi/studies/{study_id}/rounds")).status_code == 201
+    attackers = [
+        facilitator,
+        await people("ballot-peer", "stakeholder", ["IT"]),
+        await people("ballot-other-platform", "researcher", ["DE"]),
+        await people("ballot-admin", "admin", []),
+    ]
+    for attacker in attackers:
+        assert (await attacker.get("/api/v1/me/ballots")).json() == {"items": []}
+        renewed = await attacker.post(f"/api/v1/me/ballots/{invited['id']}/link")
+        assert renewed.status_code == 404, renewed.text
+    assert (await panellist.client.get(f"/api/v1/delphi/ballots/{invited['token']}")).status_code == 200
+    assert len((await panellist.get("/api/v1/me/ballots")).json()["items"]) == 1
+
+
+async def test_another_platforms_staff_cannot_search_an_events_registrations(people):
+    organiser = await people("door-organiser", "youth_worker", ["IT"])
+    event = await organiser.post(
+        "/api/v1/events",
+        json={
+            "platform": "IT",
+            "kind": "workshop",
+            "title": "Workshop",
+            "starts_at": "2027-03-10T09:00:00Z",
+            "ends_at": "2027-03-10T16:00:00Z",
+            "time_zone": "Europe/Rome",
+            "languages": ["it"],
+        },
+    )
+    event_id = event.json()["id"]
+    guest = await organiser.post(f"/api/v1/events/{event_id}/registrations", json={"name": "Amal Haddad"})
+    code = guest.json()["check_in_code"]
+    for attacker in [
+        await people("door-other-platform", "youth_worker", ["DE"]),
+        await people("door-stakeholder", "stakeholder", ["IT"]),
+        await people("door-youth", "youth", ["IT"]),
+    ]:
+        for q in ("amal", code):
+            response = await attacker.get(f"/api/v1/events/{event_id}/registrations", params={"q": q})
+            assert response.status_code in {403, 404}, response.text
+            assert "Amal" not in response.text

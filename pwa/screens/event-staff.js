@@ -141,18 +141,31 @@ function conflictNotice(current, reapply) {
   );
 }
 
+// One person on the list: ticking the box marks them arrived at once (the door has no time
+// for a save button), and the check-in code under their QR code is shown to compare.
 function registrationItem(ctx, event, registration) {
-  const box = h("input", { type: "checkbox", name: "attended", value: registration.id, checked: registration.attended, disabled: registration.attended });
   const who = registration.name || registration.email || _("A member");
+  const box = h("input", { type: "checkbox", name: "attended", value: registration.id, checked: registration.attended, disabled: registration.attended });
+  box.addEventListener("change", async () => {
+    if (!box.checked) return;
+    box.disabled = true;
+    const marked = await api("POST", `/api/v1/events/${event.id}/attendance`, { registration_ids: [registration.id] });
+    if (!marked.ok) {
+      box.checked = false;
+      box.disabled = false;
+      return announce(problem(marked).textContent);
+    }
+    announce(_("{name} is checked in.", { name: who }));
+  });
   const facts = [registration.organisation, registration.email].filter(Boolean).join(" · ");
   return h(
     "li",
     { class: "card", "data-registration": registration.id, "data-status": registration.status },
-    h("label", { class: "choice" }, box, h("span", { class: "grow" }, h("span", { class: "title", dir: "auto" }, who), facts ? h("span", { class: "meta block" }, facts) : null)),
+    h("label", { class: "choice" }, box, h("span", { class: "grow" }, h("span", { class: "title", dir: "auto" }, who), facts ? h("span", { class: "meta block", dir: "auto" }, facts) : null)),
     h(
       "div",
       { class: "split" },
-      h("span", null, statusBadge(REGISTRATION_STATUSES, registration.status), " ", registration.position ? _("Number {position}", { position: registration.position }) : ""),
+      h("span", null, statusBadge(REGISTRATION_STATUSES, registration.status), " ", registration.position ? _("Number {position}", { position: registration.position }) : "", " ", h("bdi", { class: "meta", "data-check-in-code": "" }, registration.check_in_code)),
       h("button", {
         type: "button",
         class: "secondary",
@@ -169,42 +182,81 @@ function registrationItem(ctx, event, registration) {
   );
 }
 
+const PAGE = 100;
+const SEARCH_DELAY_MS = 200;
+// What a QR code says (service.check_in_url), as a scanner that types like a keyboard enters it.
+const CHECK_IN_ADDRESS = /#\/check-in\/([0-9a-fA-F-]{36})\/([A-Za-z0-9_-]{16,64})\s*$/;
+
+// The attendance list at the door: typing part of a name, an organisation, an e-mail address
+// or the code under someone's QR code narrows it (the server folds case and accents as the
+// directory does); a scanned QR code typed by a scanner checks its person in.
 async function renderPeople(ctx) {
   const id = ctx.params.id;
-  const [eventAnswer, answer] = await Promise.all([api("GET", `/api/v1/events/${id}`), api("GET", `/api/v1/events/${id}/registrations?limit=100`)]);
+  const [eventAnswer, answer] = await Promise.all([api("GET", `/api/v1/events/${id}`), api("GET", `/api/v1/events/${id}/registrations?limit=${PAGE}`)]);
   if (!ctx.isCurrent()) return;
   const heading = _("Registrations and attendance");
   if (!eventAnswer.ok || !answer.ok) return showScreen(heading, backLink("#/events", _("All events")), problem(eventAnswer.ok ? answer : eventAnswer));
   const event = eventAnswer.data;
   const make = (registration) => registrationItem(ctx, event, registration);
-  const list = h("ul", { class: "list", id: "registrations" }, answer.data.items.map(make));
-  const more = loadMoreButton(list, answer.data.next_cursor, async (cursor) => {
-    const result = await api("GET", `/api/v1/events/${id}/registrations?limit=100&cursor=${encodeURIComponent(cursor)}`);
-    return { result, nodes: result.ok ? result.data.items.map(make) : [], next: result.ok ? result.data.next_cursor : null };
-  }, "registrations-title");
-  const attendanceResult = h("div", { "aria-live": "polite" });
-  const saveAttendance = h("button", {
-    type: "button",
-    onclick: async () => {
-      const ids = [...list.querySelectorAll("input[name=attended]:checked:not(:disabled)")].map((box) => box.value);
-      if (!ids.length) return attendanceResult.replaceChildren(h("p", { class: "meta" }, _("Tick the people who came first.")));
-      const marked = await api("POST", `/api/v1/events/${id}/attendance`, { registration_ids: ids });
-      if (!marked.ok) return attendanceResult.replaceChildren(problem(marked));
-      announce(_("Attendance is saved."));
-      ctx.refresh();
-    },
-  }, _("Save attendance"));
+  const list = h("ul", { class: "list", id: "registrations", "aria-labelledby": "registrations-title" });
+  const moreSlot = h("div");
+  const status = h("div", { class: "meta", "aria-live": "polite" });
+  const show = (page, query) => {
+    list.replaceChildren(...page.items.map(make));
+    const address = (cursor) => `/api/v1/events/${id}/registrations?limit=${PAGE}${query ? `&q=${encodeURIComponent(query)}` : ""}&cursor=${encodeURIComponent(cursor)}`;
+    moreSlot.replaceChildren(
+      loadMoreButton(list, page.next_cursor, async (cursor) => {
+        const result = await api("GET", address(cursor));
+        return { result, nodes: result.ok ? result.data.items.map(make) : [], next: result.ok ? result.data.next_cursor : null };
+      }, "registrations-title") || "",
+    );
+    status.textContent = query && !page.items.length ? _("Nobody matches this search.") : "";
+  };
+  const search = h("input", { type: "search", name: "q", maxlength: "200", autocomplete: "off", autocapitalize: "off", spellcheck: "false", enterkeyhint: "search" });
+  let asked = 0;
+  let timer = null;
+  const find = async () => {
+    const typed = search.value.trim();
+    const scanned = typed.match(CHECK_IN_ADDRESS);
+    if (scanned && scanned[1] === id) return checkIn(scanned[2]);
+    const mine = ++asked;
+    const found = await api("GET", `/api/v1/events/${id}/registrations?limit=${PAGE}${typed ? `&q=${encodeURIComponent(typed)}` : ""}`);
+    // Only the answer to what is typed now: an older, slower one must not replace it.
+    if (mine !== asked || !ctx.isCurrent()) return;
+    if (!found.ok) return status.replaceChildren(problem(found));
+    show(found.data, typed);
+  };
+  const checkIn = async (token) => {
+    const checked = await api("POST", `/api/v1/events/${id}/check-in`, { token });
+    if (!checked.ok) return status.replaceChildren(problem(checked));
+    search.value = "";
+    announce(_("{name} is checked in.", { name: checked.data.name || checked.data.email || _("A member") }));
+    find();
+  };
+  search.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(find, SEARCH_DELAY_MS);
+  });
+  const searchForm = h(
+    "form",
+    { novalidate: true, role: "search", "aria-label": _("Find a person") },
+    field(_("Name, organisation or check-in code"), search, _("Tick each person as they arrive: it is saved at once.")),
+  );
+  searchForm.addEventListener("submit", (submitted) => {
+    submitted.preventDefault();
+    clearTimeout(timer);
+    find();
+  });
+  show(answer.data, "");
   showScreen(
     heading,
     backLink(`#/events/${id}`, event.title),
     onlineOnlyNotice(),
     h("h2", { id: "registrations-title" }, _("Who registered")),
-    h("p", { class: "meta" }, _("Tick who came, at the door or afterwards, then save.")),
-    answer.data.items.length ? null : emptyText(_("Nobody has registered yet.")),
+    answer.data.items.length ? searchForm : emptyText(_("Nobody has registered yet.")),
+    status,
     list,
-    more,
-    answer.data.items.length ? h("div", { class: "actions" }, saveAttendance) : null,
-    attendanceResult,
+    moreSlot,
     addPersonForm(ctx, event),
   );
 }

@@ -178,7 +178,7 @@ function registrationSection(ctx, event) {
             "figure",
             { class: "check-in" },
             h("img", { src: `/api/v1/events/${event.id}/registrations/${mine.id}/qr.svg`, alt: _("QR code for check-in"), width: "160", height: "160" }),
-            h("figcaption", { class: "meta" }, _("Show this code at the door to check in.")),
+            h("figcaption", { class: "meta" }, _("Show this code at the door to check in."), " ", _("If it cannot be scanned, give this code: {code}", { code: mine.check_in_code })),
           )
         : null,
       h("button", {

@@ -5,7 +5,7 @@ import { api } from "../api.js";
 import { h, icon, showScreen } from "../dom.js";
 import { _, formatDate, formatDay, formatEventTime, ngettext } from "../i18n.js";
 import { localNotes, noteState } from "../outbox.js";
-import { stateBadge } from "./common.js";
+import { problem, stateBadge } from "./common.js";
 
 const REMIND_AFTER_DAYS = 2; // the reminder's text says "more than two days"
 const DAY_MS = 24 * 3600 * 1000;
@@ -45,10 +45,18 @@ export async function render(ctx) {
   const waiting = h("section", { class: "next-steps", "aria-labelledby": "next-steps-title" });
   const events = h("section", { class: "coming-events", "aria-labelledby": "coming-events-title" });
   const actions = h("section", { class: "open-actions", "aria-labelledby": "open-actions-title" });
-  parts.push(waiting, events, ctx.user.role === "stakeholder" ? actions : null);
+  // Named by its heading only once it has one: most people have no ballot, and see nothing.
+  const ballots = h("section", { class: "open-ballots" });
+  const briefs = h("section", { class: "published-briefs", "aria-labelledby": "published-briefs-title" });
+  const isStakeholder = ctx.user.role === "stakeholder";
+  parts.push(waiting, ballots, events, isStakeholder ? actions : null, isStakeholder ? briefs : null);
   showScreen(_("Home"), parts);
+  openBallots(ctx, ballots);
   comingEvents(ctx, events);
-  if (ctx.user.role === "stakeholder") openActions(ctx, actions);
+  if (isStakeholder) {
+    openActions(ctx, actions);
+    publishedBriefs(ctx, briefs);
+  }
   const answer = await api("GET", "/api/v1/me/next-steps");
   if (!ctx.isCurrent() || !answer.ok) return;
   const steps = nextSteps(answer.data);
@@ -92,6 +100,47 @@ async function openActions(ctx, section) {
       ? h("ul", { class: "list" }, items.map((action) => h("li", { class: "card" }, h("p", { class: "post", dir: "auto", lang: action.language }, action.text), h("p", { class: "meta" }, [label(ACTION_STATUSES, action.status), action.due ? _("Due: {date}", { date: formatDay(action.due) }) : null].filter(Boolean).join(" · ")))))
       : h("p", { class: "meta" }, _("No actions yet.")),
     h("p", null, h("a", { href: "#/actions" }, _("All actions"))),
+  );
+}
+
+// The open Delphi rounds where the person is a panellist through their account; shown only
+// when there is one. Outside anonymous studies the app asks for a new private link and opens
+// it (the one sent before stops working); under anonymous only the link they were given opens
+// the ballot, since nobody can tell their answers from the others' (docs/architecture.md).
+async function openBallots(ctx, section) {
+  const answer = await api("GET", "/api/v1/me/ballots");
+  if (!ctx.isCurrent() || !answer.ok || !answer.data.items.length) return;
+  const item = (ballot) => {
+    const result = h("div", { "aria-live": "polite" });
+    const open = async () => {
+      const renewed = await api("POST", `/api/v1/me/ballots/${ballot.panellist_id}/link`);
+      if (!renewed.ok) return result.replaceChildren(problem(renewed));
+      ctx.navigate(`#/ballot/${renewed.data.token}`);
+    };
+    return h(
+      "li",
+      { class: "card", "data-ballot": ballot.panellist_id },
+      h("p", { dir: "auto" }, _("You have a ballot open in {study}, round {number}, since {date}.", { study: ballot.study.title, number: ballot.round.number, date: formatDay(ballot.round.opened_at) })),
+      ballot.link_renewable
+        ? h("div", null, h("p", { class: "meta" }, _("Opening it here gives you a new private link: the one we sent before stops working.")), h("button", { type: "button", onclick: open }, _("Open my ballot")))
+        : h("p", { class: "meta" }, _("Your answers in this study are anonymous, so only the private link you were sent opens your ballot: look for it in your e-mail.")),
+      result,
+    );
+  };
+  section.setAttribute("aria-labelledby", "open-ballots-title");
+  section.append(h("h2", { id: "open-ballots-title" }, _("Your Delphi ballots")), h("ul", { class: "list" }, answer.data.items.map(item)));
+}
+
+// The platform's published policy briefs, each opening its public page.
+async function publishedBriefs(ctx, section) {
+  const answer = await api("GET", `/api/v1/briefs?limit=${SHOWN_ON_HOME}`);
+  if (!ctx.isCurrent() || !answer.ok) return;
+  const published = answer.data.items.filter((brief) => brief.url);
+  section.append(
+    h("h2", { id: "published-briefs-title" }, _("Policy briefs")),
+    published.length
+      ? h("ul", { class: "list" }, published.map((brief) => h("li", { class: "card" }, h("a", { href: brief.url, class: "row" }, h("span", { class: "grow" }, h("span", { class: "title", dir: "auto", lang: brief.language }, brief.title), h("span", { class: "meta" }, _("Published {date}", { date: formatDay(brief.published_at) }))), icon("forward")))))
+      : h("p", { class: "meta" }, _("No briefs are published yet.")),
   );
 }
 

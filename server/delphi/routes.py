@@ -21,12 +21,17 @@ from server.accounts.models import RESEARCHERS, Role
 from server.audit.service import record_event
 from server.db import Database, Databases
 from server.delphi import service
-from server.delphi.models import Panellist, Round, Statement, Study
+from server.delphi.models import Anonymity, Panellist, Round, Statement, Study
 from server.delphi.schemas import (
     Ballot,
     BallotIn,
+    BallotLink,
     BallotSaved,
     DelphiCreated,
+    MyBallot,
+    MyBallotRound,
+    MyBallots,
+    MyBallotStudy,
     PanellistCreated,
     PanellistIn,
     PanellistOut,
@@ -46,7 +51,7 @@ from server.delphi.schemas import (
 from server.exports import formats
 from server.pagination import MAX_LIMIT
 from server.problems import Conflict, NotAllowed, NotFound, answers
-from server.security import current_user, role_in
+from server.security import current_user, role_in, signed_in
 from server.settings import Settings
 
 FACILITATORS = role_in(*RESEARCHERS)
@@ -377,6 +382,45 @@ async def export_study(
     )
 
 
+# Ballots from the app: a panellist through their account finds the open rounds on their home.
+
+
+@answers()
+@get(
+    "/api/v1/me/ballots",
+    guards=[signed_in],
+    summary="Open Delphi rounds where I am a panellist through my account",
+)
+async def my_ballots(request: Request, db: Database) -> MyBallots:
+    found = await service.my_open_ballots(db, current_user(request))
+    return MyBallots(
+        [
+            MyBallot(
+                panellist.id,
+                MyBallotStudy(study.id, study.title, study.anonymity),
+                MyBallotRound(current.number, current.opened_at),
+                link_renewable=study.anonymity != Anonymity.ANONYMOUS,
+            )
+            for panellist, study, current in found
+        ]
+    )
+
+
+@answers(Conflict)
+@post(
+    "/api/v1/me/ballots/{panellist_id:uuid}/link",
+    guards=[signed_in],
+    status_code=HTTP_200_OK,
+    summary="A new private link to my ballot; the one before stops working (not under anonymous)",
+    response_headers=NO_STORE,
+)
+async def renew_my_ballot_link(
+    request: Request, db: Database, settings: NamedDependency[Settings], panellist_id: FromPath[uuid.UUID]
+) -> BallotLink:
+    token = await service.renew_ballot_link(db, current_user(request), panellist_id)
+    return BallotLink(token, service.ballot_url(settings.public_url, token))
+
+
 routes = [
     create_study,
     list_studies,
@@ -393,4 +437,6 @@ routes = [
     save_ballot,
     study_results,
     export_study,
+    my_ballots,
+    renew_my_ballot_link,
 ]

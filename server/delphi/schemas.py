@@ -261,3 +261,35 @@ class DelphiFigures(msgspec.Struct):
     responded: int = 0
     statements: int = 0
     consensus_in: int = 0
+
+
+class MyBallotStudy(msgspec.Struct):
+    id: uuid.UUID
+    title: str
+    anonymity: Anonymity
+
+
+class MyBallotRound(msgspec.Struct):
+    number: int
+    opened_at: dt.datetime
+
+
+class MyBallot(msgspec.Struct):
+    """An open round of a study where the signed-in person is a panellist through their
+    account. Whether they answered is not said: under `anonymous` nobody can know it."""
+
+    panellist_id: uuid.UUID
+    study: MyBallotStudy
+    round: MyBallotRound
+    # Whether POST /api/v1/me/ballots/{panellist_id}/link can give a new link: never under
+    # `anonymous` (see "Delphi ballots from the app" in docs/architecture.md).
+    link_renewable: bool
+
+
+class MyBallots(msgspec.Struct):
+    items: list[MyBallot]
+
+
+class BallotLink(msgspec.Struct):
+    token: str
+    ballot_url: str

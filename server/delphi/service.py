@@ -460,6 +460,71 @@ async def revoke_panellist(
         record_event(db, "delphi.panellist_revoked", actor_id=user.id, subject_id=study.id)
 
 
+# Ballots from the app
+
+
+async def my_open_ballots(db: AsyncSession, user: User) -> list[tuple[Panellist, Study, Round]]:
+    """The open rounds of open studies where the person is a panellist through their account,
+    oldest round first. Nothing about what they rated is read."""
+    latest = (
+        sa.select(Round.study_id, sa.func.max(Round.number).label("number"))
+        .group_by(Round.study_id)
+        .subquery()
+    )
+    rows = await db.execute(
+        sa.select(Panellist, Study, Round)
+        .join(Study, Study.id == Panellist.study_id)
+        .join(latest, latest.c.study_id == Study.id)
+        .join(Round, sa.and_(Round.study_id == Study.id, Round.number == latest.c.number))
+        .where(
+            Panellist.user_id == user.id,
+            Panellist.revoked_at.is_(None),
+            Study.closed_at.is_(None),
+            Round.closed_at.is_(None),
+        )
+        .order_by(Round.opened_at, Round.id)
+    )
+    return [(panellist, study, current) for panellist, study, current in rows]
+
+
+async def renew_ballot_link(db: AsyncSession, user: User, panellist_id: uuid.UUID) -> str:
+    """A new ballot token for the signed-in panellist, answered once; the link before stops
+    working. The pseudonym hash derives from the token, so the panellist's pseudonym (if they
+    rated) is moved to the new token to keep their answers one person's. That needs the
+    pseudonym's panellist_id, which only `facilitators` and `named` studies keep: under
+    `anonymous` no new link can be given (a second pseudonym would count one person twice,
+    and nobody can tell whether they rated), and the link they were given stays the only one."""
+    panellist = await db.get(Panellist, panellist_id)
+    if panellist is None or panellist.user_id != user.id or panellist.revoked_at is not None:
+        raise NotFound()
+    study = await db.get(Study, panellist.study_id)
+    assert study is not None
+    check_open(study)
+    if study.anonymity == Anonymity.ANONYMOUS:
+        raise Conflict(
+            message(
+                N_(
+                    "Your answers in this study are anonymous, so nobody can give you a new link: "
+                    "open the private link you were sent."
+                )
+            )
+        )
+    # Exclusive with every save of the open round (they hold it shared): a save checked with
+    # the old link either commits before the pseudonym moves, or finds the link gone.
+    await db.scalar(
+        sa.select(Round.id).where(Round.study_id == study.id, Round.closed_at.is_(None)).with_for_update()
+    )
+    token = new_ballot_token()
+    panellist.token_hash = ballot_hash(token)
+    await db.execute(
+        sa.update(Pseudonym)
+        .where(Pseudonym.study_id == study.id, Pseudonym.panellist_id == panellist.id)
+        .values(key_hash=pseudonym_hash(token))
+    )
+    record_event(db, "delphi.ballot_link_renewed", actor_id=user.id, subject_id=study.id)
+    return token
+
+
 # Rounds
 
 
@@ -760,6 +825,15 @@ async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
     )
     if still_open is None:
         raise Conflict(message(ROUND_CLOSED))
+    # The link may have been revoked or renewed (renew_ballot_link holds the round exclusively)
+    # since the save was checked: an old link must not make a second pseudonym.
+    linked = await db.scalar(
+        sa.select(Panellist.id).where(
+            Panellist.token_hash == ballot_hash(checked.token), Panellist.revoked_at.is_(None)
+        )
+    )
+    if linked is None:
+        raise NotFound()
     if checked.answers:
         pseudonym_id = checked.pseudonym_id or await pseudonym_for(
             db, checked.token, checked.study, checked.panellist

@@ -4,6 +4,7 @@ registered for them with the waiting list, what came out of them, and personal c
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import uuid
 from enum import StrEnum
 
@@ -109,6 +110,35 @@ class Registration(Base):
         # The impact figures count who attended, and from which countries, from this alone.
         sa.Index("ix_event_registrations_attended", "event_id", "attended_at", "country"),
     )
+
+    @property
+    def check_in_code(self) -> str:
+        return check_in_code(self.check_in_token)
+
+
+# Crockford's base-32 alphabet: no I, L, O or U, so a code read aloud or typed from a phone is
+# not mistaken (a typed O is read as 0, I and L as 1).
+_CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE_READINGS = str.maketrans("OIL", "011")
+
+
+def check_in_code(token: str) -> str:
+    """The short code printed under a registration's QR code, for staff to type at the door
+    when the code cannot be scanned: 40 bits of a hash of the check-in token, as "K3F9-7QXM".
+    It finds the registration in the event's list (organisers only) and opens nothing itself."""
+    digest = int.from_bytes(hashlib.sha256(b"check-in-code:" + token.encode()).digest()[:5])
+    letters = "".join(_CODE_ALPHABET[(digest >> shift) & 31] for shift in range(35, -1, -5))
+    return letters[:4] + "-" + letters[4:]
+
+
+def typed_check_in_code(text: str) -> str | None:
+    """A check-in code as staff may type it (any case, with or without the dash or spaces,
+    O for 0), written as check_in_code writes it; None if the text is not one."""
+    letters = "".join(char for char in text.upper() if char.isascii() and char.isalnum())
+    letters = letters.translate(_CODE_READINGS)
+    if len(letters) != 8 or any(char not in _CODE_ALPHABET for char in letters):
+        return None
+    return letters[:4] + "-" + letters[4:]
 
 
 class Outcome(Base):

@@ -199,17 +199,18 @@ async def register(
 @get(
     "/api/v1/events/{event_id:uuid}/registrations",
     guards=[ORGANISERS],
-    summary="Who registered for an event, in registration order (organisers only)",
+    summary="Who registered for an event, in registration order, or those q finds (organisers only)",
 )
 async def list_registrations(
     request: Request,
     db: Database,
     event_id: FromPath[uuid.UUID],
+    q: Annotated[str | None, QueryParameter(max_length=200)] = None,
     cursor: FromQuery[str | None] = None,
     limit: Limit = 50,
 ) -> RegistrationPage:
     rows, next_cursor = await service.list_registrations(
-        db, current_user(request), event_id, cursor=cursor, limit=limit
+        db, current_user(request), event_id, cursor=cursor, limit=limit, q=q
     )
     return RegistrationPage(
         [RegistrationOut.from_model(registration, position) for registration, position in rows], next_cursor

@@ -78,6 +78,8 @@ class MyRegistration(msgspec.Struct):
     id: uuid.UUID
     status: RegistrationStatus
     position: int | None
+    # Extension: the code under the QR code, for staff to type when it cannot be scanned.
+    check_in_code: str
 
 
 class EventOut(msgspec.Struct):
@@ -164,6 +166,8 @@ class RegistrationOut(msgspec.Struct):
     position: int | None
     attended: bool
     created_at: dt.datetime
+    # Extension: the code under the registration's QR code (see models.check_in_code).
+    check_in_code: str
 
     @classmethod
     def from_model(cls, registration: Registration, position: int | None) -> RegistrationOut:
@@ -180,6 +184,7 @@ class RegistrationOut(msgspec.Struct):
             position=position if registration.status == RegistrationStatus.WAITLISTED else None,
             attended=registration.attended_at is not None,
             created_at=registration.created_at,
+            check_in_code=registration.check_in_code,
         )
 
 

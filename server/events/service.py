@@ -17,6 +17,7 @@ registrations it reads cannot change before its own write commits.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import secrets
@@ -45,6 +46,7 @@ from server.events.models import (
     OutcomeKind,
     Registration,
     RegistrationStatus,
+    typed_check_in_code,
 )
 from server.events.schemas import (
     EventIn,
@@ -57,7 +59,7 @@ from server.events.schemas import (
 )
 from server.i18n import DEFAULT_LOCALE, N_, SUPPORTED_LOCALES, message
 from server.mail import outbox
-from server.pagination import keyset_page
+from server.pagination import decode_cursor, encode_cursor, keyset_page
 from server.problems import (
     AlreadyRegistered,
     EventConflict,
@@ -70,6 +72,7 @@ from server.security import sha256_hex
 from server.stakeholders import service as directory
 from server.stakeholders.models import Engagement, EngagementKind, StakeholderEntry
 from server.stakeholders.schemas import EngagementIn
+from server.stakeholders.service import fold
 
 # What attending an event adds to an entry's engagement history.
 ENGAGEMENT_OF_EVENT = {
@@ -299,6 +302,7 @@ async def summaries(
                 registration.id,
                 registration.status,
                 place if registration.status == RegistrationStatus.WAITLISTED else None,
+                registration.check_in_code,
             )
     return {
         event_id: (
@@ -571,10 +575,12 @@ async def read_registration(
 
 
 async def list_registrations(
-    db: AsyncSession, user: User, event_id: uuid.UUID, *, cursor: str | None, limit: int
+    db: AsyncSession, user: User, event_id: uuid.UUID, *, cursor: str | None, limit: int, q: str | None = None
 ) -> tuple[list[tuple[Registration, int]], str | None]:
     event = await organised_event(db, user, event_id)
     query = sa.select(Registration, waitlist_position()).where(Registration.event_id == event.id)
+    if q and q.strip():
+        return await found_registrations(db, query, q, cursor=cursor, limit=limit)
     return await keyset_page(
         db,
         query,
@@ -583,6 +589,57 @@ async def list_registrations(
         limit=limit,
         newest_first=False,
     )
+
+
+# An event's registrations are few (hundreds): searching them folds each in Python, as the
+# directory folds its entries, rather than keeping a folded column for a list this short.
+MAX_SEARCHED_REGISTRATIONS = 20_000
+
+
+async def found_registrations(
+    db: AsyncSession, query: sa.Select[Registration, int], q: str, *, cursor: str | None, limit: int
+) -> tuple[list[tuple[Registration, int]], str | None]:
+    """The registrations whose folded name, organisation and e-mail hold every word of q
+    ("jose ong" finds "ONG José"), or whose check-in code q is, in registration order. At
+    most MAX_SEARCHED_REGISTRATIONS are read per request; past them the cursor goes on."""
+    code = typed_check_in_code(q)
+    words = fold(q).split()
+    if cursor:
+        after = decode_cursor(cursor)
+        query = query.where(sa.tuple_(Registration.created_at, Registration.id) > after)
+    rows = list(
+        await db.execute(
+            query.order_by(Registration.created_at, Registration.id).limit(MAX_SEARCHED_REGISTRATIONS)
+        )
+    )
+    # Folding is string work, a few milliseconds for hundreds: off the event loop.
+    found = await asyncio.to_thread(matching, [(row[0], row[1]) for row in rows], words, code, limit + 1)
+    if len(found) > limit:
+        last = found[limit - 1][0]
+        return found[:limit], encode_cursor(last.created_at, last.id)
+    if len(rows) == MAX_SEARCHED_REGISTRATIONS:
+        last = rows[-1][0]
+        return found, encode_cursor(last.created_at, last.id)
+    return found, None
+
+
+def matching(
+    rows: list[tuple[Registration, int]], words: list[str], code: str | None, wanted: int
+) -> list[tuple[Registration, int]]:
+    """The first ``wanted`` rows that hold every word or carry the code, in their order."""
+    found = []
+    for registration, position in rows:
+        if code is not None and registration.check_in_code == code:
+            found.append((registration, position))
+        else:
+            text = fold(
+                " ".join(filter(None, (registration.name, registration.organisation, registration.email)))
+            )
+            if words and all(word in text for word in words):
+                found.append((registration, position))
+        if len(found) == wanted:
+            break
+    return found
 
 
 # Attendance

@@ -23,6 +23,7 @@ from tests.browser.phone import (
     sign_in,
     wait_for_quiet_network,
 )
+from tests.browser.stakeholder_home import seed_stakeholder_home
 from tests.notes.conftest import note_body
 
 # The autocomplete tokens the app uses and the input types each is valid on (HTML's autofill
@@ -103,6 +104,10 @@ SCREENS = [
     ("admin", "audit", "#/audit"),
     ("admin", "mail", "#/mail"),
     ("admin", "mail-message", "#/mail/{mail_id}"),
+    # With a published brief and open Delphi ballots (tests/browser/stakeholder_home.py).
+    ("stakeholder", "home", "#/home"),
+    ("stakeholder_ar", "home", "#/home"),
+    ("youth_worker_ar", "event-people", "#/events/{event_id}/people"),
 ]
 
 
@@ -123,6 +128,10 @@ def world(browser: Browser, live_server: LiveServer) -> Iterator[World]:
     newcomer = live_server.create_person("youth", ("DE",))
     places = seed(live_server, people, newcomer)
     places["mail_id"] = newest_mail_id(live_server, people["admin"])
+    # The same screens read right to left.
+    people["youth_worker_ar"] = live_server.create_person("youth_worker", ("DE",), language="ar")
+    people["stakeholder_ar"] = live_server.create_person("stakeholder", ("DE",), language="ar")
+    seed_stakeholder_home(live_server, [people["stakeholder"], people["stakeholder_ar"]])
     contexts: list[BrowserContext] = []
     pages = {}
     for role in ("nobody", *people):

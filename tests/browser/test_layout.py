@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.phone import GUIDE_ID, Person, open_phone, screenshot, sign_in, wait_for_quiet_network
+from tests.browser.stakeholder_home import seed_stakeholder_home
 from tests.browser.test_accessibility import newest_mail_id, seed
 
 VIEWPORTS = {"360x740": {"width": 360, "height": 740}, "320x640": {"width": 320, "height": 640}}
@@ -157,6 +158,8 @@ def world(live_server: LiveServer) -> World:
     )
     for language, seeded in (("en", places), ("ar", places_ar)):
         seeded["mail_id"] = newest_mail_id(live_server, people[f"admin-{language}"])
+    # A stakeholder's home with a published brief and open Delphi ballots.
+    seed_stakeholder_home(live_server, [people["stakeholder-en"], people["stakeholder-ar"]])
     return World(people, {"en": places, "ar": places_ar})
 
 

@@ -75,7 +75,12 @@ async def test_a_member_registers_themself_once_under_their_own_name(organiser, 
     assert again.json()["type"] == "urn:tessera:problem:already-registered"
     assert again.json()["registration"]["id"] == first["id"]
     mine = (await member.get(f"/api/v1/events/{held['id']}")).json()["my_registration"]
-    assert mine == {"id": first["id"], "status": "confirmed", "position": None}
+    assert mine == {
+        "id": first["id"],
+        "status": "confirmed",
+        "position": None,
+        "check_in_code": first["check_in_code"],
+    }
 
 
 async def test_organisers_register_as_many_named_people_as_they_like(organiser):
