@@ -39,6 +39,11 @@ const ROUTES = [
   [/^directory\/(?<id>[0-9a-fA-F-]{36})$/, "directory", "directory_keepers"],
   [/^directory\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "directory-form", "directory_keepers"],
   [/^impact$/, "impact", "impact_readers"],
+  [/^delphi$/, "delphi", "delphi_result_readers"],
+  [/^delphi\/new$/, "delphi", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})$/, "delphi-study", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "delphi", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})\/results$/, "delphi-results", "delphi_result_readers"],
 ];
 
 // [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
@@ -57,6 +62,8 @@ const NAVIGATION = [
   ["#/actions", N_("Actions"), "approved", "action_readers"],
   ["#/directory", N_("Directory"), "directory", "directory_keepers"],
   ["#/impact", N_("Impact"), "chart", "impact_readers"],
+  // Researchers' and stakeholders' bars are full: Delphi studies are under "More".
+  ["#/delphi", N_("Delphi"), "approved", "delphi_result_readers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.accounts.models import (
     ACTION_READERS,
     AUTHORS,
+    DELPHI_RESULT_READERS,
     DIRECTORY_KEEPERS,
     EVENT_ORGANISERS,
     FORUM_MEMBERS,
@@ -120,6 +121,7 @@ VOCABULARIES = Vocabularies(
         "event_organisers": _roles_of(EVENT_ORGANISERS),
         "action_readers": _roles_of(ACTION_READERS),
         "impact_readers": _roles_of(IMPACT_READERS),
+        "delphi_result_readers": _roles_of(DELPHI_RESULT_READERS),
     },
     note_kinds=list(NoteKind),
     note_statuses=list(NoteStatus),
