@@ -64,7 +64,7 @@ function roundItem(ctx, study, round) {
     "li",
     { class: "card", "data-round": String(round.number), "data-open": String(open) },
     h("span", { class: "title" }, _("Round {number}", { number: formatNumber(round.number) })),
-    h("span", { class: `state state-${open ? "waitlisted" : "done"} block` }, open ? _("Open since {date}", { date: formatDate(round.opened_at) }) : _("Closed {date}", { date: formatDate(round.closed_at) })),
+    h("span", { class: `state wrap state-${open ? "waitlisted" : "done"}` }, open ? _("Open since {date}", { date: formatDate(round.opened_at) }) : _("Closed {date}", { date: formatDate(round.closed_at) })),
     h("p", { class: "meta", "data-attrition": "" }, attrition, " · ", ngettext("{count} statement asked", "{count} statements asked", round.statement_ids.length)),
     open
       ? h(
@@ -145,7 +145,7 @@ function roundsSection(ctx, study) {
           openRound ? null : openButton,
           closeStudy,
         ),
-    openRound || closed ? null : h("p", { class: "hint" }, study.rounds.length ? _("The next round asks every statement without consensus in the round before, and those added since.") : _("The first round asks every statement of every panellist invited by then.")),
+    openRound || closed ? null : h("p", { class: "hint" }, study.rounds.length ? _("The next round asks every statement without consensus in the round before, and those added since.") : _("The first round asks every statement, of everyone on the panel by then.")),
     result,
   );
 }
@@ -245,7 +245,7 @@ function panellistItem(ctx, study, panellist) {
     { class: "card", "data-panellist": panellist.id, "data-revoked": String(panellist.revoked) },
     h("span", { class: "title", dir: "auto" }, panellist.name),
     h("span", { class: "meta block" }, [source, languageName(panellist.language)].join(" · ")),
-    h("span", { class: `state state-${panellist.revoked ? "planned" : "done"} block`, "data-invitation": panellist.revoked ? "revoked" : panellist.email ? "emailed" : "by-hand" }, invitation),
+    h("span", { class: `state wrap state-${panellist.revoked ? "planned" : "done"}`, "data-invitation": panellist.revoked ? "revoked" : panellist.email ? "emailed" : "by-hand" }, invitation),
     panellist.revoked || study.closed_at
       ? null
       : h("button", {

@@ -227,18 +227,27 @@ def test_the_delphi_screens_pass_axe_in_arabic_right_to_left(
     stakeholder = live_server.create_person("stakeholder", ("DE",), language="ar")
     findings = []
     for person, routes in (
-        (researcher, ["#/delphi", "#/delphi/new", f"#/delphi/{study_id}", f"#/delphi/{study_id}/edit", f"#/delphi/{study_id}/results"]),
-        (stakeholder, ["#/delphi", f"#/delphi/{closed_id}/results"]),
+        (
+            researcher,
+            {
+                "list": "#/delphi",
+                "new": "#/delphi/new",
+                "study": f"#/delphi/{study_id}",
+                "edit": f"#/delphi/{study_id}/edit",
+                "results": f"#/delphi/{study_id}/results",
+            },
+        ),
+        (stakeholder, {"list": "#/delphi", "results": f"#/delphi/{closed_id}/results"}),
     ):
         page = new_phone().new_page()
         sign_in(page, person)
-        for route in routes:
+        for name, route in routes.items():
             page.evaluate("document.querySelector('main h1')?.setAttribute('data-left', '')")
             page.goto(f"/{route}")
             expect(page.locator("main h1:not([data-left])")).to_be_visible()
             expect(page.locator("html")).to_have_attribute("dir", "rtl")
             wait_for_quiet_network(page.context)
-            screenshot(page, f"delphi-ar-{person.role}-{route.split('/')[-1] or 'list'}")
+            screenshot(page, f"delphi-ar-{person.role}-{name}")
             findings += [f"{route}: {violation['id']} on {violation['targets']}" for violation in axe_scan(page)]
     assert findings == []
 
