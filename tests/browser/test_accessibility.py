@@ -266,22 +266,36 @@ def seed_delphi(live_server: LiveServer, researcher: Api, entry_id: str) -> tupl
                 "title": title,
                 "platforms": ["DE"],
                 "scale": {"min": 1, "max": 9},
-                "consensus": {"kind": "percent", "agree_from": 7, "disagree_to": 3, "threshold": 70, "max_opposite": 15},
+                "consensus": {
+                    "kind": "percent",
+                    "agree_from": 7,
+                    "disagree_to": 3,
+                    "threshold": 70,
+                    "max_opposite": 15,
+                },
                 "anonymity": "facilitators",
                 "languages": ["en", "ar"],
             },
         )["id"]
         path = f"/api/v1/delphi/studies/{study_id}"
         statements = [
-            post(f"{path}/statements", {"text": {"en": "Work permits come with the residence permit."}, "theme": "Work"})["id"],
             post(
                 f"{path}/statements",
-                {"text": {"en": "Schools offer language classes.", "ar": "تقدم المدارس دروس اللغة."}, "theme": "School"},
+                {"text": {"en": "Work permits come with the residence permit."}, "theme": "Work"},
+            )["id"],
+            post(
+                f"{path}/statements",
+                {
+                    "text": {"en": "Schools offer language classes.", "ar": "تقدم المدارس دروس اللغة."},
+                    "theme": "School",
+                },
             )["id"],
         ]
         tokens = [
             post(f"{path}/panellists", {"stakeholder_id": entry_id, "language": "en"})["token"],
-            post(f"{path}/panellists", {"name": "Omar Said", "email": "omar@example.org", "language": "ar"})["token"],
+            post(f"{path}/panellists", {"name": "Omar Said", "email": "omar@example.org", "language": "ar"})[
+                "token"
+            ],
         ]
         round_id = post(f"{path}/rounds")["id"]
         for token, rating in zip(tokens, (8, 5), strict=True):

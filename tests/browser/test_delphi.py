@@ -118,7 +118,10 @@ def test_a_researcher_runs_a_round_from_start_to_results_and_a_stakeholder_reads
         for token, ratings in ((karin, (6, 7)), (omar, (2, 7))):
             body = {
                 "ratings": [
-                    {"statement_id": statements["Work permits come with the residence permit."], "rating": ratings[0]},
+                    {
+                        "statement_id": statements["Work permits come with the residence permit."],
+                        "rating": ratings[0],
+                    },
                     {"statement_id": statements["Schools offer language classes."], "rating": ratings[1]},
                 ]
             }
@@ -248,6 +251,7 @@ def test_the_delphi_screens_pass_axe_in_arabic_right_to_left(
             expect(page.locator("html")).to_have_attribute("dir", "rtl")
             wait_for_quiet_network(page.context)
             screenshot(page, f"delphi-ar-{person.role}-{name}")
-            findings += [f"{route}: {violation['id']} on {violation['targets']}" for violation in axe_scan(page)]
+            findings += [
+                f"{route}: {violation['id']} on {violation['targets']}" for violation in axe_scan(page)
+            ]
     assert findings == []
-
