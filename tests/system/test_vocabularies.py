@@ -21,6 +21,7 @@ GUARDED_BY_GROUP = {
     "directory_keepers": ("GET", "/api/v1/stakeholders", None),
     "event_organisers": ("POST", "/api/v1/events", {}),
     "action_readers": ("GET", "/api/v1/actions", None),
+    "delphi_result_readers": ("GET", "/api/v1/delphi/studies", None),
 }
 
 
