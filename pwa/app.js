@@ -45,6 +45,11 @@ const ROUTES = [
   [/^users$/, "users", "admins"],
   [/^audit$/, "audit", "admins"],
   [/^mail\/(?<id>[0-9a-fA-F-]{36})$/, "mail", "admins"],
+  [/^delphi$/, "delphi", "delphi_result_readers"],
+  [/^delphi\/new$/, "delphi", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})$/, "delphi-study", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})\/edit$/, "delphi", "researchers"],
+  [/^delphi\/(?<id>[0-9a-fA-F-]{36})\/results$/, "delphi-results", "delphi_result_readers"],
 ];
 
 // [hash, label, icon, who sees it ("!group": everyone signed in but that group)], in the order of the bottom bar in every language (mirrored
@@ -67,6 +72,8 @@ const NAVIGATION = [
   ["#/users", N_("People"), "directory", "admins"],
   ["#/mail", N_("E-mail outbox"), "forward", "admins"],
   ["#/audit", N_("Audit log"), "check", "admins"],
+  // Researchers' and stakeholders' bars are full: Delphi studies are under "More".
+  ["#/delphi", N_("Delphi"), "approved", "delphi_result_readers"],
   ["#/notifications", N_("Notifications"), "bell"],
   ["#/settings", N_("Settings"), "settings"],
 ];

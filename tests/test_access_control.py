@@ -131,7 +131,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("DELETE", "/api/v1/me/calendar-feed", None, SIGNED_IN),
     ("GET", "/api/v1/calendar-feeds/{token}/calendar.ics", None, ANYONE),
     ("POST", "/api/v1/delphi/studies", {}, {"researcher", "admin"}),
-    ("GET", "/api/v1/delphi/studies", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/studies", None, {"researcher", "admin", "stakeholder"}),
     ("GET", "/api/v1/delphi/studies/{study_id}", None, {"researcher", "admin"}),
     ("PATCH", "/api/v1/delphi/studies/{study_id}", {}, {"researcher", "admin"}),
     ("POST", "/api/v1/delphi/studies/{study_id}/statements", {}, {"researcher", "admin"}),

@@ -7,6 +7,7 @@
 import { formatNumber, _, locale, ngettext, useLocale } from "../i18n.js";
 import { announce, h, icon, showScreen } from "../dom.js";
 import { problem, problemText } from "./common.js";
+import { distributionChart } from "./distribution.js";
 
 const PENDING_PREFIX = "tessera.ballot.";
 // The ballot on screen: its link, the key of its waiting answers, and each statement's row.
@@ -188,21 +189,6 @@ function statementRow(state, statement, waiting) {
 // The group's answers in the round before: a bar per point of the scale, the median and the
 // quartiles, the panellist's own rating marked, and the others' comments without names.
 function previousRound(state, previous) {
-  const { min, max } = state.ballot.study.scale;
-  const counts = [];
-  for (let point = min; point <= max; point++) counts.push([point, previous.distribution[String(point)] || 0]);
-  const most = Math.max(1, ...counts.map(([, count]) => count));
-  const bars = counts.map(([point, count]) => {
-    const mine = previous.my_rating === point;
-    return h(
-      "li",
-      { class: mine ? "dist-row mine" : "dist-row", "data-point": String(point) },
-      h("span", { class: "dist-point" }, formatNumber(point)),
-      h("span", { class: "dist-track", "aria-hidden": "true" }, bar(count / most)),
-      h("span", { class: "dist-count" }, ngettext("{count} person", "{count} people", count)),
-      mine ? h("strong", { class: "dist-mine" }, _("your rating")) : null,
-    );
-  });
   const figures =
     previous.median == null
       ? _("Nobody rated this statement in the last round.")
@@ -216,18 +202,11 @@ function previousRound(state, previous) {
     { class: "previous", open: true },
     h("summary", null, _("What the group answered last round")),
     h("p", { "data-figures": "true" }, figures),
-    h("ul", { class: "distribution", "aria-label": _("Answers per point of the scale") }, bars),
+    distributionChart(state.ballot.study.scale, previous.distribution, previous.my_rating),
     previous.comments.length
       ? [h("h3", null, _("Comments of others")), h("ul", { class: "comments" }, previous.comments.map((text) => h("li", { class: "post", dir: "auto" }, text)))]
       : null,
   );
-}
-
-// The page's Content-Security-Policy allows no style attribute: the width is set through the DOM.
-function bar(share) {
-  const element = h("span", { class: "dist-bar" });
-  element.style.inlineSize = `${Math.round(share * 100)}%`;
-  return element;
 }
 
 function showState(row, kind) {

@@ -57,6 +57,9 @@ ACTION_READERS = EVENT_ORGANISERS | {Role.STAKEHOLDER}
 # Who reads the programme's impact figures: staff and stakeholders of their platforms, admins
 # of all.
 IMPACT_READERS = STAFF | {Role.STAKEHOLDER}
+# Who reads a Delphi study's results: its facilitators (researchers of its platforms, admins),
+# and its platforms' stakeholders once it is closed.
+DELPHI_RESULT_READERS = RESEARCHERS | {Role.STAKEHOLDER}
 
 
 class AccountStatus(StrEnum):

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
-from server.accounts.models import RESEARCHERS, Role
+from server.accounts.models import DELPHI_RESULT_READERS, RESEARCHERS
 from server.audit.service import record_event
 from server.db import Database, Databases
 from server.delphi import service
@@ -55,7 +55,7 @@ from server.security import current_user, role_in, signed_in
 from server.settings import Settings
 
 FACILITATORS = role_in(*RESEARCHERS)
-RESULT_READERS = role_in(*RESEARCHERS, Role.STAKEHOLDER)
+RESULT_READERS = role_in(*DELPHI_RESULT_READERS)
 # Ballot links are rate limited per address (see server/forum/rate_limits.py), on top of
 # their 256 random bits: guessing is hopeless, and flooding is refused early.
 BALLOT_RATE_LIMIT = {"rate_limit": "delphi_ballots"}
@@ -124,7 +124,11 @@ async def create_study(request: Request, db: Database, data: JSONBody[StudyIn]) 
 
 
 @answers(NotAllowed)
-@get("/api/v1/delphi/studies", guards=[FACILITATORS], summary="The Delphi studies of my platforms")
+@get(
+    "/api/v1/delphi/studies",
+    guards=[RESULT_READERS],
+    summary="The Delphi studies of my platforms (stakeholders: the closed ones)",
+)
 async def list_studies(
     request: Request,
     db: Database,

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.accounts.models import Role, User
+from server.accounts.models import RESEARCHERS, Role, User
 from server.audit.service import record_event
 from server.db import after_commit, insert_on_conflict, utcnow
 from server.delphi import statistics
@@ -211,6 +211,9 @@ async def list_studies(
     db: AsyncSession, user: User, *, platform: str | None, cursor: str | None, limit: int
 ) -> tuple[list[Study], str | None]:
     query = sa.select(Study)
+    if user.role not in RESEARCHERS:
+        # Stakeholders read a study's results once it is closed, so they list only those.
+        query = query.where(Study.closed_at.is_not(None))
     if user.role != Role.ADMIN:
         codes = user.platform_codes if platform is None else [c for c in user.platform_codes if c == platform]
         query = query.where(

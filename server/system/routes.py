@@ -12,6 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from server.accounts.models import (
     ACTION_READERS,
     AUTHORS,
+    DELPHI_RESULT_READERS,
     DIRECTORY_KEEPERS,
     EVENT_ORGANISERS,
     FORUM_MEMBERS,
@@ -128,6 +129,7 @@ VOCABULARIES = Vocabularies(
         "action_readers": _roles_of(ACTION_READERS),
         "impact_readers": _roles_of(IMPACT_READERS),
         "brief_readers": _roles_of(BRIEF_READERS),
+        "delphi_result_readers": _roles_of(DELPHI_RESULT_READERS),
     },
     note_kinds=list(NoteKind),
     note_statuses=list(NoteStatus),

@@ -9,6 +9,7 @@ import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -108,6 +109,11 @@ SCREENS = [
     ("stakeholder", "home", "#/home"),
     ("stakeholder_ar", "home", "#/home"),
     ("youth_worker_ar", "event-people", "#/events/{event_id}/people"),
+    ("researcher", "delphi", "#/delphi"),
+    ("researcher", "delphi-new", "#/delphi/new"),
+    ("researcher", "delphi-study", "#/delphi/{study_id}"),
+    ("researcher", "delphi-edit", "#/delphi/{study_id}/edit"),
+    ("researcher", "delphi-results", "#/delphi/{study_id}/results"),
 ]
 
 
@@ -179,11 +185,14 @@ def seed(live_server: LiveServer, people: dict[str, Person], newcomer: Person) -
     assert invite.status_code == 201, invite.text
     event_id, entry_id = seed_events_and_directory(youth_worker)
     brief_id, translation_id = seed_brief(live_server, people["researcher"])
+    study_id, closed_study_id = seed_delphi(live_server, live_server.api(people["researcher"]), entry_id)
     return {
         "brief_id": brief_id,
         "translation_id": translation_id,
         "event_id": event_id,
         "entry_id": entry_id,
+        "study_id": study_id,
+        "closed_study_id": closed_study_id,
         "note_id": note["id"],
         "category_id": category_id,
         "topic_id": str(topic.json()["id"]),
@@ -303,6 +312,68 @@ def seed_events_and_directory(youth_worker: Api) -> tuple[str, str]:
     )
     assert engagement.status_code == 201, engagement.text
     return event_id, entry_id
+
+
+def seed_delphi(live_server: LiveServer, researcher: Api, entry_id: str) -> tuple[str, str]:
+    """Two Delphi studies of the researcher's platform, each with two themes, a statement lacking
+    a translation, a panellist from the directory and one by name, and a closed round rated by
+    both: one study with its second round open, one closed (which stakeholders read); answers
+    their ids."""
+    link = httpx.Client(base_url=live_server.base_url, timeout=15)
+
+    def post(path: str, body: object = None) -> dict[str, str]:
+        response = researcher.request("POST", path, json=body)
+        assert response.status_code in (200, 201), response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    ids = []
+    for title in ("Youth migration policy", "Schools and languages"):
+        study_id = post(
+            "/api/v1/delphi/studies",
+            {
+                "title": title,
+                "platforms": ["DE"],
+                "scale": {"min": 1, "max": 9},
+                "consensus": {
+                    "kind": "percent",
+                    "agree_from": 7,
+                    "disagree_to": 3,
+                    "threshold": 70,
+                    "max_opposite": 15,
+                },
+                "anonymity": "facilitators",
+                "languages": ["en", "ar"],
+            },
+        )["id"]
+        path = f"/api/v1/delphi/studies/{study_id}"
+        statements = [
+            post(
+                f"{path}/statements",
+                {"text": {"en": "Work permits come with the residence permit."}, "theme": "Work"},
+            )["id"],
+            post(
+                f"{path}/statements",
+                {
+                    "text": {"en": "Schools offer language classes.", "ar": "تقدم المدارس دروس اللغة."},
+                    "theme": "School",
+                },
+            )["id"],
+        ]
+        tokens = [
+            post(f"{path}/panellists", {"stakeholder_id": entry_id, "language": "en"})["token"],
+            post(f"{path}/panellists", {"name": "Omar Said", "email": "omar@example.org", "language": "ar"})[
+                "token"
+            ],
+        ]
+        round_id = post(f"{path}/rounds")["id"]
+        for token, rating in zip(tokens, (8, 5), strict=True):
+            ratings = [{"statement_id": statement, "rating": rating} for statement in statements]
+            assert link.put(f"/api/v1/delphi/ballots/{token}", json={"ratings": ratings}).status_code == 200
+        post(f"/api/v1/delphi/rounds/{round_id}/close")
+        post(f"{path}/rounds")
+        ids.append(study_id)
+    post(f"/api/v1/delphi/studies/{ids[1]}/close")
+    return ids[0], ids[1]
 
 
 @pytest.mark.parametrize(

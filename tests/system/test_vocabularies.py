@@ -22,6 +22,7 @@ GUARDED_BY_GROUP = {
     "event_organisers": ("POST", "/api/v1/events", {}),
     "action_readers": ("GET", "/api/v1/actions", None),
     "brief_readers": ("GET", "/api/v1/briefs", None),
+    "delphi_result_readers": ("GET", "/api/v1/delphi/studies", None),
 }
 
 
