@@ -142,7 +142,12 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
         {"text": {"en": "x"}},
         {"researcher", "admin"},
     ),
-    ("POST", "/api/v1/delphi/studies/{study_id}/proposals/{proposal_id}/dismiss", None, {"researcher", "admin"}),
+    (
+        "POST",
+        "/api/v1/delphi/studies/{study_id}/proposals/{proposal_id}/dismiss",
+        None,
+        {"researcher", "admin"},
+    ),
     ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),
     ("PUT", "/api/v1/delphi/ballots/{token}", {"ratings": []}, ANYONE),
     ("GET", "/api/v1/briefs", None, {"researcher", "admin", "stakeholder"}),

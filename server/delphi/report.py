@@ -181,7 +181,9 @@ async def gather(db: AsyncSession, user: User, study_id: uuid.UUID, language: st
     statements, panellists, rounds = await service.study_parts(db, study.id)
     results: dict[uuid.UUID, dict[uuid.UUID, StatementResult]] = {item.id: {} for item in rounds}
     found = await db.scalars(
-        sa.select(StatementResult).join(Round, Round.id == StatementResult.round_id).where(Round.study_id == study.id)
+        sa.select(StatementResult)
+        .join(Round, Round.id == StatementResult.round_id)
+        .where(Round.study_id == study.id)
     )
     for result in found:
         results[result.round_id][result.statement_id] = result
@@ -199,7 +201,9 @@ async def gather(db: AsyncSession, user: User, study_id: uuid.UUID, language: st
     )
 
 
-def round_reports(rounds: list[Round], results: dict[uuid.UUID, dict[uuid.UUID, StatementResult]]) -> list[RoundReport]:
+def round_reports(
+    rounds: list[Round], results: dict[uuid.UUID, dict[uuid.UUID, StatementResult]]
+) -> list[RoundReport]:
     reports = []
     asked_before: set[str] = set()
     previous: Round | None = None
@@ -220,7 +224,11 @@ def round_reports(rounds: list[Round], results: dict[uuid.UUID, dict[uuid.UUID, 
             for statement_id in current.statement_ids
             if (result := by_statement.get(uuid.UUID(statement_id))) is not None
         ]
-        added = [uuid.UUID(item) for item in current.statement_ids if item not in asked_before] if previous else []
+        added = (
+            [uuid.UUID(item) for item in current.statement_ids if item not in asked_before]
+            if previous
+            else []
+        )
         dropped: list[tuple[uuid.UUID, Consensus | None]] = []
         if previous is not None:
             verdicts = results[previous.id]
@@ -250,14 +258,21 @@ async def panel_of(db: AsyncSession, study: Study, panellists: list[Panellist]) 
     level; names only in a `named` study."""
     panel = Panel(invited=len(panellists))
     entry_ids = [item.stakeholder_id for item in panellists if item.stakeholder_id is not None]
-    entries = {
-        entry_id: (platform, sector, level)
-        for entry_id, platform, sector, level in await db.execute(
-            sa.select(
-                StakeholderEntry.id, StakeholderEntry.platform_code, StakeholderEntry.sector, StakeholderEntry.level
-            ).where(StakeholderEntry.id.in_(entry_ids))
-        )
-    } if entry_ids else {}
+    entries = (
+        {
+            entry_id: (platform, sector, level)
+            for entry_id, platform, sector, level in await db.execute(
+                sa.select(
+                    StakeholderEntry.id,
+                    StakeholderEntry.platform_code,
+                    StakeholderEntry.sector,
+                    StakeholderEntry.level,
+                ).where(StakeholderEntry.id.in_(entry_ids))
+            )
+        }
+        if entry_ids
+        else {}
+    )
     member_ids = [item.user_id for item in panellists if item.user_id is not None]
     members = (
         {member.id: member for member in await db.scalars(sa.select(User).where(User.id.in_(member_ids)))}
@@ -333,20 +348,30 @@ def rule_numbers(rule: dict[str, Any]) -> dict[str, Any]:
 
 def statement_cell(report: Report, statement_id: uuid.UUID) -> str:
     statement = report.statements[statement_id]
-    text, text_language, fallback = service.statement_text(statement, report.language, report.study.first_language)
-    marker = f' <span class="fallback">({escape(report.label(N_("Not translated yet")))})</span>' if fallback else ""
+    text, text_language, fallback = service.statement_text(
+        statement, report.language, report.study.first_language
+    )
+    marker = (
+        f' <span class="fallback">({escape(report.label(N_("Not translated yet")))})</span>'
+        if fallback
+        else ""
+    )
     theme = f'<br><span class="fallback">{escape(statement.theme)}</span>' if statement.theme else ""
     return f'<span lang="{escape(text_language)}" dir="auto">{escape(text)}</span>{marker}{theme}'
 
 
-def counts_table(report: Report, heading: str, counts: Counter[str], words: dict[str, str] | None) -> list[str]:
+def counts_table(
+    report: Report, heading: str, counts: Counter[str], words: dict[str, str] | None
+) -> list[str]:
     if not counts:
         return []
     e = escape
     parts = [f"<h3>{e(heading)}</h3>", "<table><tbody>"]
     for key, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         name = report.label(words[key]) if words and key in words else key
-        parts.append(f'<tr><th scope="row">{e(name)}</th><td class="number">{e(report.number(count))}</td></tr>')
+        parts.append(
+            f'<tr><th scope="row">{e(name)}</th><td class="number">{e(report.number(count))}</td></tr>'
+        )
     parts.append("</tbody></table>")
     return parts
 
@@ -391,7 +416,9 @@ def method_section(report: Report) -> list[str]:
     label = report.label
     first = report.rounds[0] if report.rounds else None
     fixed = (
-        label(N_("Fixed in advance, on {date}, when the first round opened."), date=report.date(first.opened_at))
+        label(
+            N_("Fixed in advance, on {date}, when the first round opened."), date=report.date(first.opened_at)
+        )
         if first
         else label(N_("Not fixed yet: no round has opened."))
     )
@@ -471,8 +498,14 @@ def response_section(report: Report) -> list[str]:
     ]
     before: int | None = None
     for current in report.rounds:
-        rate = round(100 * current.responded / current.invited, 1) if current.responded is not None and current.invited else None
-        attrition = before - current.responded if before is not None and current.responded is not None else None
+        rate = (
+            round(100 * current.responded / current.invited, 1)
+            if current.responded is not None and current.invited
+            else None
+        )
+        attrition = (
+            before - current.responded if before is not None and current.responded is not None else None
+        )
         closed = report.date(current.closed_at) if current.closed_at else label(N_("Still open"))
         parts.append(
             "<tr>"
@@ -505,7 +538,9 @@ def round_section(report: Report, current: RoundReport) -> list[str]:
         parts += [f"<li>{statement_cell(report, statement_id)}</li>" for statement_id in current.added]
         parts.append("</ul>")
     if current.closed_at is None:
-        parts.append(f'<p class="meta">{e(label(N_("This round is still open: its results come when it closes.")))}</p>')
+        parts.append(
+            f'<p class="meta">{e(label(N_("This round is still open: its results come when it closes.")))}</p>'
+        )
         return parts
     parts += [
         "<table>",

@@ -19,8 +19,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CON
 
 from server.accounts.models import RESEARCHERS, Role
 from server.audit.service import record_event
-from server.db import Database, Databases
 from server.briefs import documents
+from server.db import Database, Databases
 from server.delphi import report, service
 from server.delphi.models import Panellist, Proposal, Round, Statement, Study
 from server.delphi.schemas import (
@@ -388,7 +388,12 @@ async def export_study(
 
 def proposal_out(proposal: Proposal) -> ProposalOut:
     return ProposalOut(
-        proposal.id, proposal.text, proposal.comment, proposal.language, proposal.status, proposal.statement_id
+        proposal.id,
+        proposal.text,
+        proposal.comment,
+        proposal.language,
+        proposal.status,
+        proposal.statement_id,
     )
 
 

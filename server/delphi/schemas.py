@@ -76,7 +76,7 @@ class StudyPatch(Strict):
     opens (after it, labels may still be given for a language that has none)."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
-    purpose: Purpose | None | msgspec.UnsetType = msgspec.UNSET
+    purpose: Purpose | msgspec.UnsetType | None = msgspec.UNSET
     scale_labels: ScaleLabels | msgspec.UnsetType = msgspec.UNSET
     scale: Scale | msgspec.UnsetType = msgspec.UNSET
     consensus: ConsensusRule | msgspec.UnsetType = msgspec.UNSET

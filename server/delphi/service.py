@@ -186,7 +186,9 @@ def label_errors(labels: dict[str, list[str]], scale: Scale, languages: Sequence
     for language, names in labels.items():
         if language not in languages:
             errors.append(
-                FieldError(f"scale_labels.{language}", message(N_("This study is not held in this language.")))
+                FieldError(
+                    f"scale_labels.{language}", message(N_("This study is not held in this language."))
+                )
             )
         elif len(names) != points or not all(name.strip() for name in names):
             errors.append(
@@ -260,7 +262,9 @@ async def update_study(db: AsyncSession, user: User, study_id: uuid.UUID, data: 
     check_open(study)
     changes_rule = data.scale is not msgspec.UNSET or data.consensus is not msgspec.UNSET
     stored_labels = dict(study.scale_labels or {})
-    new_labels = stored_labels if isinstance(data.scale_labels, msgspec.UnsetType) else dict(data.scale_labels)
+    new_labels = (
+        stored_labels if isinstance(data.scale_labels, msgspec.UnsetType) else dict(data.scale_labels)
+    )
     # Once the first round is open, labels that panellists may have read stay as they were;
     # a language without labels may still get them.
     relabels = any(new_labels.get(language) != names for language, names in stored_labels.items())
@@ -350,7 +354,9 @@ async def list_proposals(db: AsyncSession, user: User, study_id: uuid.UUID) -> l
     return list(found)
 
 
-async def decided_proposal(db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID) -> Proposal:
+async def decided_proposal(
+    db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID
+) -> Proposal:
     """The proposal, locked; two facilitators deciding at once take turns."""
     study = await facilitated_study(db, user, study_id, for_update=True)
     check_open(study)
@@ -375,7 +381,9 @@ async def accept_proposal(
     return statement
 
 
-async def dismiss_proposal(db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID) -> Proposal:
+async def dismiss_proposal(
+    db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID
+) -> Proposal:
     """Dismissing a dismissed proposal again changes nothing; an accepted one stays accepted."""
     proposal = await decided_proposal(db, user, study_id, proposal_id)
     if proposal.status == ProposalStatus.ACCEPTED:
@@ -882,7 +890,9 @@ async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
         raise Conflict(message(ROUND_CLOSED))
     pseudonym_id = checked.pseudonym_id
     if checked.answers or checked.proposals is not None:
-        pseudonym_id = pseudonym_id or await pseudonym_for(db, checked.token, checked.study, checked.panellist)
+        pseudonym_id = pseudonym_id or await pseudonym_for(
+            db, checked.token, checked.study, checked.panellist
+        )
     if checked.proposals is not None:
         assert pseudonym_id is not None
         await replace_proposals(db, checked, pseudonym_id)
@@ -933,9 +943,7 @@ async def replace_proposals(db: AsyncSession, checked: CheckedSave, pseudonym_id
     text already decided is not proposed again (a retried or late save changes nothing)."""
     assert checked.proposals is not None
     # Two tabs saving at once take turns here: each save's proposals replace the other's whole.
-    await db.execute(
-        sa.select(Pseudonym.id).where(Pseudonym.id == pseudonym_id).with_for_update()
-    )
+    await db.execute(sa.select(Pseudonym.id).where(Pseudonym.id == pseudonym_id).with_for_update())
     decided = set(
         await db.scalars(
             sa.select(Proposal.text).where(

@@ -247,10 +247,20 @@ def test_the_first_round_shows_the_labels_and_the_rule_and_takes_a_proposal_even
     page.get_by_label("A statement you propose").fill("Free transport passes for newcomers")
     page.get_by_label("Why (optional)").fill("Buses cost too much")
     page.get_by_role("button", name="Propose", exact=True).click()
-    expect(page.locator('.ballot-proposals [data-proposal="pending"]')).to_contain_text("Free transport passes")
+    expect(page.locator('.ballot-proposals [data-proposal="pending"]')).to_contain_text(
+        "Free transport passes"
+    )
     assert eventually(
-        lambda: delphi.ballot()["proposals"]["mine"]
-        == [{"text": "Free transport passes for newcomers", "comment": "Buses cost too much", "status": "pending"}]
+        lambda: (
+            delphi.ballot()["proposals"]["mine"]
+            == [
+                {
+                    "text": "Free transport passes for newcomers",
+                    "comment": "Buses cost too much",
+                    "status": "pending",
+                }
+            ]
+        )
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     screenshot(page, "ballot-proposals-320x640")
@@ -262,5 +272,10 @@ def test_the_first_round_shows_the_labels_and_the_rule_and_takes_a_proposal_even
     expect(page.locator(".ballot-proposals .ballot-status")).to_contain_text("Saved on this phone")
     go_online(phone)
     assert eventually(lambda: len(delphi.ballot()["proposals"]["mine"]) == 2)
-    listed = delphi.facilitator.request("GET", f"/api/v1/delphi/studies/{delphi.id}/proposals").json()["items"]
-    assert sorted(item["text"] for item in listed) == ["Free transport passes for newcomers", "Language classes at work"]
+    listed = delphi.facilitator.request("GET", f"/api/v1/delphi/studies/{delphi.id}/proposals").json()[
+        "items"
+    ]
+    assert sorted(item["text"] for item in listed) == [
+        "Free transport passes for newcomers",
+        "Language classes at work",
+    ]

@@ -16,7 +16,9 @@ LABELS_IT = ["Per niente", "Poco", "Abbastanza", "Molto", "Del tutto"]
 
 async def propose(client: Any, token: str, *proposals: dict[str, Any], status: int = 200) -> Any:
     client.cookies.clear()
-    response = await client.put(f"/api/v1/delphi/ballots/{token}", json={"ratings": [], "proposals": list(proposals)})
+    response = await client.put(
+        f"/api/v1/delphi/ballots/{token}", json={"ratings": [], "proposals": list(proposals)}
+    )
     assert response.status_code == status, response.text
     return response.json()
 
@@ -39,7 +41,10 @@ async def test_a_panellist_proposes_statements_and_a_retry_changes_nothing(facil
     mine = (await ballot(client, world["giulia"]["token"]))["proposals"]
     assert mine == {"open": True, "mine": [{**idea, "status": "pending"}]}
     listed = (await facilitator.get(f"/api/v1/delphi/studies/{world['study']}/proposals")).json()["items"]
-    assert sorted(item["text"] for item in listed) == ["Free transport passes for newcomers", "Language classes at work"]
+    assert sorted(item["text"] for item in listed) == [
+        "Free transport passes for newcomers",
+        "Language classes at work",
+    ]
     # Nothing says who proposed what.
     assert set(listed[0]) == {"id", "text", "comment", "language", "status", "statement_id"}
     # Under `anonymous` a proposal, like a rating, leads to a pseudonym that names nobody.
@@ -66,7 +71,9 @@ async def test_two_tabs_proposing_at_once_leave_one_list(facilitator, client):
 
 async def test_an_accepted_proposal_is_asked_in_the_next_round(facilitator, client):
     world = await first_round(facilitator)
-    await propose(client, world["giulia"]["token"], {"text": "Trasporti gratuiti", "comment": "Costano troppo"})
+    await propose(
+        client, world["giulia"]["token"], {"text": "Trasporti gratuiti", "comment": "Costano troppo"}
+    )
     await propose(client, world["omar"]["token"], {"text": "Something off topic"})
     path = f"/api/v1/delphi/studies/{world['study']}/proposals"
     listed = {item["text"]: item for item in (await facilitator.get(path)).json()["items"]}
@@ -82,7 +89,9 @@ async def test_an_accepted_proposal_is_asked_in_the_next_round(facilitator, clie
     assert again.status_code == 409
     dismissed = await facilitator.post(f"{path}/{listed['Something off topic']['id']}/dismiss")
     assert dismissed.status_code == 200 and dismissed.json()["status"] == "dismissed"
-    assert (await facilitator.post(f"{path}/{listed['Something off topic']['id']}/dismiss")).status_code == 200
+    assert (
+        await facilitator.post(f"{path}/{listed['Something off topic']['id']}/dismiss")
+    ).status_code == 200
     refused = await facilitator.post(f"{path}/{listed['Trasporti gratuiti']['id']}/dismiss")
     assert refused.status_code == 409
     study = (await facilitator.get(f"/api/v1/delphi/studies/{world['study']}")).json()
@@ -140,9 +149,12 @@ async def test_proposals_from_the_attackers_side(facilitator, client, people):
 
 
 async def test_scale_labels_show_on_the_ballot_in_the_panellists_language(facilitator, client):
-    world = await first_round(facilitator, scale={"min": 1, "max": 5}, consensus={
-        "kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2
-    }, scale_labels={"en": LABELS_EN, "it": LABELS_IT})
+    world = await first_round(
+        facilitator,
+        scale={"min": 1, "max": 5},
+        consensus={"kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2},
+        scale_labels={"en": LABELS_EN, "it": LABELS_IT},
+    )
     assert (await ballot(client, world["giulia"]["token"]))["study"]["scale_labels"] == LABELS_IT
     assert (await ballot(client, world["omar"]["token"]))["study"]["scale_labels"] == LABELS_EN
     study = (await facilitator.get(f"/api/v1/delphi/studies/{world['study']}")).json()
@@ -155,9 +167,12 @@ async def test_scale_labels_show_on_the_ballot_in_the_panellists_language(facili
 
 
 async def test_labels_fall_back_to_the_first_language_and_may_be_added_later(facilitator, client):
-    world = await first_round(facilitator, scale={"min": 1, "max": 5}, consensus={
-        "kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2
-    }, scale_labels={"en": LABELS_EN})
+    world = await first_round(
+        facilitator,
+        scale={"min": 1, "max": 5},
+        consensus={"kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2},
+        scale_labels={"en": LABELS_EN},
+    )
     assert (await ballot(client, world["giulia"]["token"]))["study"]["scale_labels"] == LABELS_EN
     added = await facilitator.patch(
         f"/api/v1/delphi/studies/{world['study']}", json={"scale_labels": {"en": LABELS_EN, "it": LABELS_IT}}
@@ -183,7 +198,12 @@ async def test_bad_labels_are_422(facilitator):
         assert response.status_code == 422, (labels, response.text)
         assert response.headers["content-type"] == "application/problem+json"
     # Changing the scale without labels that fit it is refused too.
-    study_id = await start_study(facilitator, scale={"min": 1, "max": 5}, consensus={
-        "kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2
-    }, scale_labels={"en": LABELS_EN})
-    assert (await facilitator.patch(f"/api/v1/delphi/studies/{study_id}", json={"scale": {"min": 1, "max": 7}})).status_code == 422
+    study_id = await start_study(
+        facilitator,
+        scale={"min": 1, "max": 5},
+        consensus={"kind": "iqr", "max_iqr": 1, "agree_from": 4, "disagree_to": 2},
+        scale_labels={"en": LABELS_EN},
+    )
+    assert (
+        await facilitator.patch(f"/api/v1/delphi/studies/{study_id}", json={"scale": {"min": 1, "max": 7}})
+    ).status_code == 422

@@ -18,7 +18,10 @@ def cells(html: str, statement_id: str) -> list[str]:
     """The text of a results row's cells, statement first."""
     row = re.search(rf'<tr data-statement="{statement_id}">(.*?)</tr>', html, re.S)
     assert row is not None, statement_id
-    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", cell).strip()
+        for cell in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1), re.S)
+    ]
 
 
 async def two_rounds(facilitator: Any, client: Any, **fields: Any) -> dict[str, Any]:
@@ -32,7 +35,9 @@ async def two_rounds(facilitator: Any, client: Any, **fields: Any) -> dict[str, 
     school = await add_statement(facilitator, study_id, {"en": "School places for all"})
     work = await add_statement(facilitator, study_id, {"en": "Work permits sooner"})
     ngo = await facilitator.post("/api/v1/stakeholders", json=entry(organisation="Casa Aperta", sector="ngo"))
-    town = await facilitator.post("/api/v1/stakeholders", json=entry(organisation="Comune", person_name="Ada Neri"))
+    town = await facilitator.post(
+        "/api/v1/stakeholders", json=entry(organisation="Comune", person_name="Ada Neri")
+    )
     assert ngo.status_code == 201 and town.status_code == 201, (ngo.text, town.text)
     panel = [
         await invite(facilitator, study_id, stakeholder_id=ngo.json()["id"]),
@@ -80,7 +85,9 @@ async def test_the_html_report_holds_every_credes_item_with_the_figures(facilita
     assert re.search(r"Public authority</th><td class=\"number\">1<", panel)
     assert re.search(r"Local</th><td class=\"number\">2<", panel)
     # Response per round: 3 invited, 2 responded (66.7 %), both rounds; nobody left.
-    response_rows = re.findall(r"<tr><td class=\"number\">(\d)</td>.*?</tr>", html[html.index('id="response"') :])
+    response_rows = re.findall(
+        r"<tr><td class=\"number\">(\d)</td>.*?</tr>", html[html.index('id="response"') :]
+    )
     assert response_rows[:2] == ["1", "2"]
     assert html.count('<td class="number">66.7</td>') == 2
     # Round 1: housing 9 and 8: n 2, median 8.5, Q1–Q3 8.25–8.75, agree 100 %, consensus in.
@@ -125,7 +132,9 @@ async def test_the_report_in_arabic_runs_right_to_left_with_the_arabic_statement
     assert cells(html, world["housing"])[1:4] == ["2", "8.5", "8.25–8.75"]
     pdf = await facilitator.get(path + "&format=pdf")
     assert pdf.status_code == 200, pdf.text
-    text = " ".join(" ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split())
+    text = " ".join(
+        " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split()
+    )
     assert "8.25" in text and "66.7" in text and "School places for all" in text
     assert re.search("[\u0600-\u06ff]", text)
 
