@@ -302,6 +302,76 @@ async def panel_of(db: AsyncSession, study: Study, panellists: list[Panellist]) 
     return panel
 
 
+# The report's words (module constants: a message inside an f-string is not extracted).
+CONSENSUS_IN_AT_LEAST_THRESHOLD = N_(
+    "Consensus in: at least {threshold} % of a statement's ratings are {agree_from} or higher, and fewer than {max_opposite} % are {disagree_to} or lower."
+)
+CONSENSUS_OUT_AT_LEAST_THRESHOLD = N_(
+    "Consensus out: at least {threshold} % of a statement's ratings are {disagree_to} or lower, and fewer than {max_opposite} % are {agree_from} or higher."
+)
+CONSENSUS_IN_THE_INTERQUARTILE_RANGE = N_(
+    "Consensus in: the interquartile range (Q3 − Q1) is at most {max_iqr} and the median is {agree_from} or higher."
+)
+CONSENSUS_OUT_THE_INTERQUARTILE_RANGE = N_(
+    "Consensus out: the interquartile range (Q3 − Q1) is at most {max_iqr} and the median is {disagree_to} or lower."
+)
+NOT_TRANSLATED_YET = N_("Not translated yet")
+DELPHI_STUDY_REPORT_MADE_DATE = N_("Delphi study report, made {date}")
+REPORTED_FOLLOWING_CREDES_J_NGER = N_("Reported following CREDES (Jünger et al. 2017) and ACCORD.")
+PURPOSE = N_("Purpose")
+NO_PURPOSE_WAS_STATED = N_("No purpose was stated.")
+FIXED_IN_ADVANCE_ON_DATE = N_("Fixed in advance, on {date}, when the first round opened.")
+NOT_FIXED_YET_NO_ROUND = N_("Not fixed yet: no round has opened.")
+METHOD = N_("Method")
+PLATFORMS = N_("Platforms")
+LANGUAGES = N_("Languages")
+ANONYMITY = N_("Anonymity")
+RATING_SCALE = N_("Rating scale")
+FROM_MIN_TO_MAX = N_("From {min} to {max}.")
+CONSENSUS_DEFINITION = N_("Consensus definition")
+PERCENTAGES_AND_QUARTILES_ARE_OVER = N_(
+    "Percentages and quartiles are over the ratings given to a statement in a round; quartiles by linear interpolation between order statistics."
+)
+A_STATEMENT_WITH_CONSENSUS_IN = N_(
+    "A statement with consensus in or out leaves later rounds; a statement without consensus is asked again, with the group’s answers of the round before."
+)
+STABILITY = N_("Stability")
+THE_SHARE_OF_PANELLISTS_WHO = N_(
+    "The share of panellists who rated a statement in two rounds in a row whose rating moved by more than one point."
+)
+ROUNDS = N_("Rounds")
+STATEMENTS_PROPOSED_BY_PANELLISTS_IN = N_(
+    "Statements proposed by panellists in the first round: {count}; accepted: {accepted}; dismissed: {dismissed}."
+)
+PANEL = N_("Panel")
+PANELLISTS_INVITED_COUNT_LINKS_REVOKED = N_("Panellists invited: {count}; links revoked: {revoked}.")
+WHERE_PANELLISTS_CAME_FROM = N_("Where panellists came from")
+BY_PLATFORM = N_("By platform")
+BY_SECTOR_STAKEHOLDER_DIRECTORY = N_("By sector (stakeholder directory)")
+BY_LEVEL_STAKEHOLDER_DIRECTORY = N_("By level (stakeholder directory)")
+PANELLISTS = N_("Panellists")
+RESPONSE_PER_ROUND = N_("Response per round")
+ROUND = N_("Round")
+OPENED = N_("Opened")
+CLOSED = N_("Closed")
+INVITED = N_("Invited")
+RESPONDED = N_("Responded")
+RESPONSE_RATE = N_("Response rate (%)")
+ATTRITION_SINCE_THE_ROUND_BEFORE = N_("Attrition since the round before")
+STILL_OPEN = N_("Still open")
+ROUND_NUMBER = N_("Round {number}")
+LEFT_AFTER_THE_ROUND_BEFORE = N_("Left after the round before")
+ADDED_IN_THIS_ROUND = N_("Added in this round")
+THIS_ROUND_IS_STILL_OPEN = N_("This round is still open: its results come when it closes.")
+STATEMENT = N_("Statement")
+MEDIAN = N_("Median")
+AGREE = N_("Agree (%)")
+DISAGREE = N_("Disagree (%)")
+CONSENSUS = N_("Consensus")
+MOVED = N_("Moved (%)")
+OUTCOME_PER_STATEMENT = N_("Outcome per statement")
+
+
 # The page
 
 
@@ -310,33 +380,21 @@ def rule_text(report: Report) -> list[str]:
     if rule["kind"] == ConsensusKind.PERCENT:
         return [
             report.label(
-                N_(
-                    "Consensus in: at least {threshold} % of a statement's ratings are {agree_from} or "
-                    "higher, and fewer than {max_opposite} % are {disagree_to} or lower."
-                ),
+                CONSENSUS_IN_AT_LEAST_THRESHOLD,
                 **rule_numbers(rule),
             ),
             report.label(
-                N_(
-                    "Consensus out: at least {threshold} % of a statement's ratings are {disagree_to} or "
-                    "lower, and fewer than {max_opposite} % are {agree_from} or higher."
-                ),
+                CONSENSUS_OUT_AT_LEAST_THRESHOLD,
                 **rule_numbers(rule),
             ),
         ]
     return [
         report.label(
-            N_(
-                "Consensus in: the interquartile range (Q3 − Q1) is at most {max_iqr} and the median is "
-                "{agree_from} or higher."
-            ),
+            CONSENSUS_IN_THE_INTERQUARTILE_RANGE,
             **rule_numbers(rule),
         ),
         report.label(
-            N_(
-                "Consensus out: the interquartile range (Q3 − Q1) is at most {max_iqr} and the median is "
-                "{disagree_to} or lower."
-            ),
+            CONSENSUS_OUT_THE_INTERQUARTILE_RANGE,
             **rule_numbers(rule),
         ),
     ]
@@ -352,9 +410,7 @@ def statement_cell(report: Report, statement_id: uuid.UUID) -> str:
         statement, report.language, report.study.first_language
     )
     marker = (
-        f' <span class="fallback">({escape(report.label(N_("Not translated yet")))})</span>'
-        if fallback
-        else ""
+        f' <span class="fallback">({escape(report.label(NOT_TRANSLATED_YET))})</span>' if fallback else ""
     )
     theme = f'<br><span class="fallback">{escape(statement.theme)}</span>' if statement.theme else ""
     return f'<span lang="{escape(text_language)}" dir="auto">{escape(text)}</span>{marker}{theme}'
@@ -393,12 +449,12 @@ def page_html(report: Report) -> str:
         "<body>",
         "<main>",
         f"<h1>{e(study.title)}</h1>",
-        f'<p class="meta">{e(label(N_("Delphi study report, made {date}"), date=report.date(report.made_at)))}</p>',
-        f'<p class="meta">{e(label(N_("Reported following CREDES (Jünger et al. 2017) and ACCORD.")))}</p>',
-        f'<h2 id="purpose">{e(label(N_("Purpose")))}</h2>',
+        f'<p class="meta">{e(label(DELPHI_STUDY_REPORT_MADE_DATE, date=report.date(report.made_at)))}</p>',
+        f'<p class="meta">{e(label(REPORTED_FOLLOWING_CREDES_J_NGER))}</p>',
+        f'<h2 id="purpose">{e(label(PURPOSE))}</h2>',
         f'<p class="body">{e(study.purpose)}</p>'
         if study.purpose
-        else f'<p class="meta">{e(label(N_("No purpose was stated.")))}</p>',
+        else f'<p class="meta">{e(label(NO_PURPOSE_WAS_STATED))}</p>',
     ]
     parts += method_section(report)
     parts += panel_section(report)
@@ -416,20 +472,18 @@ def method_section(report: Report) -> list[str]:
     label = report.label
     first = report.rounds[0] if report.rounds else None
     fixed = (
-        label(
-            N_("Fixed in advance, on {date}, when the first round opened."), date=report.date(first.opened_at)
-        )
+        label(FIXED_IN_ADVANCE_ON_DATE, date=report.date(first.opened_at))
         if first
-        else label(N_("Not fixed yet: no round has opened."))
+        else label(NOT_FIXED_YET_NO_ROUND)
     )
     parts = [
-        f'<h2 id="method">{e(label(N_("Method")))}</h2>',
+        f'<h2 id="method">{e(label(METHOD))}</h2>',
         "<dl>",
-        f"<dt>{e(label(N_('Platforms')))}</dt><dd>{e(', '.join(study.platform_codes))}</dd>",
-        f"<dt>{e(label(N_('Languages')))}</dt><dd>{e(', '.join(study.languages))}</dd>",
-        f"<dt>{e(label(N_('Anonymity')))}</dt><dd>{e(label(ANONYMITY_LABELS[study.anonymity]))}</dd>",
-        f"<dt>{e(label(N_('Rating scale')))}</dt>"
-        f"<dd>{e(label(N_('From {min} to {max}.'), min=study.scale_min, max=study.scale_max))}",
+        f"<dt>{e(label(PLATFORMS))}</dt><dd>{e(', '.join(study.platform_codes))}</dd>",
+        f"<dt>{e(label(LANGUAGES))}</dt><dd>{e(', '.join(study.languages))}</dd>",
+        f"<dt>{e(label(ANONYMITY))}</dt><dd>{e(label(ANONYMITY_LABELS[study.anonymity]))}</dd>",
+        f"<dt>{e(label(RATING_SCALE))}</dt>"
+        f"<dd>{e(label(FROM_MIN_TO_MAX, min=study.scale_min, max=study.scale_max))}",
     ]
     labels = service.labels_in(study, report.language)
     if labels:
@@ -441,22 +495,22 @@ def method_section(report: Report) -> list[str]:
         parts.append("</ul>")
     parts += [
         "</dd>",
-        f"<dt>{e(label(N_('Consensus definition')))}</dt><dd><ul>",
+        f"<dt>{e(label(CONSENSUS_DEFINITION))}</dt><dd><ul>",
         *(f"<li>{e(text)}</li>" for text in rule_text(report)),
         "</ul>",
         f"<p>{e(fixed)}</p>",
-        f"<p>{e(label(N_('Percentages and quartiles are over the ratings given to a statement in a round; quartiles by linear interpolation between order statistics.')))}</p>",
-        f"<p>{e(label(N_('A statement with consensus in or out leaves later rounds; a statement without consensus is asked again, with the group’s answers of the round before.')))}</p>",
+        f"<p>{e(label(PERCENTAGES_AND_QUARTILES_ARE_OVER))}</p>",
+        f"<p>{e(label(A_STATEMENT_WITH_CONSENSUS_IN))}</p>",
         "</dd>",
-        f"<dt>{e(label(N_('Stability')))}</dt>",
-        f"<dd>{e(label(N_('The share of panellists who rated a statement in two rounds in a row whose rating moved by more than one point.')))}</dd>",
-        f"<dt>{e(label(N_('Rounds')))}</dt><dd>{e(report.number(len(report.rounds)))}</dd>",
+        f"<dt>{e(label(STABILITY))}</dt>",
+        f"<dd>{e(label(THE_SHARE_OF_PANELLISTS_WHO))}</dd>",
+        f"<dt>{e(label(ROUNDS))}</dt><dd>{e(report.number(len(report.rounds)))}</dd>",
         "</dl>",
     ]
     total = sum(report.proposals.values())
     if total:
         parts.append(
-            f"<p>{e(label(N_('Statements proposed by panellists in the first round: {count}; accepted: {accepted}; dismissed: {dismissed}.'), count=total, accepted=report.proposals.get(ProposalStatus.ACCEPTED, 0), dismissed=report.proposals.get(ProposalStatus.DISMISSED, 0)))}</p>"
+            f"<p>{e(label(STATEMENTS_PROPOSED_BY_PANELLISTS_IN, count=total, accepted=report.proposals.get(ProposalStatus.ACCEPTED, 0), dismissed=report.proposals.get(ProposalStatus.DISMISSED, 0)))}</p>"
         )
     return parts
 
@@ -466,15 +520,15 @@ def panel_section(report: Report) -> list[str]:
     label = report.label
     panel = report.panel
     parts = [
-        f'<h2 id="panel">{e(label(N_("Panel")))}</h2>',
-        f"<p>{e(label(N_('Panellists invited: {count}; links revoked: {revoked}.'), count=panel.invited, revoked=panel.revoked))}</p>",
+        f'<h2 id="panel">{e(label(PANEL))}</h2>',
+        f"<p>{e(label(PANELLISTS_INVITED_COUNT_LINKS_REVOKED, count=panel.invited, revoked=panel.revoked))}</p>",
     ]
-    parts += counts_table(report, label(N_("Where panellists came from")), panel.by_source, SOURCES)
-    parts += counts_table(report, label(N_("By platform")), panel.by_platform, None)
-    parts += counts_table(report, label(N_("By sector (stakeholder directory)")), panel.by_sector, SECTORS)
-    parts += counts_table(report, label(N_("By level (stakeholder directory)")), panel.by_level, LEVELS)
+    parts += counts_table(report, label(WHERE_PANELLISTS_CAME_FROM), panel.by_source, SOURCES)
+    parts += counts_table(report, label(BY_PLATFORM), panel.by_platform, None)
+    parts += counts_table(report, label(BY_SECTOR_STAKEHOLDER_DIRECTORY), panel.by_sector, SECTORS)
+    parts += counts_table(report, label(BY_LEVEL_STAKEHOLDER_DIRECTORY), panel.by_level, LEVELS)
     if panel.names:
-        parts.append(f"<h3>{e(label(N_('Panellists')))}</h3><ul>")
+        parts.append(f"<h3>{e(label(PANELLISTS))}</h3><ul>")
         parts += [f"<li>{e(name)}</li>" for name in panel.names]
         parts.append("</ul>")
     return parts
@@ -484,16 +538,16 @@ def response_section(report: Report) -> list[str]:
     e = escape
     label = report.label
     parts = [
-        f'<h2 id="response">{e(label(N_("Response per round")))}</h2>',
+        f'<h2 id="response">{e(label(RESPONSE_PER_ROUND))}</h2>',
         "<table>",
         "<thead><tr>",
-        f"<th>{e(label(N_('Round')))}</th>",
-        f"<th>{e(label(N_('Opened')))}</th>",
-        f"<th>{e(label(N_('Closed')))}</th>",
-        f'<th class="number">{e(label(N_("Invited")))}</th>',
-        f'<th class="number">{e(label(N_("Responded")))}</th>',
-        f'<th class="number">{e(label(N_("Response rate (%)")))}</th>',
-        f'<th class="number">{e(label(N_("Attrition since the round before")))}</th>',
+        f"<th>{e(label(ROUND))}</th>",
+        f"<th>{e(label(OPENED))}</th>",
+        f"<th>{e(label(CLOSED))}</th>",
+        f'<th class="number">{e(label(INVITED))}</th>',
+        f'<th class="number">{e(label(RESPONDED))}</th>',
+        f'<th class="number">{e(label(RESPONSE_RATE))}</th>',
+        f'<th class="number">{e(label(ATTRITION_SINCE_THE_ROUND_BEFORE))}</th>',
         "</tr></thead><tbody>",
     ]
     before: int | None = None
@@ -506,7 +560,7 @@ def response_section(report: Report) -> list[str]:
         attrition = (
             before - current.responded if before is not None and current.responded is not None else None
         )
-        closed = report.date(current.closed_at) if current.closed_at else label(N_("Still open"))
+        closed = report.date(current.closed_at) if current.closed_at else label(STILL_OPEN)
         parts.append(
             "<tr>"
             f'<td class="number">{e(report.number(current.number))}</td>'
@@ -526,33 +580,31 @@ def response_section(report: Report) -> list[str]:
 def round_section(report: Report, current: RoundReport) -> list[str]:
     e = escape
     label = report.label
-    parts = [f'<h2 id="round-{current.number}">{e(label(N_("Round {number}"), number=current.number))}</h2>']
+    parts = [f'<h2 id="round-{current.number}">{e(label(ROUND_NUMBER, number=current.number))}</h2>']
     if current.dropped:
-        parts.append(f"<h3>{e(label(N_('Left after the round before')))}</h3><ul>")
+        parts.append(f"<h3>{e(label(LEFT_AFTER_THE_ROUND_BEFORE))}</h3><ul>")
         for statement_id, verdict in current.dropped:
             reason = label(CONSENSUS_LABELS[verdict]) if verdict else ""
             parts.append(f"<li>{statement_cell(report, statement_id)} — {e(reason)}</li>")
         parts.append("</ul>")
     if current.added:
-        parts.append(f"<h3>{e(label(N_('Added in this round')))}</h3><ul>")
+        parts.append(f"<h3>{e(label(ADDED_IN_THIS_ROUND))}</h3><ul>")
         parts += [f"<li>{statement_cell(report, statement_id)}</li>" for statement_id in current.added]
         parts.append("</ul>")
     if current.closed_at is None:
-        parts.append(
-            f'<p class="meta">{e(label(N_("This round is still open: its results come when it closes.")))}</p>'
-        )
+        parts.append(f'<p class="meta">{e(label(THIS_ROUND_IS_STILL_OPEN))}</p>')
         return parts
     parts += [
         "<table>",
         "<thead><tr>",
-        f"<th>{e(label(N_('Statement')))}</th>",
+        f"<th>{e(label(STATEMENT))}</th>",
         '<th class="number">n</th>',
-        f'<th class="number">{e(label(N_("Median")))}</th>',
+        f'<th class="number">{e(label(MEDIAN))}</th>',
         '<th class="number">Q1–Q3</th>',
-        f'<th class="number">{e(label(N_("Agree (%)")))}</th>',
-        f'<th class="number">{e(label(N_("Disagree (%)")))}</th>',
-        f"<th>{e(label(N_('Consensus')))}</th>",
-        f'<th class="number">{e(label(N_("Moved (%)")))}</th>',
+        f'<th class="number">{e(label(AGREE))}</th>',
+        f'<th class="number">{e(label(DISAGREE))}</th>',
+        f"<th>{e(label(CONSENSUS))}</th>",
+        f'<th class="number">{e(label(MOVED))}</th>',
         "</tr></thead><tbody>",
     ]
     for line in current.lines:
@@ -586,10 +638,10 @@ def outcome_section(report: Report) -> list[str]:
     if not last:
         return []
     parts = [
-        f'<h2 id="outcome">{e(label(N_("Outcome per statement")))}</h2>',
+        f'<h2 id="outcome">{e(label(OUTCOME_PER_STATEMENT))}</h2>',
         "<table>",
-        f"<thead><tr><th>{e(label(N_('Statement')))}</th><th>{e(label(N_('Consensus')))}</th>"
-        f'<th class="number">{e(label(N_("Round")))}</th></tr></thead><tbody>',
+        f"<thead><tr><th>{e(label(STATEMENT))}</th><th>{e(label(CONSENSUS))}</th>"
+        f'<th class="number">{e(label(ROUND))}</th></tr></thead><tbody>',
     ]
     for statement_id in report.statements:
         if statement_id not in last:
