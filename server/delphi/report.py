@@ -614,7 +614,8 @@ def round_section(report: Report, current: RoundReport) -> list[str]:
             f"<td>{statement_cell(report, line.statement_id)}</td>"
             f'<td class="number">{e(report.number(line.n))}</td>'
             f'<td class="number">{e(report.number(line.median))}</td>'
-            f'<td class="number">{e(quartiles)}</td>'
+            # A range reads from low to high in every direction.
+            f'<td class="number"><bdi dir="ltr">{e(quartiles)}</bdi></td>'
             f'<td class="number">{e(report.number(line.agree_percent))}</td>'
             f'<td class="number">{e(report.number(line.disagree_percent))}</td>'
             f"<td>{e(label(CONSENSUS_LABELS[line.consensus]))}</td>"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 from typing import Any
 
 import pypdf
@@ -12,6 +13,8 @@ import pytest
 
 from tests.delphi.conftest import IQR_RULE, add_statement, close_round, invite, open_round, rate, start_study
 from tests.stakeholders.conftest import entry
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def cells(html: str, statement_id: str) -> list[str]:
@@ -132,6 +135,9 @@ async def test_the_report_in_arabic_runs_right_to_left_with_the_arabic_statement
     assert cells(html, world["housing"])[1:4] == ["2", "8.5", "8.25–8.75"]
     pdf = await facilitator.get(path + "&format=pdf")
     assert pdf.status_code == 200, pdf.text
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "delphi-report-ar.pdf").write_bytes(pdf.content)  # to look at
+    (ARTIFACTS / "delphi-report-ar.html").write_text(html)
     text = " ".join(
         " ".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.content)).pages).split()
     )
