@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Api, Person, eventually, go_offline, go_online, screenshot, sign_in
+from tests.browser.phone import Api, Person, axe_scan, eventually, go_offline, go_online, screenshot, sign_in
+from tests.browser.test_accessibility import pa11y_findings
 
 RULE = {"kind": "percent", "agree_from": 7, "disagree_to": 3, "threshold": 70, "max_opposite": 15}
 
@@ -264,6 +265,7 @@ def test_the_first_round_shows_the_labels_and_the_rule_and_takes_a_proposal_even
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     screenshot(page, "ballot-proposals-320x640")
+    assert axe_scan(page) == [] and pa11y_findings(page) == []
 
     # Offline, a second proposal waits on the phone and goes once online.
     go_offline(phone)
