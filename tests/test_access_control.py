@@ -143,6 +143,20 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/delphi/rounds/{round_id}/reminders", None, {"researcher", "admin"}),
     ("GET", "/api/v1/delphi/studies/{study_id}/results", None, {"researcher", "admin", "stakeholder"}),
     ("GET", "/api/v1/delphi/studies/{study_id}/export", None, {"researcher", "admin"}),
+    ("GET", "/api/v1/delphi/studies/{study_id}/report", None, {"researcher", "admin", "stakeholder"}),
+    ("GET", "/api/v1/delphi/studies/{study_id}/proposals", None, {"researcher", "admin"}),
+    (
+        "POST",
+        "/api/v1/delphi/studies/{study_id}/proposals/{proposal_id}/accept",
+        {"text": {"en": "x"}},
+        {"researcher", "admin"},
+    ),
+    (
+        "POST",
+        "/api/v1/delphi/studies/{study_id}/proposals/{proposal_id}/dismiss",
+        None,
+        {"researcher", "admin"},
+    ),
     ("GET", "/api/v1/delphi/ballots/{token}", None, ANYONE),
     ("PUT", "/api/v1/delphi/ballots/{token}", {"ratings": []}, ANYONE),
     ("GET", "/api/v1/me/ballots", None, SIGNED_IN),
@@ -196,6 +210,7 @@ def concrete(path: str) -> str:
         .replace("{action_id}", ZERO)
         .replace("{study_id}", ZERO)
         .replace("{panellist_id}", ZERO)
+        .replace("{proposal_id}", ZERO)
         .replace("{round_id}", ZERO)
         .replace("{brief_id}", ZERO)
         .replace("{evidence_id}", ZERO)

@@ -4,7 +4,7 @@
 // The link is the only credential: it stays in the address and in this module's memory, is
 // never written to storage or the console, and no session cookie goes with its requests.
 
-import { formatNumber, _, locale, ngettext, useLocale } from "../i18n.js";
+import { formatNumber, _, N_, locale, ngettext, useLocale } from "../i18n.js";
 import { announce, h, icon, showScreen } from "../dom.js";
 import { problem, problemText } from "./common.js";
 import { distributionChart } from "./distribution.js";
@@ -16,7 +16,10 @@ let shown = null;
 let opened = null;
 
 addEventListener("online", () => {
-  if (shown?.isCurrent()) sendWaiting(shown);
+  if (shown?.isCurrent()) {
+    sendWaiting(shown);
+    if (shown.proposalBox && waitingProposals(shown)) sendProposals(shown);
+  }
   else if (opened?.isCurrent()) opened.refresh();
 });
 
@@ -116,6 +119,8 @@ function drawBallot(ctx, token, key, ballot) {
     round.open
       ? h("p", null, _("Rate each statement from {min} (do not agree at all) to {max} (fully agree). Each answer is saved as you give it.", { min: formatNumber(ballot.study.scale.min), max: formatNumber(ballot.study.scale.max) }))
       : h("p", { class: "notice", "data-closed": "true" }, _("This round is closed")),
+    scaleLegend(ballot.study),
+    h("p", { class: "meta", "data-rule": ballot.study.consensus.kind }, consensusRule(ballot.study.consensus)),
   ];
   const themes = new Map();
   for (const statement of ballot.statements) {
@@ -134,8 +139,29 @@ function drawBallot(ctx, token, key, ballot) {
       ),
     );
   }
-  showScreen(title, intro, sections.length ? sections : h("p", { class: "meta" }, _("This round asks no statements.")));
+  const proposing = proposalBox(state);
+  showScreen(title, intro, sections.length ? sections : h("p", { class: "meta" }, _("This round asks no statements.")), proposing);
   if (round.open) sendWaiting(state);
+}
+
+// What each point of the scale means, in the panellist's language, when the study says.
+function scaleLegend(study) {
+  const labels = study.scale_labels || [];
+  if (!labels.length) return null;
+  return h(
+    "dl",
+    { class: "scale-legend", "aria-label": _("What the points of the scale mean") },
+    labels.map((label, index) => [h("dt", null, formatNumber(study.scale.min + index)), h("dd", null, label)]),
+  );
+}
+
+// The consensus rule, fixed before the first round, in words: the panel knows when it agrees.
+function consensusRule(rule) {
+  const numbers = Object.fromEntries(Object.entries(rule).filter(([name]) => name !== "kind").map(([name, value]) => [name, formatNumber(value)]));
+  if (rule.kind === "percent") {
+    return _("The panel agrees on a statement when at least {threshold} % rate it {agree_from} or higher and fewer than {max_opposite} % rate it {disagree_to} or lower; it disagrees the other way round. A statement the panel agrees or disagrees on leaves the next rounds.", numbers);
+  }
+  return _("The panel agrees on a statement when the middle half of the ratings lies within {max_iqr} points and the median is {agree_from} or higher; it disagrees when the median is {disagree_to} or lower. A statement the panel agrees or disagrees on leaves the next rounds.", numbers);
 }
 
 function statementRow(state, statement, waiting) {
@@ -155,7 +181,7 @@ function statementRow(state, statement, waiting) {
         type: "button",
         class: "scale-point",
         "aria-pressed": String(answer.rating === point),
-        "aria-label": _("{point} of {max}", { point: formatNumber(point), max: formatNumber(max) }),
+        "aria-label": pointLabel(state.ballot.study, point),
         disabled: !state.open,
         onclick: () => give(state, row, { ...row.answer, rating: point }),
       },
@@ -184,6 +210,12 @@ function statementRow(state, statement, waiting) {
   state.rows.set(statement.id, row);
   showState(row, waiting ? "waiting" : answer.rating != null || answer.comment ? "saved" : "none");
   return element;
+}
+
+function pointLabel(study, point) {
+  const label = (study.scale_labels || [])[point - study.scale.min];
+  const name = _("{point} of {max}", { point: formatNumber(point), max: formatNumber(study.scale.max) });
+  return label ? `${name}: ${label}` : name;
 }
 
 // The group's answers in the round before: a bar per point of the scale, the median and the
@@ -269,4 +301,143 @@ async function sendWaiting(state) {
     if (shown !== state || !state.rows.has(statementId)) continue;
     await send(state, statementId);
   }
+}
+
+// The first round's open question: statements the panellist proposes, kept with their ballot
+// as their ratings are (nobody sees who proposed what). The whole list is sent each time, so a
+// retry changes nothing; a list not sent waits on the phone like an answer.
+function proposalsKey(state) {
+  return state.key ? `${state.key}.proposals` : null;
+}
+
+function waitingProposals(state) {
+  const key = proposalsKey(state);
+  if (!key) return null;
+  try {
+    const stored = JSON.parse(localStorage.getItem(key) || "null");
+    return Array.isArray(stored) ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepProposals(state, list) {
+  const key = proposalsKey(state);
+  if (!key) return;
+  try {
+    if (list) localStorage.setItem(key, JSON.stringify(list));
+    else localStorage.removeItem(key);
+  } catch {
+    // Storage off or full: the list is still sent while online.
+  }
+}
+
+const PROPOSAL_STATUSES = { pending: N_("Waiting for the facilitators"), accepted: N_("Added to the next round"), dismissed: N_("Not taken up") };
+
+function proposalBox(state) {
+  const { proposals } = state.ballot;
+  if (!proposals || (!proposals.open && !proposals.mine.length)) return null;
+  const open = proposals.open && state.open;
+  if (!open) keepProposals(state, null);
+  const waiting = open ? waitingProposals(state) : null;
+  const decided = proposals.mine.filter((item) => item.status !== "pending");
+  state.proposals = waiting || proposals.mine.filter((item) => item.status === "pending").map(({ text, comment }) => ({ text, comment }));
+  const list = h("ul", { class: "list proposals" });
+  const status = h("p", { class: "ballot-status", "aria-live": "polite" });
+  const feedback = h("div");
+  const box = { list, status, feedback, decided };
+  state.proposalBox = box;
+  const text = h("textarea", { id: "proposal-text", rows: "3", maxlength: "2000", required: true });
+  const comment = h("textarea", { id: "proposal-comment", rows: "2", maxlength: "4000" });
+  const form = open
+    ? h(
+        "form",
+        {
+          class: "card",
+          onsubmit: (event) => {
+            event.preventDefault();
+            const proposed = text.value.trim();
+            if (!proposed) return text.focus();
+            if (state.proposals.length >= 10) {
+              feedback.replaceChildren(h("p", { class: "notice" }, _("You can propose up to {count} statements.", { count: formatNumber(10) })));
+              return;
+            }
+            state.proposals = [...state.proposals.filter((item) => item.text !== proposed), { text: proposed, comment: comment.value.trim() || null }];
+            text.value = "";
+            comment.value = "";
+            sendProposals(state);
+          },
+        },
+        h("div", { class: "field" }, h("label", { for: "proposal-text" }, _("A statement you propose")), text),
+        h("div", { class: "field" }, h("label", { for: "proposal-comment" }, _("Why (optional)")), comment),
+        h("button", { type: "submit" }, _("Propose")),
+      )
+    : null;
+  drawProposals(state, open);
+  if (waiting) sendProposals(state);
+  return h(
+    "section",
+    { class: "ballot-proposals", "aria-labelledby": "proposals-heading" },
+    h("h2", { id: "proposals-heading" }, _("Propose a statement")),
+    open ? h("p", null, _("In this first round you can propose statements for the panel to rate. The facilitators may add them to the next round. Nobody sees who proposed them.")) : null,
+    list,
+    h("div", { class: "split" }, status),
+    feedback,
+    form,
+  );
+}
+
+function drawProposals(state, open) {
+  const box = state.proposalBox;
+  const pending = state.proposals.map((item) =>
+    h(
+      "li",
+      { class: "card", "data-proposal": "pending" },
+      h("p", { dir: "auto" }, item.text),
+      item.comment ? h("p", { class: "meta", dir: "auto" }, item.comment) : null,
+      h("p", { class: "meta" }, _(PROPOSAL_STATUSES.pending)),
+      open
+        ? h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => {
+                state.proposals = state.proposals.filter((other) => other !== item);
+                sendProposals(state);
+              },
+            },
+            _("Take it back"),
+          )
+        : null,
+    ),
+  );
+  const decided = box.decided.map((item) =>
+    h("li", { class: "card", "data-proposal": item.status }, h("p", { dir: "auto" }, item.text), h("p", { class: "meta" }, _(PROPOSAL_STATUSES[item.status]))),
+  );
+  box.list.replaceChildren(...pending, ...decided);
+}
+
+async function sendProposals(state) {
+  const box = state.proposalBox;
+  const sent = state.proposals;
+  keepProposals(state, sent);
+  drawProposals(state, true);
+  box.feedback.replaceChildren();
+  box.status.replaceChildren(icon("clock"), h("span", null, _("Sending…")));
+  const result = await ballotRequest("PUT", state.token, { ratings: [], proposals: sent });
+  if (shown !== state) return;
+  if (result.offline || result.status >= 500 || result.status === 429) {
+    box.status.replaceChildren(icon("phone"), h("span", null, _("Saved on this phone, will be sent")));
+    return;
+  }
+  if (state.proposals === sent) keepProposals(state, null);
+  if (result.ok) {
+    if (state.proposals === sent) box.status.replaceChildren(icon("check"), h("span", null, _("Saved")));
+    return;
+  }
+  box.status.replaceChildren();
+  if (result.status === 409 || result.status === 404) return state.ctx.refresh();
+  box.feedback.replaceChildren(problem(result));
+  announce(problemText(result));
 }

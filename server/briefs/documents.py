@@ -319,15 +319,14 @@ def _processes() -> ProcessPoolExecutor:
     return _pdf_processes
 
 
-async def render_pdf(html: str) -> bytes:
+BRIEF_TOO_LONG = N_("This brief is too long for a PDF. Download it as a Word document.")
+
+
+async def render_pdf(html: str, *, too_long: str = BRIEF_TOO_LONG) -> bytes:
+    """The page as a PDF, drawn in the PDF process (also for Delphi reports); ``too_long`` says
+    what to do instead when the page is larger than a PDF is drawn from."""
     if len(html) > LARGEST_PDF_PAGE:
-        raise InvalidInput(
-            errors=[
-                FieldError(
-                    "format", message(N_("This brief is too long for a PDF. Download it as a Word document."))
-                )
-            ]
-        )
+        raise InvalidInput(errors=[FieldError("format", message(too_long))])
     future = asyncio.get_running_loop().run_in_executor(_processes(), pdf_bytes, html)
     try:
         return await asyncio.wait_for(future, timeout=PDF_SECONDS)

@@ -36,13 +36,23 @@ class Consensus(StrEnum):
     NONE = "none"
 
 
+class ProposalStatus(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DISMISSED = "dismissed"
+
+
 class Study(Base):
     __tablename__ = "delphi_studies"
 
     id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
     title: Mapped[str] = mapped_column(sa.String(300))
+    # Why the study is held, as its report states it (CREDES: purpose and rationale).
+    purpose: Mapped[str | None] = mapped_column(sa.String(4000))
     scale_min: Mapped[int] = mapped_column(sa.SmallInteger)
     scale_max: Mapped[int] = mapped_column(sa.SmallInteger)
+    # {language: [a label for each point of the scale, from scale_min up]}.
+    scale_labels: Mapped[dict[str, list[str]] | None] = mapped_column(sa.JSON)
     # The rule as the contract words it ({"kind": "percent", ...} or {"kind": "iqr", ...}),
     # fixed once the first round opens.
     consensus: Mapped[dict[str, Any]] = mapped_column(sa.JSON)
@@ -203,3 +213,31 @@ class StatementResult(Base):
     consensus: Mapped[Consensus] = mapped_column(VocabularyColumn(Consensus, 8))
 
     __table_args__ = (one_of("consensus", Consensus, name="known_consensus"),)
+
+
+class Proposal(Base):
+    """A statement a panellist proposed in the first round, kept against their pseudonym as
+    their ratings are (so under `anonymous` it names nobody), until a facilitator accepts it
+    into the study as a statement or dismisses it. No time is kept: it would order the panel."""
+
+    __tablename__ = "delphi_proposals"
+
+    id: Mapped[uuid.UUID] = mapped_column(sa.Uuid, primary_key=True, default=uuid.uuid4)
+    study_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("delphi_studies.id", ondelete="CASCADE"))
+    pseudonym_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("delphi_pseudonyms.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(sa.String(2000))
+    comment: Mapped[str | None] = mapped_column(sa.String(4000))
+    # The ballot's language when it was proposed.
+    language: Mapped[str] = mapped_column(sa.String(8))
+    status: Mapped[ProposalStatus] = mapped_column(VocabularyColumn(ProposalStatus, 16))
+    # The statement it became, once accepted.
+    statement_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("delphi_statements.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (
+        one_of("status", ProposalStatus, name="known_status"),
+        sa.Index("ix_delphi_proposals_study", "study_id", "status"),
+    )

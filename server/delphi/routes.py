@@ -14,14 +14,15 @@ from litestar.di import NamedDependency
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, Operation, Schema
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.response import Stream
+from litestar.response import Response, Stream
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.accounts.models import DELPHI_RESULT_READERS, RESEARCHERS
 from server.audit.service import record_event
+from server.briefs import documents
 from server.db import Database, Databases
-from server.delphi import service
-from server.delphi.models import Anonymity, Panellist, Round, Statement, Study
+from server.delphi import report, service
+from server.delphi.models import Anonymity, Panellist, Proposal, Round, Statement, Study
 from server.delphi.schemas import (
     Ballot,
     BallotIn,
@@ -35,6 +36,8 @@ from server.delphi.schemas import (
     PanellistCreated,
     PanellistIn,
     PanellistOut,
+    ProposalList,
+    ProposalOut,
     RemindersSent,
     Results,
     RoundOpened,
@@ -50,9 +53,10 @@ from server.delphi.schemas import (
 )
 from server.exports import formats
 from server.pagination import MAX_LIMIT
-from server.problems import Conflict, NotAllowed, NotFound, answers
+from server.problems import Conflict, InvalidInput, NotAllowed, NotFound, answers
 from server.security import current_user, role_in, signed_in
 from server.settings import Settings
+from server.wire import Language
 
 FACILITATORS = role_in(*RESEARCHERS)
 RESULT_READERS = role_in(*DELPHI_RESULT_READERS)
@@ -75,6 +79,8 @@ def summary_of(study: Study) -> StudySummary:
         study.languages,
         study.created_at,
         study.closed_at,
+        study.purpose,
+        dict(study.scale_labels or {}),
     )
 
 
@@ -425,6 +431,114 @@ async def renew_my_ballot_link(
     return BallotLink(token, service.ballot_url(settings.public_url, token))
 
 
+# Extensions of the contract (docs/api.md): panellists' proposals and the report.
+
+
+def proposal_out(proposal: Proposal) -> ProposalOut:
+    return ProposalOut(
+        proposal.id,
+        proposal.text,
+        proposal.comment,
+        proposal.language,
+        proposal.status,
+        proposal.statement_id,
+    )
+
+
+@answers(NotAllowed)
+@get(
+    "/api/v1/delphi/studies/{study_id:uuid}/proposals",
+    guards=[FACILITATORS],
+    summary="The statements panellists proposed in the first round, without who proposed them",
+)
+async def list_proposals(request: Request, db: Database, study_id: FromPath[uuid.UUID]) -> ProposalList:
+    return ProposalList(
+        [proposal_out(item) for item in await service.list_proposals(db, current_user(request), study_id)]
+    )
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/proposals/{proposal_id:uuid}/accept",
+    guards=[FACILITATORS],
+    status_code=HTTP_201_CREATED,
+    summary="Accept a proposal as a statement (edited and translated), asked from the next round",
+)
+async def accept_proposal(
+    request: Request,
+    db: Database,
+    study_id: FromPath[uuid.UUID],
+    proposal_id: FromPath[uuid.UUID],
+    data: JSONBody[StatementIn],
+) -> DelphiCreated:
+    statement = await service.accept_proposal(db, current_user(request), study_id, proposal_id, data)
+    return DelphiCreated(statement.id)
+
+
+@answers(NotAllowed, Conflict)
+@post(
+    "/api/v1/delphi/studies/{study_id:uuid}/proposals/{proposal_id:uuid}/dismiss",
+    guards=[FACILITATORS],
+    status_code=HTTP_200_OK,
+    summary="Dismiss a proposal",
+)
+async def dismiss_proposal(
+    request: Request, db: Database, study_id: FromPath[uuid.UUID], proposal_id: FromPath[uuid.UUID]
+) -> ProposalOut:
+    return proposal_out(await service.dismiss_proposal(db, current_user(request), study_id, proposal_id))
+
+
+@dataclass
+class ReportOperation(Operation):
+    """The report answers with an HTML page or a PDF; Litestar would describe it as JSON."""
+
+    def __post_init__(self) -> None:
+        file = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        self.responses = {
+            **(self.responses or {}),
+            "200": OpenAPIResponse(
+                description="The report, following CREDES and ACCORD",
+                content={
+                    "text/html": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                    documents.PDF_MEDIA_TYPE: OpenAPIMediaType(schema=file),
+                },
+            ),
+        }
+
+
+@answers(NotAllowed, InvalidInput)
+@get(
+    "/api/v1/delphi/studies/{study_id:uuid}/report",
+    guards=[RESULT_READERS],
+    operation_class=ReportOperation,
+    summary="The study's report (printable HTML or PDF), in a language of the platform",
+)
+async def study_report(
+    request: Request,
+    db: Database,
+    study_id: FromPath[uuid.UUID],
+    format: FromQuery[Literal["html", "pdf"]] = "html",
+    language: FromQuery[Language | None] = None,
+) -> Response[bytes]:
+    gathered = await report.gather(db, current_user(request), study_id, language)
+    study = gathered.study
+    if format == "pdf":
+        body = await report.render_pdf(gathered)
+        return Response(
+            body,
+            media_type=documents.PDF_MEDIA_TYPE,
+            headers={
+                "Content-Disposition": f'attachment; filename="tessera-delphi-report-{study.id}.pdf"',
+                **NO_STORE,
+            },
+        )
+    return Response(
+        report.page_html(gathered).encode(),
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": report.PAGE_SECURITY_POLICY, **NO_STORE},
+    )
+
+
 routes = [
     create_study,
     list_studies,
@@ -443,4 +557,8 @@ routes = [
     export_study,
     my_ballots,
     renew_my_ballot_link,
+    list_proposals,
+    accept_proposal,
+    dismiss_proposal,
+    study_report,
 ]

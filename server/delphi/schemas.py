@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
-from server.delphi.models import Anonymity, Consensus
+from server.delphi.models import Anonymity, Consensus, ProposalStatus
 from server.wire import Language, PlatformCode, Strict
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=300)]
@@ -20,6 +20,14 @@ PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 EmailText = Annotated[str, msgspec.Meta(max_length=320)]
 ScalePoint = Annotated[int, msgspec.Meta(ge=0, le=10)]
 Percent = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Purpose = Annotated[str, msgspec.Meta(max_length=4000)]
+ScaleLabel = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# {language: [a label for each point of the scale, from its lowest]}; the service checks the count.
+ScaleLabels = Annotated[
+    dict[Language, Annotated[list[ScaleLabel], msgspec.Meta(max_length=9)]], msgspec.Meta(max_length=12)
+]
+ProposalText = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+MAX_PROPOSALS = 10
 
 
 class Scale(msgspec.Struct):
@@ -58,12 +66,18 @@ class StudyIn(Strict):
     consensus: ConsensusRule
     anonymity: Anonymity
     languages: Annotated[list[Language], msgspec.Meta(min_length=1, max_length=12)]
+    # Extensions of the contract (docs/api.md): the study's purpose, and scale labels.
+    purpose: Purpose | None = None
+    scale_labels: ScaleLabels | None = None
 
 
 class StudyPatch(Strict):
-    """What may change; the scale and the consensus rule only until the first round opens."""
+    """What may change; the scale, its labels and the consensus rule only until the first round
+    opens (after it, labels may still be given for a language that has none)."""
 
     title: Title | msgspec.UnsetType = msgspec.UNSET
+    purpose: Purpose | msgspec.UnsetType | None = msgspec.UNSET
+    scale_labels: ScaleLabels | msgspec.UnsetType = msgspec.UNSET
     scale: Scale | msgspec.UnsetType = msgspec.UNSET
     consensus: ConsensusRule | msgspec.UnsetType = msgspec.UNSET
 
@@ -137,6 +151,8 @@ class StudySummary(msgspec.Struct):
     languages: list[str]
     created_at: dt.datetime
     closed_at: dt.datetime | None
+    purpose: str | None
+    scale_labels: dict[str, list[str]]
 
 
 class StudyPage(msgspec.Struct):
@@ -160,6 +176,23 @@ class BallotStudy(msgspec.Struct):
     consensus: dict[str, Any]
     anonymity: Anonymity
     languages: list[str]
+    # A label for each point of the scale in the ballot's language (or the study's first
+    # language when it has none there); empty when the study labels no point.
+    scale_labels: list[str] = []
+
+
+class MyProposal(msgspec.Struct):
+    text: str
+    comment: str | None
+    status: ProposalStatus
+
+
+class BallotProposals(msgspec.Struct):
+    """The open question of the first round: statements the panellist proposes."""
+
+    # True while the first round is open: proposals can be sent.
+    open: bool
+    mine: list[MyProposal]
 
 
 class BallotRound(msgspec.Struct):
@@ -198,6 +231,7 @@ class Ballot(msgspec.Struct):
     round: BallotRound | None
     language: str
     statements: list[BallotStatement]
+    proposals: BallotProposals = msgspec.field(default_factory=lambda: BallotProposals(False, []))
 
 
 class RatingIn(Strict):
@@ -207,8 +241,18 @@ class RatingIn(Strict):
     comment: Comment | None = None
 
 
+class ProposalIn(Strict):
+    text: ProposalText
+    comment: Comment | None = None
+
+
 class BallotIn(Strict):
     ratings: Annotated[list[RatingIn], msgspec.Meta(max_length=1000)]
+    # An extension of the contract: when given, the ballot's proposals not yet decided become
+    # these (first round only).
+    proposals: Annotated[list[ProposalIn], msgspec.Meta(max_length=MAX_PROPOSALS)] | msgspec.UnsetType = (
+        msgspec.UNSET
+    )
 
 
 class RemindersSent(msgspec.Struct):
@@ -222,6 +266,22 @@ class BallotSaved(msgspec.Struct):
 
     round: int
     saved: int
+
+
+# Proposals, as facilitators see them
+
+
+class ProposalOut(msgspec.Struct):
+    id: uuid.UUID
+    text: str
+    comment: str | None
+    language: str
+    status: ProposalStatus
+    statement_id: uuid.UUID | None
+
+
+class ProposalList(msgspec.Struct):
+    items: list[ProposalOut]
 
 
 # Results

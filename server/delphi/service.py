@@ -34,6 +34,8 @@ from server.delphi.models import (
     Anonymity,
     Consensus,
     Panellist,
+    Proposal,
+    ProposalStatus,
     Pseudonym,
     Rating,
     Round,
@@ -45,15 +47,18 @@ from server.delphi.models import (
 from server.delphi.schemas import (
     Ballot,
     BallotIn,
+    BallotProposals,
     BallotRound,
     BallotSaved,
     BallotStatement,
     BallotStudy,
     ConsensusRule,
     DelphiFigures,
+    MyProposal,
     PanellistIn,
     PercentRule,
     Previous,
+    ProposalIn,
     Results,
     RoundResults,
     Scale,
@@ -174,6 +179,27 @@ def rule_errors(rule: ConsensusRule, scale: Scale) -> list[FieldError]:
     return errors
 
 
+def label_errors(labels: dict[str, list[str]], scale: Scale, languages: Sequence[str]) -> list[FieldError]:
+    """Labels name every point of the scale, in the study's languages."""
+    errors = []
+    points = scale.max - scale.min + 1
+    for language, names in labels.items():
+        if language not in languages:
+            errors.append(
+                FieldError(
+                    f"scale_labels.{language}", message(N_("This study is not held in this language."))
+                )
+            )
+        elif len(names) != points or not all(name.strip() for name in names):
+            errors.append(
+                FieldError(
+                    f"scale_labels.{language}",
+                    message(N_("Give a label for each of the {count} points of the scale."), count=points),
+                )
+            )
+    return errors
+
+
 def rule_as_stored(rule: ConsensusRule) -> dict[str, Any]:
     stored: dict[str, Any] = msgspec.to_builtins(rule)
     return stored
@@ -183,7 +209,13 @@ async def create_study(db: AsyncSession, user: User, data: StudyIn) -> Study:
     platforms = list(dict.fromkeys(data.platforms))
     if user.role != Role.ADMIN and not set(platforms) <= set(user.platform_codes):
         raise NotAllowed(message(N_("You can hold Delphi studies on your own platforms only.")))
-    errors = scale_errors(data.scale) + rule_errors(data.consensus, data.scale)
+    languages = list(dict.fromkeys(data.languages))
+    labels = dict(data.scale_labels or {})
+    errors = (
+        scale_errors(data.scale)
+        + rule_errors(data.consensus, data.scale)
+        + label_errors(labels, data.scale, languages)
+    )
     for index, code in enumerate(platforms):
         if code == NETWORK or await db.get(Platform, code) is None:
             errors.append(
@@ -193,11 +225,13 @@ async def create_study(db: AsyncSession, user: User, data: StudyIn) -> Study:
         raise InvalidInput(errors=errors)
     study = Study(
         title=data.title,
+        purpose=data.purpose.strip() if data.purpose and data.purpose.strip() else None,
+        scale_labels=labels or None,
         scale_min=data.scale.min,
         scale_max=data.scale.max,
         consensus=rule_as_stored(data.consensus),
         anonymity=data.anonymity,
-        languages=list(dict.fromkeys(data.languages)),
+        languages=languages,
         created_by=user.id,
         platforms=[StudyPlatform(platform_code=code) for code in platforms],
     )
@@ -230,7 +264,14 @@ async def update_study(db: AsyncSession, user: User, study_id: uuid.UUID, data: 
     study = await facilitated_study(db, user, study_id, for_update=True)
     check_open(study)
     changes_rule = data.scale is not msgspec.UNSET or data.consensus is not msgspec.UNSET
-    if changes_rule and await first_round(db, study.id) is not None:
+    stored_labels = dict(study.scale_labels or {})
+    new_labels = (
+        stored_labels if isinstance(data.scale_labels, msgspec.UnsetType) else dict(data.scale_labels)
+    )
+    # Once the first round is open, labels that panellists may have read stay as they were;
+    # a language without labels may still get them.
+    relabels = any(new_labels.get(language) != names for language, names in stored_labels.items())
+    if (changes_rule or relabels) and await first_round(db, study.id) is not None:
         raise Conflict(
             message(N_("The scale and the consensus rule are fixed once the first round has opened."))
         )
@@ -240,11 +281,14 @@ async def update_study(db: AsyncSession, user: User, study_id: uuid.UUID, data: 
         if not isinstance(data.consensus, msgspec.UnsetType)
         else msgspec.convert(study.consensus, ConsensusRule)
     )
-    errors = scale_errors(scale) + rule_errors(rule, scale)
+    errors = scale_errors(scale) + rule_errors(rule, scale) + label_errors(new_labels, scale, study.languages)
     if errors:
         raise InvalidInput(errors=errors)
     if not isinstance(data.title, msgspec.UnsetType):
         study.title = data.title
+    if not isinstance(data.purpose, msgspec.UnsetType):
+        study.purpose = data.purpose.strip() if data.purpose and data.purpose.strip() else None
+    study.scale_labels = new_labels or None
     study.scale_min, study.scale_max = scale.min, scale.max
     study.consensus = rule_as_stored(rule)
     return study
@@ -297,6 +341,60 @@ async def add_statement(db: AsyncSession, user: User, study_id: uuid.UUID, data:
     db.add(statement)
     await db.flush()
     return statement
+
+
+# Proposals
+
+
+async def list_proposals(db: AsyncSession, user: User, study_id: uuid.UUID) -> list[Proposal]:
+    """The panel's proposals, undecided first, without anything that says who proposed them."""
+    study = await facilitated_study(db, user, study_id)
+    found = await db.scalars(
+        sa.select(Proposal)
+        .where(Proposal.study_id == study.id)
+        .order_by(Proposal.status != ProposalStatus.PENDING, Proposal.status, Proposal.text, Proposal.id)
+    )
+    return list(found)
+
+
+async def decided_proposal(
+    db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID
+) -> Proposal:
+    """The proposal, locked; two facilitators deciding at once take turns."""
+    study = await facilitated_study(db, user, study_id, for_update=True)
+    check_open(study)
+    proposal = await db.get(Proposal, proposal_id, with_for_update=True, populate_existing=True)
+    if proposal is None or proposal.study_id != study.id:
+        raise NotFound()
+    return proposal
+
+
+async def accept_proposal(
+    db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID, data: StatementIn
+) -> Statement:
+    """The proposal becomes a statement (its text as the facilitator edited and translated it),
+    asked from the next round on. Accepting it again is a conflict, never a second statement."""
+    proposal = await decided_proposal(db, user, study_id, proposal_id)
+    if proposal.status != ProposalStatus.PENDING:
+        raise Conflict(message(N_("This proposal has already been decided.")))
+    statement = await add_statement(db, user, study_id, data)
+    proposal.status = ProposalStatus.ACCEPTED
+    proposal.statement_id = statement.id
+    record_event(db, "delphi.proposal_accepted", actor_id=user.id, subject_id=study_id)
+    return statement
+
+
+async def dismiss_proposal(
+    db: AsyncSession, user: User, study_id: uuid.UUID, proposal_id: uuid.UUID
+) -> Proposal:
+    """Dismissing a dismissed proposal again changes nothing; an accepted one stays accepted."""
+    proposal = await decided_proposal(db, user, study_id, proposal_id)
+    if proposal.status == ProposalStatus.ACCEPTED:
+        raise Conflict(message(N_("This proposal has already been decided.")))
+    if proposal.status == ProposalStatus.PENDING:
+        proposal.status = ProposalStatus.DISMISSED
+        record_event(db, "delphi.proposal_dismissed", actor_id=user.id, subject_id=study_id)
+    return proposal
 
 
 # Panellists
@@ -698,10 +796,12 @@ async def read_ballot(db: AsyncSession, token: str) -> Ballot:
         study.consensus,
         study.anonymity,
         study.languages,
+        labels_in(study, panellist.language),
     )
     if current is None:
         return Ballot(ballot_study, None, panellist.language, [])
     pseudonym_id = await db.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == pseudonym_hash(token)))
+    proposals = BallotProposals(proposals_open(current), await my_proposals(db, pseudonym_id))
     mine: dict[str, tuple[int | None, str | None]] = {}
     if pseudonym_id is not None:
         rows = await db.execute(
@@ -737,7 +837,28 @@ async def read_ballot(db: AsyncSession, token: str) -> Ballot:
         BallotRound(current.id, current.number, current.closed_at is None),
         panellist.language,
         items,
+        proposals,
     )
+
+
+def labels_in(study: Study, language: str) -> list[str]:
+    """The scale's labels in the language, or else in the study's first language, or none."""
+    labels = study.scale_labels or {}
+    return list(labels.get(language) or labels.get(study.first_language) or [])
+
+
+def proposals_open(current: Round | None) -> bool:
+    """Panellists propose statements in the first round, while it is open."""
+    return current is not None and current.number == 1 and current.closed_at is None
+
+
+async def my_proposals(db: AsyncSession, pseudonym_id: uuid.UUID | None) -> list[MyProposal]:
+    if pseudonym_id is None:
+        return []
+    found = await db.scalars(
+        sa.select(Proposal).where(Proposal.pseudonym_id == pseudonym_id).order_by(Proposal.text, Proposal.id)
+    )
+    return [MyProposal(item.text, item.comment, item.status) for item in found]
 
 
 async def previous_round(
@@ -798,6 +919,8 @@ class CheckedSave:
     round_number: int
     answers: dict[str, tuple[int | None, str | None]]
     pseudonym_id: uuid.UUID | None
+    # The proposals the ballot's undecided ones become; None leaves them as they are.
+    proposals: list[tuple[str, str | None]] | None = None
 
 
 async def check_save(reading: AsyncSession, token: str, data: BallotIn) -> CheckedSave:
@@ -812,8 +935,13 @@ async def check_save(reading: AsyncSession, token: str, data: BallotIn) -> Check
     if current is None or current.closed_at is not None:
         raise Conflict(message(ROUND_CLOSED))
     answers = checked_answers(study, current, data)
+    proposals = None
+    if not isinstance(data.proposals, msgspec.UnsetType):
+        if not proposals_open(current):
+            raise Conflict(message(N_("Statements can be proposed in the first round only.")))
+        proposals = checked_proposals(data.proposals)
     known = await reading.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == pseudonym_hash(token)))
-    return CheckedSave(token, study, panellist, current.id, current.number, answers, known)
+    return CheckedSave(token, study, panellist, current.id, current.number, answers, known, proposals)
 
 
 async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
@@ -837,10 +965,15 @@ async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
     )
     if linked is None:
         raise NotFound()
-    if checked.answers:
-        pseudonym_id = checked.pseudonym_id or await pseudonym_for(
+    pseudonym_id = checked.pseudonym_id
+    if checked.answers or checked.proposals is not None:
+        pseudonym_id = pseudonym_id or await pseudonym_for(
             db, checked.token, checked.study, checked.panellist
         )
+    if checked.proposals is not None:
+        assert pseudonym_id is not None
+        await replace_proposals(db, checked, pseudonym_id)
+    if checked.answers:
         insert = insert_on_conflict(db, Rating).values(
             [
                 {
@@ -864,6 +997,57 @@ async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
             )
         )
     return BallotSaved(checked.round_number, len(checked.answers))
+
+
+def checked_proposals(proposals: Sequence[ProposalIn]) -> list[tuple[str, str | None]]:
+    """The proposals as sent, blank ones refused, the same text given twice kept once."""
+    errors = []
+    found: dict[str, str | None] = {}
+    for index, item in enumerate(proposals):
+        text = item.text.strip()
+        if not text:
+            errors.append(
+                FieldError(f"proposals[{index}].text", message(N_("Write the statement you propose.")))
+            )
+        found[text] = item.comment.strip() or None if item.comment else None
+    if errors:
+        raise InvalidInput(errors=errors)
+    return list(found.items())
+
+
+async def replace_proposals(db: AsyncSession, checked: CheckedSave, pseudonym_id: uuid.UUID) -> None:
+    """The ballot's undecided proposals become those sent; decided ones stay as decided, and a
+    text already decided is not proposed again (a retried or late save changes nothing)."""
+    assert checked.proposals is not None
+    # Two tabs saving at once take turns here: each save's proposals replace the other's whole.
+    await db.execute(sa.select(Pseudonym.id).where(Pseudonym.id == pseudonym_id).with_for_update())
+    decided = set(
+        await db.scalars(
+            sa.select(Proposal.text).where(
+                Proposal.pseudonym_id == pseudonym_id, Proposal.status != ProposalStatus.PENDING
+            )
+        )
+    )
+    await db.execute(
+        sa.delete(Proposal).where(
+            Proposal.pseudonym_id == pseudonym_id, Proposal.status == ProposalStatus.PENDING
+        )
+    )
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "study_id": checked.study.id,
+            "pseudonym_id": pseudonym_id,
+            "text": text,
+            "comment": comment,
+            "language": checked.panellist.language,
+            "status": ProposalStatus.PENDING,
+        }
+        for text, comment in checked.proposals
+        if text not in decided
+    ]
+    if rows:
+        await db.execute(sa.insert(Proposal), rows)
 
 
 def checked_answers(study: Study, current: Round, data: BallotIn) -> dict[str, tuple[int | None, str | None]]:

@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Api, Person, eventually, go_offline, go_online, screenshot, sign_in
+from tests.browser.phone import Api, Person, axe_scan, eventually, go_offline, go_online, screenshot, sign_in
+from tests.browser.test_accessibility import pa11y_findings
 
 RULE = {"kind": "percent", "agree_from": 7, "disagree_to": 3, "threshold": 70, "max_opposite": 15}
 
@@ -222,3 +223,61 @@ def test_the_ballot_does_not_scroll_sideways_at_320_px_in_arabic(
     expect(page.locator(".scale-point")).to_have_count(18)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     screenshot(page, "ballot-ar-320x640")
+
+
+LABELS = ["Not at all", "No", "Hardly", "A little", "Half", "Somewhat", "Mostly", "Yes", "Fully"]
+
+
+def test_the_first_round_shows_the_labels_and_the_rule_and_takes_a_proposal_even_offline(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
+    # Labels for a language that has none may come after the first round has opened.
+    labelled = delphi.facilitator.request(
+        "PATCH", f"/api/v1/delphi/studies/{delphi.id}", json={"scale_labels": {"en": LABELS}}
+    )
+    assert labelled.status_code == 200, labelled.text
+    phone = new_phone(viewport={"width": 320, "height": 640})
+    page = phone.new_page()
+    page.goto(f"/#/ballot/{delphi.token}")
+    expect(page.locator(".scale-legend dd")).to_have_count(9)
+    expect(page.locator(".scale-legend dd").first).to_have_text("Not at all")
+    expect(page.locator("[data-rule]")).to_contain_text("at least 70 % rate it 7 or higher")
+    statement(page, delphi.statements[0]).get_by_role("button", name="9 of 9: Fully", exact=True).click()
+    assert eventually(lambda: delphi.ratings()[delphi.statements[0]] == 9)
+
+    page.get_by_label("A statement you propose").fill("Free transport passes for newcomers")
+    page.get_by_label("Why (optional)").fill("Buses cost too much")
+    page.get_by_role("button", name="Propose", exact=True).click()
+    expect(page.locator('.ballot-proposals [data-proposal="pending"]')).to_contain_text(
+        "Free transport passes"
+    )
+    assert eventually(
+        lambda: (
+            delphi.ballot()["proposals"]["mine"]
+            == [
+                {
+                    "text": "Free transport passes for newcomers",
+                    "comment": "Buses cost too much",
+                    "status": "pending",
+                }
+            ]
+        )
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "ballot-proposals-320x640")
+    assert axe_scan(page) == [] and pa11y_findings(page) == []
+
+    # Offline, a second proposal waits on the phone and goes once online.
+    go_offline(phone)
+    page.get_by_label("A statement you propose").fill("Language classes at work")
+    page.get_by_role("button", name="Propose", exact=True).click()
+    expect(page.locator(".ballot-proposals .ballot-status")).to_contain_text("Saved on this phone")
+    go_online(phone)
+    assert eventually(lambda: len(delphi.ballot()["proposals"]["mine"]) == 2)
+    listed = delphi.facilitator.request("GET", f"/api/v1/delphi/studies/{delphi.id}/proposals").json()[
+        "items"
+    ]
+    assert sorted(item["text"] for item in listed) == [
+        "Free transport passes for newcomers",
+        "Language classes at work",
+    ]
