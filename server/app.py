@@ -54,6 +54,7 @@ from server.security import (
     LoginThrottle,
     PasswordHasher,
     RegistrationThrottle,
+    MailThrottle,
     Sessions,
 )
 from server.settings import Settings, load_settings
@@ -117,6 +118,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         LoginThrottle(store, settings),
         RegistrationThrottle(store, settings),
         databases,
+        MailThrottle(store),
     )
 
     async def after_erasure() -> None:

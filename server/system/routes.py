@@ -120,6 +120,7 @@ VOCABULARIES = Vocabularies(
         "event_organisers": _roles_of(EVENT_ORGANISERS),
         "action_readers": _roles_of(ACTION_READERS),
         "impact_readers": _roles_of(IMPACT_READERS),
+        "email_keepers": _roles_of(MAY_KEEP_EMAIL),
     },
     note_kinds=list(NoteKind),
     note_statuses=list(NoteStatus),
