@@ -443,13 +443,13 @@ async def request_password_reset(
     db: Database,
     account_services: NamedDependency[service.Services],
     settings: NamedDependency[Settings],
-) -> Response[None]:
+) -> Response[bytes]:
     """An extension of the contract. The answer is the same whether or not an account has the
     address: nobody finds out from here who has an account."""
     await service.request_password_reset(
         db, account_services, data.email, client_address(request), settings.public_url
     )
-    return Response(None, status_code=HTTP_202_ACCEPTED)
+    return Response(b"", status_code=HTTP_202_ACCEPTED)
 
 
 @answers(Throttled)

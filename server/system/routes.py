@@ -16,6 +16,7 @@ from server.accounts.models import (
     EVENT_ORGANISERS,
     FORUM_MEMBERS,
     IMPACT_READERS,
+    MAY_KEEP_EMAIL,
     INVITERS,
     MODERATORS,
     NOTE_READERS,
