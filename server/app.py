@@ -52,9 +52,9 @@ from server.push import routes as push_routes
 from server.security import (
     AuthenticationMiddleware,
     LoginThrottle,
+    MailThrottle,
     PasswordHasher,
     RegistrationThrottle,
-    MailThrottle,
     Sessions,
 )
 from server.settings import Settings, load_settings

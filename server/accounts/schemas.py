@@ -91,7 +91,7 @@ class MePatch(Strict):
     # An extension of the contract (staff and stakeholders only): a new address is stored once
     # confirmed with the code e-mailed to it (POST /api/v1/me/email-confirmation); null or ""
     # removes the stored one at once.
-    email: EmailText | None | msgspec.UnsetType = msgspec.UNSET
+    email: EmailText | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class MeOut(UserOut):
@@ -182,7 +182,12 @@ class InviteOut(msgspec.Struct):
         """``code`` is empty once the invite is stored: only its hash is kept."""
         url = invite_url(public_url, code) if code else ""
         return cls(
-            shown_invite_code(code), url, invite.role, invite.platform_code, invite.max_uses, invite.expires_at
+            shown_invite_code(code),
+            url,
+            invite.role,
+            invite.platform_code,
+            invite.max_uses,
+            invite.expires_at,
         )
 
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import msgspec
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
 from babel import Locale
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.consent import CONSENT_VERSION
@@ -72,7 +72,6 @@ from server.problems import (
     WrongCredentials,
 )
 from server.push import service as push
-from server.stakeholders import service as directory
 from server.security import (
     API_TOKEN_PREFIX,
     LoginThrottle,
@@ -82,6 +81,7 @@ from server.security import (
     ensure_not_suspended,
     sha256_hex,
 )
+from server.stakeholders import service as directory
 
 # Invite codes are typed by hand from a poster or a chat message: no 0/O or 1/I/L to confuse.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"

@@ -35,7 +35,9 @@ REMIND_BEFORE = dt.timedelta(hours=24)
 BATCH_SIZE = 50
 
 
-async def remind_due(db_sessionmaker: async_sessionmaker[AsyncSession], *, now: dt.datetime | None = None) -> int:
+async def remind_due(
+    db_sessionmaker: async_sessionmaker[AsyncSession], *, now: dt.datetime | None = None
+) -> int:
     """Queue the reminders due now, a batch per unit of work; how many e-mails were queued."""
     queued = 0
     while True:

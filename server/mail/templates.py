@@ -114,7 +114,9 @@ TEMPLATES: dict[str, Template] = {
             N_("Where: {place}"),
             N_("Online: {online_url}"),
             N_("The calendar file attached adds the event to your calendar."),
-            N_("If you cannot come, please cancel your registration in the app, so that someone else can have your place."),
+            N_(
+                "If you cannot come, please cancel your registration in the app, so that someone else can have your place."
+            ),
         ),
     ),
     # An invite sent by e-mail. Forgotten once sent: the link lets anyone join.
@@ -133,7 +135,9 @@ TEMPLATES: dict[str, Template] = {
         subject=N_("Confirm your e-mail address for Tessera"),
         paragraphs=(
             N_("Someone asked to add this address to the Tessera account {username}."),
-            N_("Your confirmation code is {code}. Enter it in Settings in the app, within {minutes} minutes."),
+            N_(
+                "Your confirmation code is {code}. Enter it in Settings in the app, within {minutes} minutes."
+            ),
             N_("If this was not you, you can ignore this e-mail: the address will not be added."),
         ),
         link_label=N_("Confirm my address"),

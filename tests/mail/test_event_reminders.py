@@ -50,7 +50,9 @@ async def test_people_with_a_place_are_reminded_a_day_before_in_their_language_w
     assert reminder.recipients == ["giulia@example.org"]
     assert reminder.message["Subject"] == "[it] Reminder: Local research and action workshop is coming up"
     assert reminder.message["Content-Language"] == "it"
-    assert "[it] A reminder: you have a place at Local research and action workshop." in text_of(reminder.message)
+    assert "[it] A reminder: you have a place at Local research and action workshop." in text_of(
+        reminder.message
+    )
     [attachment] = list(reminder.message.iter_attachments())
     [entry] = icalendar.Calendar.from_ical(attachment.get_content()).walk("VEVENT")
     assert entry["dtstart"].dt == starts
@@ -128,7 +130,11 @@ async def test_a_moved_event_is_reminded_of_again_before_its_new_time(app, organ
     later = starts + dt.timedelta(days=7)
     moved = await organiser.patch(
         f"/api/v1/events/{held['id']}",
-        json={"version": held["version"], "starts_at": at(later), "ends_at": at(later + dt.timedelta(hours=3))},
+        json={
+            "version": held["version"],
+            "starts_at": at(later),
+            "ends_at": at(later + dt.timedelta(hours=3)),
+        },
     )
     assert moved.status_code == 200, moved.text
     assert await remind_due(app.state.test_db, now=starts - dt.timedelta(hours=19)) == 0
