@@ -53,6 +53,7 @@ from server.push import routes as push_routes
 from server.security import (
     AuthenticationMiddleware,
     LoginThrottle,
+    MailThrottle,
     PasswordHasher,
     RegistrationThrottle,
     Sessions,
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         LoginThrottle(store, settings),
         RegistrationThrottle(store, settings),
         databases,
+        MailThrottle(store),
     )
 
     async def after_erasure() -> None:

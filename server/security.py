@@ -248,6 +248,55 @@ class RegistrationThrottle:
         await self._counters.subtract("register-fail:address:" + throttled_address(address))
 
 
+class MailThrottle:
+    """Limits the e-mail that people can make Tessera send for them within an hour: password
+    reset codes per address asked for and per client, and address confirmation codes per
+    account. Without it, anyone could fill a stranger's mailbox from the sign-in screen. An
+    address is counted whether or not an account has it, so a refusal tells nothing about it.
+    """
+
+    WINDOW_SECONDS = 3600
+    RESETS_PER_ADDRESS = 3
+    RESETS_PER_CLIENT = 10
+    CONFIRMATIONS_PER_ACCOUNT = 5
+    CONFIRMATION_ATTEMPTS_PER_ACCOUNT = 10
+
+    def __init__(self, store: Store) -> None:
+        self._counters = Counters(store)
+
+    async def _count(self, limits: list[tuple[str, int]]) -> None:
+        counted: list[str] = []
+        for key, limit in limits:
+            count = await self._counters.add(key, self.WINDOW_SECONDS)
+            counted.append(key)
+            if count.value > limit:
+                for taken in counted:
+                    await self._counters.subtract(taken)
+                raise Throttled(
+                    count.resets_in_seconds,
+                    plural_message(
+                        "Too many requests for e-mail. Please try again in {count} minute.",
+                        "Too many requests for e-mail. Please try again in {count} minutes.",
+                        _minutes(count),
+                    ),
+                )
+
+    async def count_reset_request(self, email_key: str, address: str) -> None:
+        # Hashed, so the store never holds an e-mail address.
+        await self._count(
+            [
+                ("reset-mail:client:" + throttled_address(address), self.RESETS_PER_CLIENT),
+                ("reset-mail:address:" + sha256_hex(email_key), self.RESETS_PER_ADDRESS),
+            ]
+        )
+
+    async def count_confirmation(self, user_id: uuid.UUID) -> None:
+        await self._count([(f"confirm-mail:account:{user_id}", self.CONFIRMATIONS_PER_ACCOUNT)])
+
+    async def count_confirmation_attempt(self, user_id: uuid.UUID) -> None:
+        await self._count([(f"confirm-try:account:{user_id}", self.CONFIRMATION_ATTEMPTS_PER_ACCOUNT)])
+
+
 def throttled_address(address: str) -> str:
     """The address as throttling counts it: an IPv6 address by its /64, since a home or phone
     connection gets a whole /64 and could otherwise guess from a new address each time."""

@@ -11,6 +11,7 @@ from litestar.stores.base import Store
 from litestar.stores.file import FileStore
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from server.events import reminders
 from server.mail import delivery as mail
 from server.push.delivery import PushDelivery, purge_finished
 from server.settings import Settings
@@ -56,6 +57,12 @@ def jobs_for(
         await mail.purge_finished(db_sessionmaker)
 
     jobs.append(("purge finished e-mail", 3600.0, purge_finished_mail))
+
+    async def remind_of_events() -> None:
+        await reminders.remind_due(db_sessionmaker)
+
+    # Queued whether or not an SMTP server is set: without one, they wait in the outbox.
+    jobs.append(("queue event reminders", 60.0, remind_of_events))
     if settings.smtp_url is not None:
         # Without an SMTP server, e-mail stays in the outbox for `tessera mail show`. With one,
         # a round waits for work itself (woken when e-mail is committed: in this process, or

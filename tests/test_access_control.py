@@ -40,6 +40,8 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("POST", "/api/v1/me/password", {}, SIGNED_IN),
     ("POST", "/api/v1/password-reset-codes", {"username": "x"}, {"youth_worker", "admin"}),
     ("POST", "/api/v1/auth/password-reset", {"username": "x", "code": "y", "new_password": "z"}, ANYONE),
+    ("POST", "/api/v1/auth/password-reset-request", {"email": "x@example.org"}, ANYONE),
+    ("POST", "/api/v1/me/email-confirmation", {"code": "x"}, STAFF | {"stakeholder"}),
     ("GET", "/api/v1/me/data", None, SIGNED_IN),
     ("GET", "/api/v1/me/next-steps", None, SIGNED_IN),
     ("GET", "/api/v1/me/consent", None, SIGNED_IN),

@@ -10,6 +10,8 @@ import { languageField, problem } from "./common.js";
 const draft = { username: "", code: "" };
 
 export async function render(ctx) {
+  // The link in a reset e-mail carries the username and the code (in the fragment, never sent to a server).
+  if (ctx.query.has("code")) Object.assign(draft, { username: ctx.query.get("username") || draft.username, code: ctx.query.get("code") || "" });
   const username = h("input", { type: "text", name: "username", autocomplete: "username", required: true, maxlength: "64", autocapitalize: "none", spellcheck: "false", value: draft.username });
   const code = h("input", { type: "text", name: "code", autocomplete: "one-time-code", required: true, maxlength: "64", autocapitalize: "characters", spellcheck: "false", value: draft.code });
   username.addEventListener("input", () => {

@@ -54,6 +54,9 @@ DIRECTORY_KEEPERS = STAFF
 EVENT_ORGANISERS = STAFF
 # Who reads a platform's follow-on actions: its organisers and its stakeholders.
 ACTION_READERS = EVENT_ORGANISERS | {Role.STAKEHOLDER}
+# Who may keep an e-mail address on their account (for a password reset by e-mail): the staff
+# and stakeholders. Young people, many of them minors, never do (data minimisation).
+MAY_KEEP_EMAIL = STAFF | {Role.STAKEHOLDER}
 # Who reads the programme's impact figures: staff and stakeholders of their platforms, admins
 # of all.
 IMPACT_READERS = STAFF | {Role.STAKEHOLDER}
@@ -94,6 +97,16 @@ class User(Base):
     invite_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
     erased_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
+    # Staff and stakeholders only (MAY_KEEP_EMAIL): a young person's account never holds an
+    # address. Stored once the person has confirmed it with the code sent to it; it is where
+    # a password reset code goes. ``email_key`` is the address folded for looking it up.
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    email_key: Mapped[str | None] = mapped_column(sa.String(320), index=True)
+    # An address the person asked for and has not confirmed yet, with the hash of the code
+    # sent to it and when that code stops working.
+    pending_email: Mapped[str | None] = mapped_column(sa.String(320))
+    pending_email_code_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    pending_email_expires_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     platforms: Mapped[list[UserPlatform]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserPlatform.platform_code"

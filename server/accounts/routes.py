@@ -11,16 +11,25 @@ from litestar import Request, Response, delete, get, patch, post
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
 from server.accounts import service
 from server.accounts.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE, CONSENT_VERSION, GUARDIAN_NOTE
-from server.accounts.models import INVITERS, MODERATORS, RESEARCHERS, AccountStatus, Role, User
+from server.accounts.models import (
+    INVITERS,
+    MAY_KEEP_EMAIL,
+    MODERATORS,
+    RESEARCHERS,
+    AccountStatus,
+    Role,
+    User,
+)
 from server.accounts.schemas import (
     ConsentEventOut,
     ConsentHistoryOut,
     ConsentIn,
     ConsentTextOut,
+    EmailConfirmationIn,
     ErasureIn,
     InviteIn,
     InviteInfo,
@@ -28,9 +37,11 @@ from server.accounts.schemas import (
     InvitePage,
     LoginIn,
     LoginOut,
+    MeOut,
     MePatch,
     PasswordChangeIn,
     PasswordResetIn,
+    PasswordResetRequestIn,
     PersonalData,
     RegisterIn,
     RegisterOut,
@@ -182,7 +193,7 @@ async def read_session(request: Request) -> Response[SessionOut]:
 async def create_invite(
     request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]
 ) -> InviteOut:
-    invite, code = await service.create_invite(db, current_user(request), data)
+    invite, code = await service.create_invite(db, current_user(request), data, settings.public_url)
     return InviteOut.from_model(invite, code, settings.public_url)
 
 
@@ -219,21 +230,50 @@ async def register(
 
 @answers()
 @get("/api/v1/me", guards=[signed_in], summary="My profile")
-async def read_me(request: Request) -> UserOut:
-    return UserOut.from_model(current_user(request), request_locale(request))
+async def read_me(request: Request) -> MeOut:
+    return MeOut.of(current_user(request), request_locale(request))
 
 
-@answers()
-@patch("/api/v1/me", guards=[signed_in], summary="Change my display name or language")
-async def update_me(request: Request, data: JSONBody[MePatch], db: Database) -> UserOut:
+@answers(Throttled)
+@patch(
+    "/api/v1/me",
+    guards=[signed_in],
+    summary="Change my display name, language or e-mail address (a new address is confirmed first)",
+)
+async def update_me(
+    request: Request,
+    data: JSONBody[MePatch],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
+) -> MeOut:
     user = await service.update_profile(
         db,
         current_user(request),
         display_name=None if data.display_name is msgspec.UNSET else data.display_name,
         language=None if data.language is msgspec.UNSET else data.language,
     )
+    if not isinstance(data.email, msgspec.UnsetType):
+        user = await service.change_email(db, account_services, user, data.email, settings.public_url)
     request.scope["state"]["locale"] = user.language
-    return UserOut.from_model(user, user.language)
+    return MeOut.of(user, user.language)
+
+
+@answers(Throttled)
+@post(
+    "/api/v1/me/email-confirmation",
+    guards=[role_in(*MAY_KEEP_EMAIL)],
+    status_code=HTTP_200_OK,
+    summary="Confirm my new e-mail address with the code sent to it",
+)
+async def confirm_my_email(
+    request: Request,
+    data: JSONBody[EmailConfirmationIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+) -> MeOut:
+    user = await service.confirm_email(db, account_services, current_user(request), data.code)
+    return MeOut.of(user, request_locale(request))
 
 
 @answers()
@@ -307,6 +347,8 @@ async def export_my_data(request: Request, db: Database, settings: NamedDependen
             {"topic_id": read.topic_id, "read_up_to": read.read_up_to}
             for read in await forum.topics_read_by(db, user)
         ],
+        email=user.email,
+        pending_email=user.pending_email,
     )
 
 
@@ -410,6 +452,28 @@ async def create_reset_code(request: Request, data: JSONBody[ResetCodeIn], db: D
 
 
 # Whoever forgot their password has no session, so a stale cookie must not stand in the way.
+@answers(Throttled)
+@post(
+    "/api/v1/auth/password-reset-request",
+    exclude_from_auth=True,
+    status_code=HTTP_202_ACCEPTED,
+    summary="E-mail a password reset code to the account with this address, if there is one",
+)
+async def request_password_reset(
+    request: Request,
+    data: JSONBody[PasswordResetRequestIn],
+    db: Database,
+    account_services: NamedDependency[service.Services],
+    settings: NamedDependency[Settings],
+) -> Response[bytes]:
+    """An extension of the contract. The answer is the same whether or not an account has the
+    address: nobody finds out from here who has an account."""
+    await service.request_password_reset(
+        db, account_services, data.email, client_address(request), settings.public_url
+    )
+    return Response(b"", status_code=HTTP_202_ACCEPTED)
+
+
 @answers(Throttled)
 @post(
     "/api/v1/auth/password-reset",
@@ -536,12 +600,14 @@ routes = [
     register,
     read_me,
     update_me,
+    confirm_my_email,
     export_my_data,
     read_my_consent,
     change_my_consent,
     erase_me,
     change_my_password,
     create_reset_code,
+    request_password_reset,
     reset_password,
     change_user,
     list_users,

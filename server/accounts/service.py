@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hmac
 import secrets
+import urllib.parse
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.consent import CONSENT_VERSION
 from server.accounts.models import (
+    MAY_KEEP_EMAIL,
     PLATFORM_BOUND,
     AccountStatus,
     ApiToken,
@@ -25,7 +28,14 @@ from server.accounts.models import (
     UserPlatform,
 )
 from server.accounts.passwords import password_problem
-from server.accounts.schemas import ConsentIn, InviteIn, RegisterIn, UserAdminPatch
+from server.accounts.schemas import (
+    ConsentIn,
+    InviteIn,
+    RegisterIn,
+    UserAdminPatch,
+    invite_url,
+    shown_invite_code,
+)
 from server.accounts.usernames import (
     display_name_problem,
     look_alike,
@@ -37,7 +47,7 @@ from server.accounts.usernames import (
 from server.audit.models import AuditEvent
 from server.audit.service import record_event
 from server.briefs import service as briefs
-from server.db import Databases, utcnow
+from server.db import Databases, after_commit, utcnow
 from server.delphi import erasure as delphi_erasure
 from server.events import service as events
 from server.forum import service as forum
@@ -48,6 +58,7 @@ from server.notes.models import ApprovedNotesOnErasure
 from server.notifications import service as notifications
 from server.pagination import keyset_page
 from server.platforms.models import Platform
+from server.platforms.schemas import platform_name
 from server.problems import (
     FieldError,
     InvalidInput,
@@ -65,11 +76,13 @@ from server.push import service as push
 from server.security import (
     API_TOKEN_PREFIX,
     LoginThrottle,
+    MailThrottle,
     PasswordHasher,
     RegistrationThrottle,
     ensure_not_suspended,
     sha256_hex,
 )
+from server.stakeholders import service as directory
 
 # Invite codes are typed by hand from a poster or a chat message: no 0/O or 1/I/L to confuse.
 INVITE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -93,6 +106,8 @@ class Services:
     # Password hashes take tens of milliseconds: what is read before one is read outside the
     # request's unit of work, and a failure's audit record is kept in a unit of its own.
     databases: Databases
+    # How much e-mail people can have sent for them (reset and confirmation codes).
+    mail_throttle: MailThrottle
 
 
 # Signing in
@@ -150,8 +165,23 @@ def may_invite(inviter: User, role: Role, platform: str) -> bool:
     return role in INVITABLE_BY.get(inviter.role, frozenset()) and platform in inviter.platform_codes
 
 
-async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> tuple[Invite, str]:
-    """A new invite and its code, which is shown once: only its hash is kept."""
+def checked_email(text: str, field: str = "email") -> str:
+    """The address as stored (email-validator's normalised form, as the directory keeps it),
+    or a 422 on ``field``."""
+    try:
+        address, _ = directory.checked_email(text)
+    except ValueError:
+        raise InvalidInput(errors=[FieldError(field, message(directory.NOT_AN_EMAIL))]) from None
+    return address
+
+
+async def create_invite(
+    db: AsyncSession, inviter: User, request: InviteIn, public_url: str
+) -> tuple[Invite, str]:
+    """A new invite and its code, which is shown once: only its hash is kept. With an address,
+    the invite is also e-mailed (in the language asked for, else the inviter's); the address
+    is kept nowhere but in that message, and the invite may still be handed over in person."""
+    to = checked_email(request.email) if request.email is not None else None
     if not may_invite(inviter, request.role, request.platform):
         # Youth workers bring young people and partner organisations' people into their own
         # platforms, researchers partner organisations' people; staff come through admins.
@@ -184,6 +214,24 @@ async def create_invite(db: AsyncSession, inviter: User, request: InviteIn) -> t
         max_uses=request.max_uses,
         invite_id=str(invite.id),
     )
+    if to is not None:
+        language = request.language or inviter.language
+        await mail_outbox.queue(
+            db,
+            to=to,
+            language=language,
+            template="invitation",
+            context={
+                "inviter": inviter.display_name or inviter.username,
+                "platform": platform_name(invite.platform_code, language),
+                "code": shown_invite_code(code),
+                "expires_on": invite.expires_at.date(),
+                "link": invite_url(public_url, code),
+            },
+        )
+        after_commit(db, mail_outbox.wake_delivery)
+        # Not the address: the log needs only that the invite went by e-mail.
+        record_event(db, "invite.emailed", actor_id=inviter.id, invite_id=str(invite.id), language=language)
     return invite, code
 
 
@@ -521,6 +569,8 @@ async def change_role(db: AsyncSession, admin: User, user_id: uuid.UUID, change:
         )
         user.role = change.role
         user.session_epoch += 1  # a new role starts with a new sign-in
+        if change.role not in MAY_KEEP_EMAIL:
+            forget_email(user)
     if not isinstance(change.platforms, msgspec.UnsetType):
         codes = sorted(set(change.platforms))
         known = set(await db.scalars(sa.select(Platform.code).where(Platform.code.in_(codes))))
@@ -689,6 +739,17 @@ async def create_reset_code(
     person = await db.scalar(sa.select(User).where(User.username_key == key))
     if person is None or person.is_erased or not _may_reset(staff, person):
         raise NotFound()
+    reset, code = await _new_reset_code(db, person, created_by=staff.id)
+    record_event(db, "password_reset_code.created", actor_id=staff.id, subject_id=person.id)
+    return person, reset, code
+
+
+async def _new_reset_code(
+    db: AsyncSession, person: User, *, created_by: uuid.UUID | None
+) -> tuple[PasswordResetCode, str]:
+    """A fresh one-time code for the person (only its hash kept); an older one stops working.
+    ``created_by``: the staff member who hands it over, or None when it was e-mailed."""
+    now = utcnow()
     await db.execute(
         sa.update(PasswordResetCode)
         .where(PasswordResetCode.user_id == person.id, PasswordResetCode.used_at.is_(None))
@@ -698,14 +759,13 @@ async def create_reset_code(
     reset = PasswordResetCode(
         user_id=person.id,
         code_hash=sha256_hex(code),
-        created_by=staff.id,
+        created_by=created_by,
         created_at=now,
         expires_at=now + dt.timedelta(minutes=RESET_CODE_MINUTES),
     )
     db.add(reset)
     await db.flush()
-    record_event(db, "password_reset_code.created", actor_id=staff.id, subject_id=person.id)
-    return person, reset, code
+    return reset, code
 
 
 def _may_reset(staff: User, person: User) -> bool:
@@ -775,6 +835,143 @@ async def reset_password(
     return user
 
 
+# The account's e-mail address (staff and stakeholders)
+
+EMAIL_CODE_MINUTES = 60
+NO_EMAIL_FOR_YOUTH = N_("Young people's accounts keep no e-mail address.")
+WRONG_EMAIL_CODE = N_("The code is wrong or has expired. Enter your address again for a new code.")
+
+
+def forget_email(user: User) -> None:
+    user.email = None
+    user.email_key = None
+    user.pending_email = None
+    user.pending_email_code_hash = None
+    user.pending_email_expires_at = None
+
+
+async def change_email(
+    db: AsyncSession, services: Services, user: User, email: str | None, public_url: str
+) -> User:
+    """Remove the account's address (``None`` or empty), or ask to change it: the new one is
+    kept as pending, and a one-time code is e-mailed to it. It becomes the account's address
+    only when the code comes back (``confirm_email``), which proves the person reads it: a
+    reset code must never go to an address someone merely typed."""
+    stored = await db.get(User, user.id)
+    if stored is None or stored.is_erased:
+        raise NotSignedIn()
+    if stored.role not in MAY_KEEP_EMAIL:
+        raise InvalidInput(errors=[FieldError("email", message(NO_EMAIL_FOR_YOUTH))])
+    if not email:
+        if stored.email or stored.pending_email:
+            forget_email(stored)
+            record_event(db, "email.removed", actor_id=stored.id)
+        return stored
+    address = checked_email(email)
+    if address.casefold() == stored.email_key:
+        # Already the account's: nothing to confirm, and an older request is dropped.
+        stored.pending_email = stored.pending_email_code_hash = stored.pending_email_expires_at = None
+        return stored
+    await services.mail_throttle.count_confirmation(stored.id)
+    code = new_invite_code()
+    shown = shown_invite_code(code)
+    stored.pending_email = address
+    stored.pending_email_code_hash = sha256_hex(code)
+    stored.pending_email_expires_at = utcnow() + dt.timedelta(minutes=EMAIL_CODE_MINUTES)
+    await mail_outbox.queue(
+        db,
+        to=address,
+        language=stored.language,
+        template="email_confirmation",
+        context={
+            "username": stored.username,
+            "code": shown,
+            "minutes": EMAIL_CODE_MINUTES,
+            # In the fragment: the code never reaches a server log.
+            "link": f"{public_url.rstrip('/')}/#/settings?email_code={shown}",
+        },
+        user_id=stored.id,
+    )
+    after_commit(db, mail_outbox.wake_delivery)
+    record_event(db, "email.confirmation_sent", actor_id=stored.id)
+    return stored
+
+
+async def confirm_email(db: AsyncSession, services: Services, user: User, code: str) -> User:
+    """The pending address becomes the account's, given the code that was e-mailed to it."""
+    await services.mail_throttle.count_confirmation_attempt(user.id)
+    stored = await db.get(User, user.id)
+    if stored is None or stored.is_erased:
+        raise NotSignedIn()
+    if stored.role not in MAY_KEEP_EMAIL:
+        raise InvalidInput(errors=[FieldError("email", message(NO_EMAIL_FOR_YOUTH))])
+    expected = stored.pending_email_code_hash
+    if (
+        stored.pending_email is None
+        or expected is None
+        or stored.pending_email_expires_at is None
+        or stored.pending_email_expires_at <= utcnow()
+        or not hmac.compare_digest(expected, sha256_hex(canonical_invite_code(code)))
+    ):
+        raise InvalidInput(errors=[FieldError("code", message(WRONG_EMAIL_CODE))])
+    stored.email = stored.pending_email
+    stored.email_key = stored.pending_email.casefold()
+    stored.pending_email = stored.pending_email_code_hash = stored.pending_email_expires_at = None
+    record_event(db, "email.confirmed", actor_id=stored.id)
+    return stored
+
+
+# Password reset by e-mail
+
+# A person with two accounts on one address gets a code for each, up to this many.
+RESET_MAILS_PER_REQUEST = 3
+
+
+async def request_password_reset(
+    db: AsyncSession, services: Services, email: str, address: str, public_url: str
+) -> None:
+    """E-mail a one-time reset code to each active staff or stakeholder account whose confirmed
+    address this is. The caller learns nothing either way (the route answers 202 alike): no
+    account can be found out from the sign-in screen. An audit record is written in both
+    cases, so that both do the same work up to the e-mail itself."""
+    key = checked_email(email).casefold()
+    await services.mail_throttle.count_reset_request(key, address)
+    people = list(
+        await db.scalars(
+            sa.select(User)
+            .where(
+                User.email_key == key,
+                User.status == AccountStatus.ACTIVE,
+                User.role.in_(sorted(MAY_KEEP_EMAIL)),
+            )
+            .order_by(User.created_at)
+            .limit(RESET_MAILS_PER_REQUEST)
+        )
+    )
+    if not people:
+        record_event(db, "password_reset.requested", client_address=address)
+    for person in people:
+        _, code = await _new_reset_code(db, person, created_by=None)
+        shown = shown_invite_code(code)
+        query = urllib.parse.urlencode({"username": person.username or "", "code": shown})
+        await mail_outbox.queue(
+            db,
+            to=person.email or "",
+            language=person.language,
+            template="password_reset",
+            context={
+                "username": person.username,
+                "code": shown,
+                "minutes": RESET_CODE_MINUTES,
+                "link": f"{public_url.rstrip('/')}/#/reset-password?{query}",
+            },
+            user_id=person.id,
+        )
+        record_event(db, "password_reset.requested", subject_id=person.id, client_address=address)
+    if people:
+        after_commit(db, mail_outbox.wake_delivery)
+
+
 # Personal data and erasure
 
 
@@ -818,6 +1015,7 @@ async def erase(
     stored.suspension_reason = None
     stored.password_hash = None
     stored.birth_year = None
+    forget_email(stored)
     stored.status = AccountStatus.ERASED
     stored.erased_at = utcnow()
     stored.session_epoch += 1

@@ -100,6 +100,9 @@ class Registration(Base):
     check_in_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When the reminder e-mail a day before the event was queued: set in the same UPDATE that
+    # claims it (WHERE reminded_at IS NULL), so that it goes once however many workers look.
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime)
 
     __table_args__ = (
         one_of("status", RegistrationStatus, name="known_status"),

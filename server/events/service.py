@@ -221,6 +221,14 @@ async def update_event(db: AsyncSession, user: User, event_id: uuid.UUID, reques
         setattr(event, name, value)
     event.version += 1
     event.updated_at = utcnow()
+    if "starts_at" in changed:
+        # A moved event is reminded of again, a day before its new time.
+        await db.execute(
+            sa.update(Registration)
+            .where(Registration.event_id == event.id)
+            .values(reminded_at=None)
+            .execution_options(synchronize_session=False)
+        )
     if "capacity" in changed:
         # More places (or no limit any more) go to the waiting list, first come first.
         # Fewer places confirm no one new, and take no place back from anyone.
@@ -489,16 +497,24 @@ async def fill_places(db: AsyncSession, event: Event) -> list[Registration]:
 
 
 async def write_to(
-    db: AsyncSession, event: Event, registration: Registration, template: str, *, position: int | None = None
+    db: AsyncSession,
+    event: Event,
+    registration: Registration,
+    template: str,
+    *,
+    position: int | None = None,
+    to: str | None = None,
 ) -> None:
-    """Queue an e-mail about their registration to the person, in their language, with the
-    event's calendar file when they have a place; nothing for a person without an e-mail."""
-    if not registration.email:
+    """Queue an e-mail about their registration to the person (at ``to``, else the address
+    they registered with), in their language, with the event's calendar file when they have
+    a place; nothing for a person without an e-mail."""
+    address = to or registration.email
+    if not address:
         return
     has_place = registration.status == RegistrationStatus.CONFIRMED
     await outbox.queue(
         db,
-        to=registration.email,
+        to=address,
         language=await language_of(db, event, registration),
         template=template,
         context={

@@ -7,7 +7,7 @@ context (or are None there) is left out: "Where: {place}" for an event held onli
 template may end with a link: its label is a message, its address the context's ``link``.
 
 Datetimes in the context are written the recipient's way in their own zone (give them with
-the zone of the place, such as an event's); numbers too; everything else is text, escaped in
+the zone of the place, such as an event's); dates and numbers too; everything else is text, escaped in
 the HTML part.
 """
 
@@ -105,6 +105,55 @@ TEMPLATES: dict[str, Template] = {
             ),
         ),
     ),
+    # A day before an event, to the people with a place (server/events/reminders.py).
+    "event_reminder": Template(
+        subject=N_("Reminder: {title} is coming up"),
+        paragraphs=(
+            N_("A reminder: you have a place at {title}."),
+            N_("When: {starts_at} ({time_zone})"),
+            N_("Where: {place}"),
+            N_("Online: {online_url}"),
+            N_("The calendar file attached adds the event to your calendar."),
+            N_(
+                "If you cannot come, please cancel your registration in the app, so that someone else can have your place."
+            ),
+        ),
+    ),
+    # An invite sent by e-mail. Forgotten once sent: the link lets anyone join.
+    "invitation": Template(
+        subject=N_("You are invited to join Tessera"),
+        paragraphs=(
+            N_("{inviter} invites you to join Tessera, on the {platform} platform."),
+            N_("Open the link below to choose a username and a password. Your invite code is {code}."),
+            N_("The invite works until {expires_on}. If you did not expect this e-mail, you can ignore it."),
+        ),
+        link_label=N_("Join Tessera"),
+        forget_when_sent=True,
+    ),
+    # The code that confirms an address a person wants on their account. Forgotten once sent.
+    "email_confirmation": Template(
+        subject=N_("Confirm your e-mail address for Tessera"),
+        paragraphs=(
+            N_("Someone asked to add this address to the Tessera account {username}."),
+            N_(
+                "Your confirmation code is {code}. Enter it in Settings in the app, within {minutes} minutes."
+            ),
+            N_("If this was not you, you can ignore this e-mail: the address will not be added."),
+        ),
+        link_label=N_("Confirm my address"),
+        forget_when_sent=True,
+    ),
+    # A password reset code asked for on the sign-in screen. Forgotten once sent.
+    "password_reset": Template(
+        subject=N_("Your Tessera password reset code"),
+        paragraphs=(
+            N_("Someone asked to reset the password of the Tessera account {username}."),
+            N_("Your reset code is {code}. It works once, within {minutes} minutes."),
+            N_("If this was not you, you can ignore this e-mail: your password stays as it is."),
+        ),
+        link_label=N_("Choose a new password"),
+        forget_when_sent=True,
+    ),
 }
 
 
@@ -161,6 +210,8 @@ def written(value: object, locale: str) -> object:
         time = dates.format_time(value, "short", tzinfo=value.tzinfo, locale=locale)
         pattern = str(dates.get_datetime_format("long", locale=locale))
         return pattern.replace("'", "").replace("{0}", time).replace("{1}", day)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return dates.format_date(value, "long", locale=locale)
     return i18n.format_value(value, locale)
 
 
