@@ -194,23 +194,16 @@ class LoginThrottle:
 
     async def count_attempt(self, username_key: str, address: str) -> None:
         """Count an attempt before its password is checked; Throttled if it is one too many."""
-        counted: list[str] = []
-        for key, limit in self._limits(username_key, address):
-            count = await self._counters.add(key, self._window)
-            counted.append(key)
-            if count.value > limit:
-                # An attempt refused is not checked, so it does not count: a guesser held back
-                # by one limit must not use up the others (the owner's, across addresses).
-                for taken in counted:
-                    await self._counters.subtract(taken)
-                raise Throttled(
-                    count.resets_in_seconds,
-                    plural_message(
-                        "Too many failed sign-in attempts. Please try again in {count} minute.",
-                        "Too many failed sign-in attempts. Please try again in {count} minutes.",
-                        _minutes(count),
-                    ),
-                )
+        count = await count_within(self._counters, self._limits(username_key, address), self._window)
+        if count is not None:
+            raise Throttled(
+                count.resets_in_seconds,
+                plural_message(
+                    "Too many failed sign-in attempts. Please try again in {count} minute.",
+                    "Too many failed sign-in attempts. Please try again in {count} minutes.",
+                    _minutes(count),
+                ),
+            )
 
     async def succeeded(self, username_key: str, address: str) -> None:
         """The password was right: the attempt is given back, and the owner's own mistakes from
@@ -265,21 +258,16 @@ class MailThrottle:
         self._counters = Counters(store)
 
     async def _count(self, limits: list[tuple[str, int]]) -> None:
-        counted: list[str] = []
-        for key, limit in limits:
-            count = await self._counters.add(key, self.WINDOW_SECONDS)
-            counted.append(key)
-            if count.value > limit:
-                for taken in counted:
-                    await self._counters.subtract(taken)
-                raise Throttled(
-                    count.resets_in_seconds,
-                    plural_message(
-                        "Too many requests for e-mail. Please try again in {count} minute.",
-                        "Too many requests for e-mail. Please try again in {count} minutes.",
-                        _minutes(count),
-                    ),
-                )
+        count = await count_within(self._counters, limits, self.WINDOW_SECONDS)
+        if count is not None:
+            raise Throttled(
+                count.resets_in_seconds,
+                plural_message(
+                    "Too many requests for e-mail. Please try again in {count} minute.",
+                    "Too many requests for e-mail. Please try again in {count} minutes.",
+                    _minutes(count),
+                ),
+            )
 
     async def count_reset_request(self, email_key: str, address: str) -> None:
         # Hashed, so the store never holds an e-mail address.
@@ -304,6 +292,21 @@ def throttled_address(address: str) -> str:
     if isinstance(parsed, ipaddress.IPv6Address):
         return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
     return address
+
+
+async def count_within(counters: Counters, limits: list[tuple[str, int]], window: int) -> Count | None:
+    """Count one attempt under each (key, limit); the count that went over its limit, or None.
+    An attempt refused is not made, so it counts under none of them: someone held back by one
+    limit must not use up the others (an account owner's, across addresses)."""
+    counted: list[str] = []
+    for key, limit in limits:
+        count = await counters.add(key, window)
+        counted.append(key)
+        if count.value > limit:
+            for taken in counted:
+                await counters.subtract(taken)
+            return count
+    return None
 
 
 def _minutes(count: Count) -> int:

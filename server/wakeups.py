@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import anyio
 from anyio import TASK_STATUS_IGNORED
@@ -86,3 +87,29 @@ async def listen(
                     await driver.execute("SELECT 1")
         finally:
             listening(False)
+
+
+class ListeningWorker:
+    """A delivery worker that a NOTIFY on ``CHANNEL`` wakes through ``DOORBELL``; ``listening``
+    says whether it is listening now (it then looks on its own only seldom)."""
+
+    CHANNEL: ClassVar[str]
+    DOORBELL: ClassVar[Doorbell]
+    db_sessionmaker: Any
+    listening: bool = False
+
+    async def listen_for_queued_messages(
+        self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
+    ) -> None:
+        """On PostgreSQL: ring the doorbell whenever any process commits queued messages,
+        until the connection is lost; the worker then polls again until this is started anew."""
+        await listen(
+            self.db_sessionmaker.kw["bind"],
+            self.CHANNEL,
+            self.DOORBELL,
+            self._listening,
+            task_status=task_status,
+        )
+
+    def _listening(self, listening: bool) -> None:
+        self.listening = listening

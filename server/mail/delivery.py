@@ -21,8 +21,6 @@ import uuid
 import aiosmtplib
 import anyio
 import sqlalchemy as sa
-from anyio import TASK_STATUS_IGNORED
-from anyio.abc import TaskStatus
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.db import unit_of_work, utcnow
@@ -30,7 +28,7 @@ from server.mail.models import MailMessage, MailStatus
 from server.mail.outbox import OUTBOX_CHANNEL, NotAnAddress, compose, doorbell
 from server.mail.templates import forgotten_when_sent
 from server.settings import Settings
-from server.wakeups import listen
+from server.wakeups import ListeningWorker
 
 logger = logging.getLogger("tessera.mail")
 
@@ -76,8 +74,11 @@ class Outcome:
     error: str | None = None
 
 
-class MailDelivery:
+class MailDelivery(ListeningWorker):
     """Drains the outbox; several may run at once."""
+
+    CHANNEL = OUTBOX_CHANNEL
+    DOORBELL = doorbell
 
     def __init__(
         self,
@@ -94,8 +95,6 @@ class MailDelivery:
         self.settings = settings
         self.server = smtp_server(settings.smtp_url)
         self.poll_seconds = poll_seconds
-        # Whether queued messages wake this worker through PostgreSQL (listen_for_queued_messages).
-        self.listening = False
         # Longer than a whole batch can take to send (ten messages at SMTP_TIMEOUT_SECONDS
         # each at the very worst), so that no other worker takes a message this one is sending.
         self.lease = dt.timedelta(seconds=lease_seconds)
@@ -108,23 +107,6 @@ class MailDelivery:
             await doorbell.wait(
                 LISTENING_POLL_SECONDS if self.listening else self.poll_seconds, rung_since=rung
             )
-
-    async def listen_for_queued_messages(
-        self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
-    ) -> None:
-        """On PostgreSQL: ring the doorbell whenever any process commits queued e-mail (the
-        NOTIFY of queue), until the connection is lost; the worker then polls again until
-        this is started anew."""
-        await listen(
-            self.db_sessionmaker.kw["bind"],
-            OUTBOX_CHANNEL,
-            doorbell,
-            self._listening,
-            task_status=task_status,
-        )
-
-    def _listening(self, listening: bool) -> None:
-        self.listening = listening
 
     async def deliver_due(self) -> int:
         """Claim a batch of due messages and send them; how many were claimed."""

@@ -23,8 +23,6 @@ import anyio
 import msgspec
 import requests
 import sqlalchemy as sa
-from anyio import TASK_STATUS_IGNORED
-from anyio.abc import TaskStatus
 from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 from requests.adapters import HTTPAdapter
@@ -38,7 +36,7 @@ from server.push.keys import b64url, current_vapid
 from server.push.models import PushMessage, PushSubscription
 from server.push.service import OUTBOX_CHANNEL, doorbell, origin_of
 from server.settings import Settings
-from server.wakeups import listen
+from server.wakeups import ListeningWorker
 
 logger = logging.getLogger("tessera.push")
 
@@ -82,9 +80,12 @@ class Answer:
     retry_after: str | None = None
 
 
-class PushDelivery:
+class PushDelivery(ListeningWorker):
     """Drains the outbox. Several may run at once, in one process or many: leases (and on
     PostgreSQL ``FOR UPDATE SKIP LOCKED``) give each message to one of them at a time."""
+
+    CHANNEL = OUTBOX_CHANNEL
+    DOORBELL = doorbell
 
     def __init__(
         self,
@@ -98,8 +99,6 @@ class PushDelivery:
         self.db_sessionmaker = db_sessionmaker
         self.settings = settings
         self.poll_seconds = poll_seconds
-        # Whether queued messages wake this worker through PostgreSQL (listen_for_queued_messages).
-        self.listening = False
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.batch_size = batch_size or settings.push_concurrency * 8
         self._slots = anyio.CapacityLimiter(settings.push_concurrency)
@@ -124,23 +123,6 @@ class PushDelivery:
             await doorbell.wait(
                 LISTENING_POLL_SECONDS if self.listening else self.poll_seconds, rung_since=rung
             )
-
-    async def listen_for_queued_messages(
-        self, *, task_status: TaskStatus[None] = TASK_STATUS_IGNORED
-    ) -> None:
-        """On PostgreSQL: ring the doorbell whenever any process commits queued messages (the
-        NOTIFY of queue_push), until the connection is lost; the worker then polls again
-        until this is started anew."""
-        await listen(
-            self.db_sessionmaker.kw["bind"],
-            OUTBOX_CHANNEL,
-            doorbell,
-            self._listening,
-            task_status=task_status,
-        )
-
-    def _listening(self, listening: bool) -> None:
-        self.listening = listening
 
     async def deliver_due(self) -> int:
         """Claim a batch of due messages and send them; how many were claimed."""
