@@ -1,10 +1,10 @@
 // Invites (youth workers, researchers, admins): a link that lets people of their platform join,
 // shown once; and, for youth workers and admins, a one-time reset code for someone who forgot
-// their password, handed over in person.
+// their password, handed over in person. An invite may also be e-mailed, in the language chosen.
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, formatDate } from "../i18n.js";
+import { _, availableLocales, formatDate, locale } from "../i18n.js";
 import { confirmAction, emptyText, loadMoreButton, problem } from "./common.js";
 import { ROLE_LABELS } from "./labels.js";
 
@@ -18,6 +18,9 @@ export async function render(ctx) {
   const role = h("select", { name: "role" }, roles.map((code) => new Option(_(ROLE_LABELS[code] || code), code)));
   const uses = h("input", { type: "number", name: "max_uses", min: "1", max: "500", value: "1", inputmode: "numeric" });
   const days = h("input", { type: "number", name: "expires_in_days", min: "1", max: "90", value: "14", inputmode: "numeric" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "off", maxlength: "254", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  const locales = availableLocales().length ? availableLocales() : [{ code: locale(), name: locale() }];
+  const language = h("select", { name: "invite_language" }, locales.map((item) => new Option(item.name, item.code, false, item.code === locale())));
   const result = h("div", { "aria-live": "polite" });
   const form = h(
     "form",
@@ -26,13 +29,19 @@ export async function render(ctx) {
     field(_("Who joins with it"), role),
     field(_("How many people may join with it"), uses),
     field(_("Valid for how many days"), days),
+    field(_("Their e-mail address (optional)"), email, _("We e-mail them the link too. The address is not kept.")),
+    field(_("Language of the e-mail"), language),
     h("button", { type: "submit" }, _("Create invite")),
     result,
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const answer = await api("POST", "/api/v1/invites", { platform: platform.value, role: role.value, max_uses: Number(uses.value) || 1, expires_in_days: Number(days.value) || 14 });
+    const body = { platform: platform.value, role: role.value, max_uses: Number(uses.value) || 1, expires_in_days: Number(days.value) || 14 };
+    const address = email.value.trim();
+    if (address) Object.assign(body, { email: address, language: language.value });
+    const answer = await api("POST", "/api/v1/invites", body);
     if (!answer.ok) return result.replaceChildren(problem(answer));
+    email.value = "";
     const invite = answer.data;
     const copy = h("button", { type: "button", class: "secondary", onclick: async () => {
       try {
@@ -49,6 +58,7 @@ export async function render(ctx) {
         h("p", null, _("Code: {code}", { code: invite.code })),
         h("p", { class: "token" }, h("a", { href: invite.url, "data-invite-url": "" }, invite.url)),
         h("p", { class: "meta" }, _("Valid until {date}. This is shown only once.", { date: formatDate(invite.expires_at) })),
+        address ? h("p", { "data-invite-emailed": "" }, _("The invite was also sent by e-mail to {email}.", { email: address })) : null,
         h("div", { class: "actions" }, copy, share)),
     );
     announce(_("Invite created"));

@@ -6,7 +6,7 @@
 import { api } from "../api.js";
 import { announce, field, h, link, showScreen } from "../dom.js";
 import { _, N_, formatDate } from "../i18n.js";
-import { languageField, problem, problemText } from "./common.js";
+import { confirmAction, languageField, problem, problemText } from "./common.js";
 
 // In the order shown; an event the server does not offer this person is left out.
 const EVENT_LABELS = {
@@ -123,6 +123,75 @@ function passwordForm() {
   return h("section", { "aria-labelledby": "password-title" }, h("h2", { id: "password-title" }, _("Password")), form);
 }
 
+// Staff and stakeholders may keep an e-mail address, to get a reset code by e-mail. A new address
+// stays pending until the code e-mailed to it is entered here.
+function emailSection(ctx, me) {
+  const heading = h("h2", { id: "email-title", tabindex: "-1" }, _("E-mail address"));
+  const section = h("section", { "aria-labelledby": "email-title", "data-email-section": "" }, heading);
+  if (!me.ok) {
+    section.append(problem(me));
+    return section;
+  }
+  const { email: confirmed, pending_email: pending } = me.data;
+  const after = (message) => {
+    announce(message);
+    ctx.refresh();
+  };
+  section.append(
+    h("p", null, _("With a confirmed address, you can get a code by e-mail when you forget your password.")),
+    h("p", { "data-email": confirmed || "" }, confirmed ? _("Confirmed address: {email}", { email: confirmed }) : _("No confirmed address yet.")),
+  );
+  if (pending) {
+    const code = h("input", { type: "text", name: "email_code", autocomplete: "one-time-code", required: true, maxlength: "64", autocapitalize: "characters", spellcheck: "false" });
+    const feedback = h("div", { "aria-live": "polite" });
+    const confirmForm = h(
+      "form",
+      { novalidate: true, "aria-label": _("Confirm the address") },
+      h("p", { "data-pending-email": pending }, _("Waiting for confirmation: {email}", { email: pending })),
+      field(_("Confirmation code"), code, _("We e-mailed it to this address. It is valid for 60 minutes.")),
+      feedback,
+      h("button", { type: "submit", class: "primary" }, _("Confirm the address")),
+    );
+    confirmForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const result = await api("POST", "/api/v1/me/email-confirmation", { code: code.value.trim() });
+      if (!result.ok) return showProblem(feedback, result);
+      after(_("Your e-mail address is confirmed."));
+    });
+    section.append(confirmForm);
+  }
+  const address = h("input", { type: "email", name: "email", autocomplete: "email", maxlength: "254", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  const feedback = h("div", { "aria-live": "polite" });
+  const setForm = h(
+    "form",
+    { novalidate: true, "aria-label": confirmed || pending ? _("Change the address") : _("Add an address") },
+    field(confirmed || pending ? _("New e-mail address") : _("Your e-mail address"), address, _("We send a code to it. Your address stays pending until you enter the code here.")),
+    feedback,
+    h("button", { type: "submit", class: "secondary" }, _("Send the code")),
+  );
+  setForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!address.value.trim()) return feedback.replaceChildren(h("p", { class: "error", role: "alert" }, _("Please write your e-mail address.")));
+    const result = await api("PATCH", "/api/v1/me", { email: address.value.trim() });
+    if (!result.ok) return showProblem(feedback, result);
+    after(_("We sent a code to {email}. Enter it here to confirm the address.", { email: result.data.pending_email || address.value.trim() }));
+  });
+  section.append(setForm);
+  if (confirmed || pending) {
+    const remove = h("button", { type: "button", class: "danger" }, _("Remove my e-mail address"));
+    const removeFeedback = h("div", { "aria-live": "polite" });
+    remove.addEventListener("click", async () => {
+      const sure = await confirmAction(_("Remove your e-mail address?"), _("You can then get a reset code only from a youth worker or an admin, in person."), _("Yes, remove"));
+      if (!sure) return;
+      const result = await api("PATCH", "/api/v1/me", { email: null });
+      if (!result.ok) return showProblem(removeFeedback, result);
+      after(_("Your e-mail address is removed."));
+    });
+    section.append(removeFeedback, h("div", { class: "actions" }, remove));
+  }
+  return section;
+}
+
 // Consent: withdrawing stops researchers from seeing the person's notes and stops new notes,
 // until they consent again; it is not erasure.
 function consentSection(ctx, history) {
@@ -206,10 +275,12 @@ function erasureSection(ctx) {
 
 export async function render(ctx) {
   const { user } = ctx;
-  const [choices, blocks, consent] = await Promise.all([
+  const keepsEmail = ctx.inGroup("email_keepers");
+  const [choices, blocks, consent, me] = await Promise.all([
     api("GET", "/api/v1/me/notification-settings"),
     api("GET", "/api/v1/forum/blocks"),
     ctx.inGroup("authors") ? api("GET", "/api/v1/me/consent") : null,
+    keepsEmail ? api("GET", "/api/v1/me") : null,
   ]);
   if (!ctx.isCurrent()) return;
   const displayName = h("input", { type: "text", name: "display_name", maxlength: "64", value: user.display_name, autocomplete: "nickname" });
@@ -250,6 +321,7 @@ export async function render(ctx) {
     }),
     nameForm,
     passwordForm(),
+    keepsEmail ? emailSection(ctx, me) : null,
     notificationsForm(ctx, choices),
     blockedMembers(blocks),
     h("h2", null, _("Your data")),
