@@ -142,7 +142,8 @@ function emailSection(ctx, me) {
     h("p", { "data-email": confirmed || "" }, confirmed ? _("Confirmed address: {email}", { email: confirmed }) : _("No confirmed address yet.")),
   );
   if (pending) {
-    const code = h("input", { type: "text", name: "email_code", autocomplete: "one-time-code", required: true, maxlength: "64", autocapitalize: "characters", spellcheck: "false" });
+    // The link in the confirmation e-mail carries the code (in the fragment, never sent to a server).
+    const code = h("input", { type: "text", name: "email_code", autocomplete: "one-time-code", required: true, maxlength: "64", autocapitalize: "characters", spellcheck: "false", value: ctx.query.get("email_code") || "" });
     const feedback = h("div", { "aria-live": "polite" });
     const confirmForm = h(
       "form",
