@@ -54,7 +54,7 @@ export async function render(ctx) {
     _("Sign in"),
     languages,
     form,
-    h("p", null, h("a", { href: "#/reset-password" }, _("Forgot your password? Get a code by e-mail"))),
+    h("p", null, h("a", { href: "#/reset-password", class: "block" }, _("Forgot your password? Get a code by e-mail"))),
     h("p", { class: "meta" }, _("New here? Your youth worker gives you an invite link to join.")),
   );
   if (ctx.query.get("signed-out")) announce(_("You are signed out. This phone no longer keeps your notes."));
