@@ -18,7 +18,7 @@ export async function render(ctx) {
   const role = h("select", { name: "role" }, roles.map((code) => new Option(_(ROLE_LABELS[code] || code), code)));
   const uses = h("input", { type: "number", name: "max_uses", min: "1", max: "500", value: "1", inputmode: "numeric" });
   const days = h("input", { type: "number", name: "expires_in_days", min: "1", max: "90", value: "14", inputmode: "numeric" });
-  const email = h("input", { type: "email", name: "email", autocomplete: "off", maxlength: "254", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "off", maxlength: "320", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
   const locales = availableLocales().length ? availableLocales() : [{ code: locale(), name: locale() }];
   const language = h("select", { name: "invite_language" }, locales.map((item) => new Option(item.name, item.code, false, item.code === locale())));
   const result = h("div", { "aria-live": "polite" });

@@ -57,7 +57,7 @@ export async function render(ctx) {
 // Staff and stakeholders with a confirmed address ask for the code by e-mail. The answer is the
 // same whether or not an account has the address, so nobody is found out.
 function emailRequestSection(username) {
-  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, maxlength: "254", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  const email = h("input", { type: "email", name: "email", autocomplete: "email", required: true, maxlength: "320", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
   const feedback = h("div", { "aria-live": "polite" });
   const submit = h("button", { type: "submit", class: "secondary" }, _("Send me a code"));
   const form = h("form", { novalidate: true, "aria-labelledby": "reset-email-title" }, field(_("E-mail address"), email), feedback, submit);

@@ -161,7 +161,7 @@ function emailSection(ctx, me) {
     });
     section.append(confirmForm);
   }
-  const address = h("input", { type: "email", name: "email", autocomplete: "email", maxlength: "254", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  const address = h("input", { type: "email", name: "email", autocomplete: "email", maxlength: "320", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
   const feedback = h("div", { "aria-live": "polite" });
   const setForm = h(
     "form",

@@ -36,6 +36,7 @@ AUTOCOMPLETE_TYPES = {
     "current-password": {"text", "search", "password"},
     "new-password": {"text", "search", "password"},
     "one-time-code": {"text", "search", "password", "number", "tel"},
+    "email": {"text", "search", "email"},
 }
 
 FORM_FINDINGS = """(allowed) => {
