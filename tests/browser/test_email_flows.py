@@ -132,12 +132,15 @@ def test_a_youth_worker_sends_an_invite_by_e_mail_in_the_language_chosen(
     page.get_by_label("Their e-mail address (optional)").fill(address)
     page.get_by_label("Language of the e-mail").select_option("fr")
     page.get_by_role("button", name="Create invite").click()
-    expect(page.locator("[data-invite-emailed]")).to_have_text(f"The invite was also sent by e-mail to {address}.")
+    expect(page.locator("[data-invite-emailed]")).to_have_text(
+        f"The invite was also sent by e-mail to {address}."
+    )
     url = page.locator("[data-invite-url]").inner_text().strip()
     screenshot(page, "invite-sent-by-email")
     with contextlib.closing(sqlite3.connect(f"file:{live_server.database_path}?mode=ro", uri=True)) as db:
         rows = db.execute(
-            "SELECT language, text FROM mail_outbox WHERE to_address = ? AND template = 'invitation'", (address,)
+            "SELECT language, text FROM mail_outbox WHERE to_address = ? AND template = 'invitation'",
+            (address,),
         ).fetchall()
     assert len(rows) == 1
     language, text = rows[0]
