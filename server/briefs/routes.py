@@ -318,6 +318,7 @@ async def list_translations(
     return await service.translations(db, current_user(request), brief_id, settings.public_url)
 
 
+@answers()
 @get(
     "/api/v1/briefs/published",
     exclude_from_auth=True,

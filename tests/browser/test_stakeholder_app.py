@@ -1,5 +1,5 @@
 """A stakeholder (a partner organisation's person) has the app of their role: home, events,
-actions, impact, notifications and settings; notes, the forum and the directory are neither offered
+actions, impact, briefs, Delphi results, notifications and settings; notes, the forum and the directory are neither offered
 nor opened by typing their address."""
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ def test_a_stakeholder_is_offered_neither_notes_nor_the_forum_nor_the_directory(
         "Events",
         "Actions",
         "Impact",
+        "Briefs",
+        "Delphi",
         "Notifications",
         "Settings",
     ]

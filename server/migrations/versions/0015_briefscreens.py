@@ -41,7 +41,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_briefs_status_published", table_name="briefs")
-    with op.batch_alter_table("briefs") as batch:
-        batch.drop_column("review_requested_version")
+    # Plain DROP COLUMN, not a batch copy (which would drop the briefs' versions and evidence
+    # with the table, through ON DELETE CASCADE).
+    op.drop_column("briefs", "review_requested_version")
     op.drop_index("ix_brief_translations_original", table_name="brief_translations")
     op.drop_table("brief_translations")

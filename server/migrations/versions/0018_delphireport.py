@@ -23,9 +23,8 @@ def one_of(column: str, words: tuple[str, ...]) -> str:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("delphi_studies") as batch:
-        batch.add_column(sa.Column("purpose", sa.String(4000), nullable=True))
-        batch.add_column(sa.Column("scale_labels", sa.JSON(), nullable=True))
+    op.add_column("delphi_studies", sa.Column("purpose", sa.String(4000), nullable=True))
+    op.add_column("delphi_studies", sa.Column("scale_labels", sa.JSON(), nullable=True))
     op.create_table(
         "delphi_proposals",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -57,6 +56,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("delphi_proposals")
-    with op.batch_alter_table("delphi_studies") as batch:
-        batch.drop_column("scale_labels")
-        batch.drop_column("purpose")
+    # Plain DROP COLUMN, not a batch copy: copying a table drops it, and what hangs on it
+    # through ON DELETE CASCADE with it.
+    op.drop_column("delphi_studies", "scale_labels")
+    op.drop_column("delphi_studies", "purpose")

@@ -29,12 +29,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("event_registrations") as batch:
-        batch.drop_column("reminded_at")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_index("ix_users_email_key")
-        batch.drop_column("pending_email_expires_at")
-        batch.drop_column("pending_email_code_hash")
-        batch.drop_column("pending_email")
-        batch.drop_column("email_key")
-        batch.drop_column("email")
+    # Plain DROP COLUMN (SQLite 3.35 and later), not a batch copy of the tables: copying `users`
+    # would drop it, and with it, through ON DELETE CASCADE, everyone's notes.
+    op.drop_column("event_registrations", "reminded_at")
+    op.drop_index(op.f("ix_users_email_key"), table_name="users")
+    for column in ("pending_email_expires_at", "pending_email_code_hash", "pending_email", "email_key", "email"):
+        op.drop_column("users", column)
