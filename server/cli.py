@@ -330,7 +330,7 @@ def mail() -> None:
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 def show_mail(status: str, limit: int) -> None:
     from server.mail.models import MailStatus
-    from server.mail.outbox import messages
+    from server.mail.outbox import BodyState, body_state, messages
 
     settings = _settings()
 
@@ -350,7 +350,10 @@ def show_mail(status: str, limit: int) -> None:
                         for item in message.attachments
                     ),
                     "",
-                    message.text.rstrip("\n"),
+                    # What admins may read in the app, and no more: a private link is never shown.
+                    message.text.rstrip("\n")
+                    if body_state(message) == BodyState.SHOWN
+                    else f"(text not shown: {body_state(message).value})",
                 ]
             )
             for message in (await messages(db, status=wanted, limit=limit))[0]

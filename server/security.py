@@ -253,6 +253,8 @@ class MailThrottle:
     RESETS_PER_CLIENT = 10
     CONFIRMATIONS_PER_ACCOUNT = 5
     CONFIRMATION_ATTEMPTS_PER_ACCOUNT = 10
+    # Invitations by e-mail per inviter: a workshop's worth, not a mailing list of strangers.
+    INVITATIONS_PER_ACCOUNT = 30
 
     def __init__(self, store: Store) -> None:
         self._counters = Counters(store)
@@ -277,6 +279,9 @@ class MailThrottle:
                 ("reset-mail:address:" + sha256_hex(email_key), self.RESETS_PER_ADDRESS),
             ]
         )
+
+    async def count_invitation(self, user_id: uuid.UUID) -> None:
+        await self._count([(f"invite-mail:account:{user_id}", self.INVITATIONS_PER_ACCOUNT)])
 
     async def count_confirmation(self, user_id: uuid.UUID) -> None:
         await self._count([(f"confirm-mail:account:{user_id}", self.CONFIRMATIONS_PER_ACCOUNT)])

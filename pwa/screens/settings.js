@@ -162,18 +162,21 @@ function emailSection(ctx, me) {
     section.append(confirmForm);
   }
   const address = h("input", { type: "email", name: "email", autocomplete: "email", maxlength: "320", autocapitalize: "none", spellcheck: "false", inputmode: "email" });
+  // Asked with a new address: a session left open must not be enough to take the account over.
+  const password = passwordInput("email_current_password", "current-password");
   const feedback = h("div", { "aria-live": "polite" });
   const setForm = h(
     "form",
     { novalidate: true, "aria-label": confirmed || pending ? _("Change the address") : _("Add an address") },
     field(confirmed || pending ? _("New e-mail address") : _("Your e-mail address"), address, _("We send a code to it. Your address stays pending until you enter the code here.")),
+    field(_("Current password"), password),
     feedback,
     h("button", { type: "submit", class: "secondary" }, _("Send the code")),
   );
   setForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (!address.value.trim()) return feedback.replaceChildren(h("p", { class: "error", role: "alert" }, _("Please write your e-mail address.")));
-    const result = await api("PATCH", "/api/v1/me", { email: address.value.trim() });
+    const result = await api("PATCH", "/api/v1/me", { email: address.value.trim(), current_password: password.value });
     if (!result.ok) return showProblem(feedback, result);
     after(_("We sent a code to {email}. Enter it here to confirm the address.", { email: result.data.pending_email || address.value.trim() }));
   });

@@ -183,7 +183,7 @@ async def read_session(request: Request) -> Response[SessionOut]:
     return Response(answer, headers={"Cache-Control": "no-store"})
 
 
-@answers(NotAllowed)
+@answers(NotAllowed, Throttled)
 @post(
     "/api/v1/invites",
     guards=[role_in(*INVITERS)],
@@ -191,8 +191,15 @@ async def read_session(request: Request) -> Response[SessionOut]:
     summary="Invite people to a platform",
 )
 async def create_invite(
-    request: Request, data: JSONBody[InviteIn], db: Database, settings: NamedDependency[Settings]
+    request: Request,
+    data: JSONBody[InviteIn],
+    db: Database,
+    settings: NamedDependency[Settings],
+    account_services: NamedDependency[service.Services],
 ) -> InviteOut:
+    if data.email is not None:
+        # E-mail sent in Tessera's name to any address: limited per inviter.
+        await account_services.mail_throttle.count_invitation(current_user(request).id)
     invite, code = await service.create_invite(db, current_user(request), data, settings.public_url)
     return InviteOut.from_model(invite, code, settings.public_url)
 
@@ -247,6 +254,16 @@ async def update_me(
     account_services: NamedDependency[service.Services],
     settings: NamedDependency[Settings],
 ) -> MeOut:
+    if data.email:
+        # Giving an address (removing one needs nothing) asks for the password, checked before
+        # the request's unit of work reads or writes anything.
+        await service.confirm_password(
+            account_services,
+            current_user(request),
+            "" if isinstance(data.current_password, msgspec.UnsetType) else data.current_password,
+            client_address(request),
+            field="current_password",
+        )
     user = await service.update_profile(
         db,
         current_user(request),

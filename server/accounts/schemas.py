@@ -92,6 +92,9 @@ class MePatch(Strict):
     # confirmed with the code e-mailed to it (POST /api/v1/me/email-confirmation); null or ""
     # removes the stored one at once.
     email: EmailText | msgspec.UnsetType | None = msgspec.UNSET
+    # Asked for with a new address: whoever holds a stolen session must not be able to give the
+    # account their own address and reset the password through it.
+    current_password: PasswordText | msgspec.UnsetType = msgspec.UNSET
 
 
 class MeOut(UserOut):

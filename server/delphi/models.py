@@ -229,8 +229,9 @@ class Proposal(Base):
     )
     text: Mapped[str] = mapped_column(sa.String(2000))
     comment: Mapped[str | None] = mapped_column(sa.String(4000))
-    # The ballot's language when it was proposed.
-    language: Mapped[str] = mapped_column(sa.String(8))
+    # The ballot's language when it was proposed; none under `anonymous`, where a rare language
+    # would tell whose proposal, and so whose ratings, these are.
+    language: Mapped[str | None] = mapped_column(sa.String(8))
     status: Mapped[ProposalStatus] = mapped_column(VocabularyColumn(ProposalStatus, 16))
     # The statement it became, once accepted.
     statement_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -192,7 +192,7 @@ async def gather(db: AsyncSession, user: User, study_id: uuid.UUID, language: st
         language=language,
         statements={item.id: item for item in statements},
         rounds=round_reports(rounds, results),
-        panel=await panel_of(db, study, panellists),
+        panel=await panel_of(db, study, panellists, with_names=service.facilitates(user, study)),
         proposals=Counter(
             str(status)
             for status in await db.scalars(sa.select(Proposal.status).where(Proposal.study_id == study.id))
@@ -253,7 +253,9 @@ def round_reports(
     return reports
 
 
-async def panel_of(db: AsyncSession, study: Study, panellists: list[Panellist]) -> Panel:
+async def panel_of(
+    db: AsyncSession, study: Study, panellists: list[Panellist], *, with_names: bool = False
+) -> Panel:
     """Counts by where panellists came from, by platform, and by the directory's sector and
     level; names only in a `named` study."""
     panel = Panel(invited=len(panellists))
@@ -297,8 +299,10 @@ async def panel_of(db: AsyncSession, study: Study, panellists: list[Panellist]) 
                 panel.by_platform[shared[0]] += 1
         else:
             panel.by_source["invited"] += 1
-    if study.anonymity == Anonymity.NAMED:
-        panel.names = sorted(item.name for item in panellists if item.name)
+    if study.anonymity == Anonymity.NAMED and with_names:
+        # Names for the facilitators only (stakeholders read counts), and never of someone whose
+        # link was revoked: a revoked link often means a person who left the study.
+        panel.names = sorted(item.name for item in panellists if item.name and item.revoked_at is None)
     return panel
 
 

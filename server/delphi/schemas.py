@@ -275,7 +275,8 @@ class ProposalOut(msgspec.Struct):
     id: uuid.UUID
     text: str
     comment: str | None
-    language: str
+    # The ballot's language; null under `anonymous`, where it could name the proposer.
+    language: str | None
     status: ProposalStatus
     statement_id: uuid.UUID | None
 

@@ -1040,7 +1040,10 @@ async def replace_proposals(db: AsyncSession, checked: CheckedSave, pseudonym_id
             "pseudonym_id": pseudonym_id,
             "text": text,
             "comment": comment,
-            "language": checked.panellist.language,
+            # Under `anonymous` a rare language would name the proposer: not kept.
+            "language": None
+            if checked.study.anonymity == Anonymity.ANONYMOUS
+            else checked.panellist.language,
             "status": ProposalStatus.PENDING,
         }
         for text, comment in checked.proposals

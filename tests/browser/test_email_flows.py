@@ -35,11 +35,16 @@ def code_in(text: str) -> str:
     return found.group(1)
 
 
-def confirm_address_in_settings(page: Page, live_server: LiveServer, address: str) -> None:
+def confirm_address_in_settings(page: Page, live_server: LiveServer, address: str, password: str) -> None:
     page.goto("/#/settings")
     section = page.locator("[data-email-section]")
     expect(section).to_contain_text("No confirmed address yet.")
     section.get_by_label("Your e-mail address").fill(address)
+    # A wrong password sends nothing: a session left open is not enough to take the account.
+    section.get_by_label("Current password").fill("not my password")
+    section.get_by_role("button", name="Send the code").click()
+    expect(section.get_by_role("alert")).to_contain_text("The password is wrong.")
+    section.get_by_label("Current password").fill(password)
     section.get_by_role("button", name="Send the code").click()
     expect(section.locator("[data-pending-email]")).to_have_attribute("data-pending-email", address)
     # The section in its fullest state (an address waiting for its code) has no serious
@@ -63,7 +68,7 @@ def test_a_researcher_sets_confirms_and_removes_their_e_mail_address(page: Page,
     researcher = live_server.create_person("researcher", ("DE",))
     address = f"{researcher.username}@example.org"
     sign_in(page, researcher)
-    confirm_address_in_settings(page, live_server, address)
+    confirm_address_in_settings(page, live_server, address, researcher.password)
     assert live_server.api(researcher).get("/api/v1/me")["email"] == address
     screenshot(page, "settings-email-confirmed")
 
@@ -90,7 +95,7 @@ def test_a_stakeholder_gets_a_reset_code_by_e_mail_and_chooses_a_new_password(
     address = f"{stakeholder.username}@example.org"
     own_phone = new_phone().new_page()
     sign_in(own_phone, stakeholder)
-    confirm_address_in_settings(own_phone, live_server, address)
+    confirm_address_in_settings(own_phone, live_server, address, stakeholder.password)
 
     phone = new_phone().new_page()
     phone.goto("/#/sign-in")

@@ -53,6 +53,9 @@ async def test_a_panellist_proposes_statements_and_a_retry_changes_nothing(facil
             sa.select(Pseudonym.panellist_id).join(Proposal, Proposal.pseudonym_id == Pseudonym.id)
         )
         assert list(linked) == [None, None]
+        # Nor does the ballot's language, which for a rare one would name Giulia (Italian).
+        assert list(await db.scalars(sa.select(Proposal.language))) == [None, None]
+    assert {item["language"] for item in listed} == {None}
     # Sending the list again replaces what is undecided; an empty list takes them back.
     await propose(client, world["giulia"]["token"])
     assert (await ballot(client, world["giulia"]["token"]))["proposals"]["mine"] == []
@@ -70,7 +73,8 @@ async def test_two_tabs_proposing_at_once_leave_one_list(facilitator, client):
 
 
 async def test_an_accepted_proposal_is_asked_in_the_next_round(facilitator, client):
-    world = await first_round(facilitator)
+    # Where facilitators may know who is who, a proposal keeps its ballot's language.
+    world = await first_round(facilitator, anonymity="facilitators")
     await propose(
         client, world["giulia"]["token"], {"text": "Trasporti gratuiti", "comment": "Costano troppo"}
     )

@@ -105,10 +105,19 @@ async def test_the_html_report_holds_every_credes_item_with_the_figures(facilita
     assert cells(round_two, world["added"])[1] == "1"
 
 
-async def test_a_named_study_lists_its_panellists_by_name(facilitator, client):
+async def test_a_named_study_lists_its_panellists_by_name_to_its_facilitators_only(
+    facilitator, client, people
+):
     world = await two_rounds(facilitator, client, anonymity="named")
-    html = (await facilitator.get(f"/api/v1/delphi/studies/{world['study']}/report")).text
+    path = f"/api/v1/delphi/studies/{world['study']}/report"
+    html = (await facilitator.get(path)).text
     assert "<li>Giulia Bianchi</li>" in html
+    assert (await facilitator.post(f"/api/v1/delphi/studies/{world['study']}/close")).status_code == 200
+    # A stakeholder of the platform reads the closed study's report with counts, not names.
+    stakeholder = await people("partner", "stakeholder", ["IT"])
+    read = await stakeholder.get(path)
+    assert read.status_code == 200, read.text
+    assert "Giulia Bianchi" not in read.text and "Ada Neri" not in read.text
 
 
 async def test_the_pdf_holds_the_figures(facilitator, client):

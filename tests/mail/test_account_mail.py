@@ -34,7 +34,7 @@ async def queued_code(app, to: str) -> str:
 
 
 async def confirmed_address(app, person, address: str) -> None:
-    asked = await person.patch("/api/v1/me", json={"email": address})
+    asked = await person.patch("/api/v1/me", json={"email": address, "current_password": PASSWORD})
     assert asked.status_code == 200, asked.text
     confirmed = await person.post(
         "/api/v1/me/email-confirmation", json={"code": await queued_code(app, address)}
@@ -152,7 +152,7 @@ async def test_a_researcher_adds_an_address_that_counts_only_once_confirmed(
     app, people, smtp_server, delivery
 ):
     rita = await people("rita", "researcher", ["IT"])
-    asked = await rita.patch("/api/v1/me", json={"email": "Rita@Example.org"})
+    asked = await rita.patch("/api/v1/me", json={"email": "Rita@Example.org", "current_password": PASSWORD})
     assert asked.status_code == 200, asked.text
     assert (asked.json()["email"], asked.json()["pending_email"]) == (None, "Rita@example.org")
 
@@ -181,7 +181,7 @@ async def test_a_researcher_adds_an_address_that_counts_only_once_confirmed(
 async def test_a_wrong_code_or_another_persons_code_confirms_nothing(app, people, accented):
     rita = await people("rita", "researcher", ["IT"], language="it")
     sara = await people("sara", "stakeholder", ["IT"])
-    await rita.patch("/api/v1/me", json={"email": "rita@example.org"})
+    await rita.patch("/api/v1/me", json={"email": "rita@example.org", "current_password": PASSWORD})
     ritas_code = await queued_code(app, "rita@example.org")
 
     wrong = await rita.post("/api/v1/me/email-confirmation", json={"code": "AAAA-BBBB-CCCC"})
@@ -197,7 +197,7 @@ async def test_a_wrong_code_or_another_persons_code_confirms_nothing(app, people
 
 async def test_guessing_confirmation_codes_is_throttled(app, people):
     rita = await people("rita", "researcher", ["IT"])
-    await rita.patch("/api/v1/me", json={"email": "rita@example.org"})
+    await rita.patch("/api/v1/me", json={"email": "rita@example.org", "current_password": PASSWORD})
     answers = [
         (await rita.post("/api/v1/me/email-confirmation", json={"code": f"AAAA-BBBB-{n:04d}"})).status_code
         for n in range(11)
@@ -207,7 +207,9 @@ async def test_guessing_confirmation_codes_is_throttled(app, people):
 
 async def test_young_peoples_accounts_keep_no_address(app, people, accented):
     amina = await people("amina", "youth", ["IT"], language="it")
-    refused = await amina.patch("/api/v1/me", json={"email": "amina@example.org"})
+    refused = await amina.patch(
+        "/api/v1/me", json={"email": "amina@example.org", "current_password": PASSWORD}
+    )
     assert refused.status_code == 422
     [error] = refused.json()["errors"]
     assert (error["field"], error["message"]) == (
@@ -221,7 +223,9 @@ async def test_young_peoples_accounts_keep_no_address(app, people, accented):
 
 async def test_a_bad_address_for_the_account_is_refused_and_nothing_is_sent(app, people):
     rita = await people("rita", "researcher", ["IT"])
-    refused = await rita.patch("/api/v1/me", json={"email": "rita@example.org\nBcc: x@example.org"})
+    refused = await rita.patch(
+        "/api/v1/me", json={"email": "rita@example.org\nBcc: x@example.org", "current_password": PASSWORD}
+    )
     assert refused.status_code == 422
     assert [e["field"] for e in refused.json()["errors"]] == ["email"]
     assert await outbox(app) == []
@@ -230,7 +234,12 @@ async def test_a_bad_address_for_the_account_is_refused_and_nothing_is_sent(app,
 async def test_asking_for_many_confirmation_codes_is_throttled(app, people):
     rita = await people("rita", "researcher", ["IT"])
     answers = [
-        (await rita.patch("/api/v1/me", json={"email": f"rita{n}@example.org"})).status_code for n in range(6)
+        (
+            await rita.patch(
+                "/api/v1/me", json={"email": f"rita{n}@example.org", "current_password": PASSWORD}
+            )
+        ).status_code
+        for n in range(6)
     ]
     assert answers == [200] * 5 + [429]
     assert len(await outbox(app)) == 5
@@ -239,7 +248,7 @@ async def test_asking_for_many_confirmation_codes_is_throttled(app, people):
 async def test_an_address_is_removed_at_once_and_on_erasure_and_with_a_young_persons_role(app, people):
     rita = await people("rita", "researcher", ["IT"])
     await confirmed_address(app, rita, "rita@example.org")
-    removed = await rita.patch("/api/v1/me", json={"email": None})
+    removed = await rita.patch("/api/v1/me", json={"email": None, "current_password": PASSWORD})
     assert removed.status_code == 200
     assert removed.json()["email"] is None
 
@@ -329,7 +338,9 @@ async def test_suspended_and_erased_accounts_and_unconfirmed_addresses_get_no_re
     hans = await people("hans", "youth_worker", ["DE"])
     await confirmed_address(app, rita, "rita@example.org")
     await confirmed_address(app, sara, "sara@example.org")
-    await hans.patch("/api/v1/me", json={"email": "hans@example.org"})  # never confirmed
+    await hans.patch(
+        "/api/v1/me", json={"email": "hans@example.org", "current_password": PASSWORD}
+    )  # never confirmed
     async with app.state.test_db() as db:
         await db.execute(sa.update(User).where(User.username == "rita").values(status="suspended"))
         await db.commit()
@@ -375,3 +386,26 @@ async def test_a_reset_request_for_something_that_is_not_an_address_is_a_localis
     assert too_long.status_code == 422
     extra = await client.post(REQUEST_RESET, json={"email": "a@example.org", "username": "rita"})
     assert extra.status_code == 422
+
+
+async def test_a_new_address_needs_the_password_so_a_stolen_session_cannot_take_the_account(app, people):
+    rita = await people("rita", "researcher", ["IT"])
+    for body in ({"email": "thief@example.org"}, {"email": "thief@example.org", "current_password": "guess"}):
+        refused = await rita.patch("/api/v1/me", json=body)
+        assert refused.status_code == 422, refused.text
+        assert [error["field"] for error in refused.json()["errors"]] == ["current_password"]
+    assert [m for m in await outbox(app) if m.to_address == "thief@example.org"] == []
+    me = (await rita.get("/api/v1/me")).json()
+    assert me["email"] is None and me["pending_email"] is None
+    # Removing an address asks nothing: it gives nobody a way in.
+    assert (await rita.patch("/api/v1/me", json={"email": None})).status_code == 200
+
+
+async def test_invitations_by_e_mail_are_limited_per_inviter(app, people):
+    worker = await people("wanda", "youth_worker", ["IT"])
+    body = {"platform": "IT", "role": "stakeholder", "email": "partner@example.org"}
+    answers = [(await worker.post("/api/v1/invites", json=body)).status_code for _ in range(31)]
+    assert answers == [201] * 30 + [429]
+    # Handing an invite over in person is not limited by it.
+    assert (await worker.post("/api/v1/invites", json={"platform": "IT"})).status_code == 201
+    assert len([m for m in await outbox(app) if m.template == "invitation"]) == 30

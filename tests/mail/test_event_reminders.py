@@ -11,6 +11,7 @@ import icalendar
 
 from server.db import utcnow
 from server.events.reminders import REMIND_BEFORE, remind_due
+from tests.conftest import PASSWORD
 from tests.events.conftest import hold, register
 from tests.mail.conftest import outbox, text_of
 
@@ -111,7 +112,7 @@ async def test_a_member_who_registered_without_an_address_is_reminded_at_their_c
 ):
     held, starts = await hold_in(organiser, days=3)
     sara = await people("sara", "stakeholder", ["IT"])
-    await sara.patch("/api/v1/me", json={"email": "sara@example.org"})
+    await sara.patch("/api/v1/me", json={"email": "sara@example.org", "current_password": PASSWORD})
     [confirmation] = [m for m in await outbox(app) if m.template == "email_confirmation"]
     code = next(word for word in confirmation.text.split() if word.count("-") == 2).rstrip(".")
     assert (await sara.post("/api/v1/me/email-confirmation", json={"code": code})).status_code == 200

@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column("pseudonym_id", sa.Uuid(), nullable=False),
         sa.Column("text", sa.String(2000), nullable=False),
         sa.Column("comment", sa.String(4000), nullable=True),
-        sa.Column("language", sa.String(8), nullable=False),
+        sa.Column("language", sa.String(8), nullable=True),
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("statement_id", sa.Uuid(), nullable=True),
         sa.CheckConstraint(one_of("status", PROPOSAL_STATUSES), name=op.f("ck_delphi_proposals_known_status")),
