@@ -219,6 +219,9 @@ async function renderPeople(ctx) {
     const typed = search.value.trim();
     const scanned = typed.match(CHECK_IN_ADDRESS);
     if (scanned && scanned[1] === id) return checkIn(scanned[2]);
+    // A check-in address of another event, or one still being typed by a scanner, holds a
+    // token: it never goes into a query string (and from there into a proxy's log).
+    if (typed.includes("/check-in/")) return (status.textContent = _("Nobody matches this search."));
     const mine = ++asked;
     const found = await api("GET", `/api/v1/events/${id}/registrations?limit=${PAGE}${typed ? `&q=${encodeURIComponent(typed)}` : ""}`);
     // Only the answer to what is typed now: an older, slower one must not replace it.
