@@ -247,9 +247,7 @@ def main() -> int:
         env = harness.server_environment(workdir, options.database_url)
         settings = load_settings(env)
         run = {
-            "started_at": harness.started_now(),
-            "database": harness.describe_database(options.database_url),
-            "database_kind": "sqlite" if settings.is_sqlite else "postgresql",
+            **harness.run_header(options.database_url, is_sqlite=settings.is_sqlite),
             "rows": options.rows,
             **harness.machine(),
         }

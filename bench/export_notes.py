@@ -495,9 +495,7 @@ def judge(result: dict[str, Any]) -> dict[str, Any]:
 def describe_run(options: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
     settings = load_settings(env)
     return {
-        "started_at": harness.started_now(),
-        "database": harness.describe_database(options.database_url),
-        "database_kind": "sqlite" if settings.is_sqlite else "postgresql",
+        **harness.run_header(options.database_url, is_sqlite=settings.is_sqlite),
         "notes": options.notes,
         "formats": options.formats,
         "gzip": options.gzip,

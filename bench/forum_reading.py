@@ -586,9 +586,7 @@ def describe_run(
 ) -> dict[str, Any]:
     settings = load_settings(env)
     return {
-        "started_at": harness.started_now(),
-        "database": harness.describe_database(database_url),
-        "database_kind": "sqlite" if settings.is_sqlite else "postgresql",
+        **harness.run_header(database_url, is_sqlite=settings.is_sqlite),
         "seconds_per_phase": options.seconds,
         "clients": options.clients,
         "page_size": FORUM_PAGE_SIZE,

@@ -69,6 +69,15 @@ def started_now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
+def run_header(database_url: str | None, *, is_sqlite: bool) -> dict[str, Any]:
+    """When the run started and on which database: the head of every result's `run`."""
+    return {
+        "started_at": started_now(),
+        "database": describe_database(database_url),
+        "database_kind": "sqlite" if is_sqlite else "postgresql",
+    }
+
+
 def machine() -> dict[str, Any]:
     """What a reader needs to compare figures between runs: client and server share these cores."""
     return {"cpus": os.cpu_count(), "python": platform.python_version()}
