@@ -49,20 +49,8 @@ RESULTS_FILE = harness.RESULTS_DIR / "directory_import.json"
 IMPORT = "/api/v1/stakeholders/import"
 # An import can take a while: only a stalled one should fail the run.
 IMPORT_TIMEOUT = httpx.Timeout(300.0)
-HEADER = (
-    "organisation",
-    "person_name",
-    "role_title",
-    "email",
-    "phone",
-    "sector",
-    "level",
-    "locality",
-    "languages",
-    "services",
-    "contact_basis",
-    "contact_consent_at",
-)
+# The columns a file may set, as the importer reads them (and an export writes them).
+HEADER = spreadsheets.WRITABLE_COLUMNS
 KINDS = ("Associazione", "Cooperativa sociale", "Comune di", "Fondazione", "Centro giovani", "Scuola")
 PLACES = ("Roma", "Milano", "Torino", "Bolzano", "Napoli", "Forlì", "Cefalù", "Cantù", "Palermo", "Genova")
 GIVEN = ("Giulia", "José", "Amélie", "Łukasz", "Zoë", "Fatima", "Niccolò", "Mehmet", "Chiara", "Søren")
