@@ -17,6 +17,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import sqlalchemy as sa
@@ -172,13 +173,40 @@ async def create_brief(db: AsyncSession, user: User, request: BriefIn) -> BriefA
                 FieldError("platforms", message(N_("There is no platform {code}."), code=", ".join(unknown)))
             ]
         )
-    now = utcnow()
-    brief = Brief(
+    brief = await _new_draft(
+        db,
+        user,
+        language=request.language,
+        platforms=platforms,
         title=request.title,
         summary="",
         sections=[],
         recommendations=[],
-        language=request.language,
+    )
+    return BriefAccess(brief, tuple(platforms), frozenset({user.id}))
+
+
+async def _new_draft(
+    db: AsyncSession,
+    user: User,
+    *,
+    language: str,
+    platforms: Sequence[str],
+    title: str,
+    summary: str,
+    sections: list[Any],
+    recommendations: list[Any],
+    translates: Brief | None = None,
+) -> Brief:
+    """A new brief's first version, with its platforms and its author (and, for a translation,
+    the version of the original it is translated from)."""
+    now = utcnow()
+    brief = Brief(
+        title=title,
+        summary=summary,
+        sections=sections,
+        recommendations=recommendations,
+        language=language,
         status=BriefStatus.DRAFT,
         version=1,
         created_by=user.id,
@@ -189,9 +217,13 @@ async def create_brief(db: AsyncSession, user: User, request: BriefIn) -> BriefA
     await db.flush()
     db.add_all([BriefPlatform(brief_id=brief.id, platform_code=code) for code in platforms])
     db.add(BriefAuthor(brief_id=brief.id, user_id=user.id))
+    if translates is not None:
+        db.add(
+            BriefTranslation(brief_id=brief.id, original_id=translates.id, from_version=translates.version)
+        )
     _keep_version(db, brief, user)
     await db.flush()
-    return BriefAccess(brief, tuple(platforms), frozenset({user.id}))
+    return brief
 
 
 def _keep_version(db: AsyncSession, brief: Brief, user: User) -> None:
@@ -540,26 +572,17 @@ async def create_translation(
     )
     if existing is not None:
         return await _access(db, existing), False
-    now = utcnow()
-    brief = Brief(
+    brief = await _new_draft(
+        db,
+        user,
+        language=request.language,
+        platforms=original.platforms,
         title=request.title or source.title,
         summary=source.summary,
         sections=list(source.sections),
         recommendations=list(source.recommendations),
-        language=request.language,
-        status=BriefStatus.DRAFT,
-        version=1,
-        created_by=user.id,
-        created_at=now,
-        updated_at=now,
+        translates=source,
     )
-    db.add(brief)
-    await db.flush()
-    db.add_all([BriefPlatform(brief_id=brief.id, platform_code=code) for code in original.platforms])
-    db.add(BriefAuthor(brief_id=brief.id, user_id=user.id))
-    db.add(BriefTranslation(brief_id=brief.id, original_id=source.id, from_version=source.version))
-    _keep_version(db, brief, user)
-    await db.flush()
     return BriefAccess(brief, original.platforms, frozenset({user.id})), True
 
 
