@@ -137,18 +137,27 @@ function isCurrentPlace(current, hash) {
   return current === hash || current.startsWith(`${hash}/`);
 }
 
+// What the bottom bar shows now (its place, its labels in the person's language).
+let barShown = "";
+
 function renderChrome() {
   const nav = document.getElementById("nav");
   nav.setAttribute("aria-label", _("Main"));
   const current = `#/${parseHash().path}`;
   const places = app.user ? NAVIGATION.filter(([, , , who]) => allowed(who, app.user)) : [];
-  const inBar = places.length > BAR_PLACES ? places.slice(0, BAR_PLACES - 1) : places;
-  const placeLink = ([hash, label, name]) =>
-    h("a", { href: hash, "aria-current": isCurrentPlace(current, hash) ? "page" : null }, icon(name), h("span", null, _(label)));
-  const items = inBar.map((place) => h("li", null, placeLink(place)));
-  const more = places.slice(inBar.length);
-  if (more.length) items.push(h("li", null, moreMenu(more.map(placeLink), more.some(([hash]) => isCurrentPlace(current, hash)))));
-  nav.replaceChildren(h("ul", null, items));
+  // A screen that draws itself again (home, once the outbox has sent) must not close "More" under
+  // the person's finger or take their focus away: the bar is rebuilt only when what it shows changed.
+  const shown = JSON.stringify([current, _("More"), places.map(([hash, label]) => [hash, _(label)])]);
+  if (shown !== barShown) {
+    barShown = shown;
+    const inBar = places.length > BAR_PLACES ? places.slice(0, BAR_PLACES - 1) : places;
+    const placeLink = ([hash, label, name]) =>
+      h("a", { href: hash, "aria-current": isCurrentPlace(current, hash) ? "page" : null }, icon(name), h("span", null, _(label)));
+    const items = inBar.map((place) => h("li", null, placeLink(place)));
+    const more = places.slice(inBar.length);
+    if (more.length) items.push(h("li", null, moreMenu(more.map(placeLink), more.some(([hash]) => isCurrentPlace(current, hash)))));
+    nav.replaceChildren(h("ul", null, items));
+  }
   nav.hidden = !app.user;
   const signOutButton = document.getElementById("sign-out");
   signOutButton.hidden = !app.user;

@@ -294,6 +294,29 @@ def test_many_places_keep_one_bar_with_the_rest_under_more(
         expect(more).to_have_attribute("data-current", "true")
 
 
+def test_more_stays_open_with_the_focus_where_it_was_when_the_screen_draws_itself_again(
+    browser: Browser, live_server: LiveServer, world: World
+):
+    """Home draws itself again when the outbox has sent; that must not close the menu under a finger."""
+    with phone(browser, live_server, "320x640", "en") as page:
+        sign_in(page, world.people["youth_worker-en"])
+        nav = page.get_by_role("navigation")
+        nav.get_by_role("button", name="More").click()
+        page.keyboard.press("ArrowDown")
+        focused = "() => document.activeElement.getAttribute('href')"
+        before = page.evaluate(focused)
+        assert before and before.startswith("#/")
+        page.evaluate("() => import('/app.js').then((app) => app.renderRoute())")
+        expect(page.get_by_role("heading", name="Home", level=1)).to_be_visible()
+        invites = nav.get_by_role("link", name="Invites")
+        expect(invites).to_be_visible()
+        assert page.evaluate(focused) == before
+        # Going elsewhere still closes it.
+        invites.click()
+        page.wait_for_url("**/#/invites")
+        expect(invites).to_be_hidden()
+
+
 def test_a_youth_keeps_five_places_in_the_bar_and_no_more_button(
     browser: Browser, live_server: LiveServer, world: World
 ):
