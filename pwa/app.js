@@ -249,9 +249,11 @@ export async function renderRoute() {
   const params = { ...pattern.exec(path).groups, path };
   app.ctx = screenContext(params, query, count);
   await module.render(app.ctx);
-  // A new screen: move focus to its heading so a screen reader starts there.
+  // A new screen: move focus to its heading so a screen reader starts there, unless the person
+  // has meanwhile gone on to the bar (opened "More" while the screen was still loading).
   if (path !== app.path && count === app.renderCount) {
-    if (app.path !== undefined) document.querySelector("main h1")?.focus();
+    const inBar = document.getElementById("nav").contains(document.activeElement);
+    if (app.path !== undefined && !inBar) document.querySelector("main h1")?.focus();
     app.path = path;
   }
 }
