@@ -261,11 +261,38 @@ function give(state, row, answer) {
   send(state, row.statement.id);
 }
 
-async function send(state, statementId) {
+// One request at a time for each thing sent (a statement's answer, the list of proposals): two
+// on their way together may reach the server in either order, and the older answer, taken last,
+// would undo the newer one (a comment typed just after a rating was lost so). A call made while
+// one is on its way sends once more after it, with what is newest then.
+function oneAtATime(holder, sendNewest) {
+  if (holder.sending) {
+    holder.again = true;
+    return holder.sending;
+  }
+  holder.sending = (async () => {
+    try {
+      do {
+        holder.again = false;
+        await sendNewest();
+      } while (holder.again);
+    } finally {
+      holder.sending = null;
+    }
+  })();
+  return holder.sending;
+}
+
+function send(state, statementId) {
   const row = state.rows.get(statementId);
-  const answer = row.answer;
   showState(row, "sending");
   row.feedback.replaceChildren();
+  return oneAtATime(row, () => sendAnswer(state, row));
+}
+
+async function sendAnswer(state, row) {
+  const statementId = row.statement.id;
+  const answer = row.answer;
   const result = await ballotRequest("PUT", state.token, { ratings: [{ statement_id: statementId, rating: answer.rating, comment: answer.comment }] });
   if (shown !== state) return;
   if (result.offline || result.status >= 500 || result.status === 429) {
@@ -418,13 +445,17 @@ function drawProposals(state, open) {
   box.list.replaceChildren(...pending, ...decided);
 }
 
-async function sendProposals(state) {
+function sendProposals(state) {
   const box = state.proposalBox;
-  const sent = state.proposals;
-  keepProposals(state, sent);
+  keepProposals(state, state.proposals);
   drawProposals(state, true);
   box.feedback.replaceChildren();
   box.status.replaceChildren(icon("clock"), h("span", null, _("Sending…")));
+  return oneAtATime(box, () => putProposals(state, box));
+}
+
+async function putProposals(state, box) {
+  const sent = state.proposals;
   const result = await ballotRequest("PUT", state.token, { ratings: [], proposals: sent });
   if (shown !== state) return;
   if (result.offline || result.status >= 500 || result.status === 429) {

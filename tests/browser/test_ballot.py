@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Request, Route, expect
 
 from tests.browser.conftest import LiveServer
 from tests.browser.phone import Api, Person, axe_scan, eventually, go_offline, go_online, screenshot, sign_in
@@ -125,6 +125,48 @@ def test_a_signed_out_phone_rates_two_statements_and_finds_them_after_a_reload(
     # The link is nowhere on the phone but in its address.
     stored = page.evaluate("JSON.stringify(Object.entries(localStorage))")
     assert delphi.token not in stored
+
+
+def test_a_comment_given_while_the_rating_is_on_its_way_is_not_undone_by_it(
+    new_phone: Callable[..., BrowserContext], delphi: Study
+):
+    """On a slow network the rating's request is still on its way when the comment is given: the
+    comment goes after it, so the rating's older answer never reaches the server last."""
+    page = new_phone().new_page()
+    held: list[Route] = []
+
+    def hold_the_first_answer(route: Route) -> None:
+        if route.request.method == "PUT" and not held:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/delphi/ballots/*", hold_the_first_answer)
+    sent: list[Request] = []
+    answered: list[Request] = []
+    page.on("request", lambda request: sent.append(request) if request.method == "PUT" else None)
+    page.on("requestfinished", lambda request: answered.append(request) if request.method == "PUT" else None)
+    page.goto(f"/#/ballot/{delphi.token}")
+    expect(page.locator("main h1")).to_have_text("Youth migration policy")
+    rate(page, delphi.statements[1], 3)
+    expect(statement(page, delphi.statements[1]).locator('[data-state="sending"]')).to_be_visible()
+    comment = statement(page, delphi.statements[1]).get_by_label("Your comment (optional)")
+    comment.fill("Only in the cities.")
+    comment.blur()
+    for _ in range(10):  # time for a second request to overtake the first, were it sent
+        page.wait_for_timeout(150)
+        if delphi.comments()[delphi.statements[1]]:
+            break
+    assert len(held) == 1
+    held[0].continue_()
+    expect(statement(page, delphi.statements[1]).locator('[data-state="saved"]')).to_have_text("Saved")
+    for _ in range(50):  # the server is asked only once every answer the phone sent has been taken
+        if len(answered) == len(sent) >= 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(answered) == len(sent) >= 2
+    assert delphi.comments()[delphi.statements[1]] == "Only in the cities."
+    assert delphi.ratings()[delphi.statements[1]] == 3
 
 
 def test_an_answer_given_offline_waits_on_the_phone_and_is_sent_once_online(
