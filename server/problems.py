@@ -268,6 +268,13 @@ class BriefNotReviewed(Conflict):
     problem = "brief-not-reviewed"
 
 
+class OriginalNotPublished(Conflict):
+    """The brief is a translation of a brief that is not published: a translation is published
+    only while its original is."""
+
+    problem = "original-not-published"
+
+
 class MailNotRetryable(Conflict):
     """Only a failed e-mail can be sent again, and only while its recipient and text are kept
     (not once the recipient is erased or a private link in it is forgotten)."""

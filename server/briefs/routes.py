@@ -48,6 +48,7 @@ from server.problems import (
     BriefNotReviewed,
     NotAllowed,
     NotFound,
+    OriginalNotPublished,
     Problem,
     ServiceUnavailable,
     TesseraError,
@@ -238,7 +239,7 @@ async def review_brief(
     return await service.describe(db, user, access, settings.public_url)
 
 
-@answers(NotAllowed, BriefNotReviewed)
+@answers(NotAllowed, BriefNotReviewed, OriginalNotPublished)
 @post(
     "/api/v1/briefs/{brief_id:uuid}/publish",
     guards=[WRITERS],

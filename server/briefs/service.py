@@ -66,6 +66,7 @@ from server.problems import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    OriginalNotPublished,
 )
 
 MOST_EVIDENCE = 100
@@ -450,7 +451,15 @@ def _new_slug(title: str) -> str:
 
 
 async def publish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> Brief:
-    """Put the approved version out on the brief's public page (its authors or an admin)."""
+    """Put the approved version out on the brief's public page (its authors or an admin). A
+    translation only while its original is published; the original is locked before the
+    translation, in the order unpublishing the original takes them."""
+    link = await db.get(BriefTranslation, brief_id)
+    original_status = (
+        await db.scalar(sa.select(Brief.status).where(Brief.id == link.original_id).with_for_update())
+        if link is not None
+        else None
+    )
     access = await readable_brief(db, user, brief_id, for_update=True)
     if not (is_author(user, access) or user.role == Role.ADMIN):
         raise NotAllowed(message(N_("Only the authors of this brief can publish it.")))
@@ -458,6 +467,12 @@ async def publish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> Brief:
     if brief.approved_version != brief.version:
         raise BriefNotReviewed(
             message(N_("A researcher who is not an author must approve this version before it is published."))
+        )
+    if link is not None and original_status != BriefStatus.PUBLISHED:
+        raise OriginalNotPublished(
+            message(
+                N_("Publish the original brief first: a translation is published only while its original is.")
+            )
         )
     brief.status = BriefStatus.PUBLISHED
     brief.published_version = brief.version
@@ -470,18 +485,27 @@ async def publish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> Brief:
 
 async def unpublish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> BriefAccess:
     """Take the brief off its public page (its authors or an admin): its address then answers
-    410, stakeholders no longer read it, and it is a draft again. Unpublishing a draft changes
-    nothing, so a retried request is harmless. Publishing again needs no new review while the
-    approved version is still the current one."""
+    410, stakeholders no longer read it, and it is a draft again. Its translations say what it
+    says, so they are taken off with it (each can be published again once the original is).
+    Unpublishing a draft changes nothing, so a retried request is harmless. Publishing again
+    needs no new review while the approved version is still the current one."""
     access = await readable_brief(db, user, brief_id, for_update=True)
     if not (is_author(user, access) or user.role == Role.ADMIN):
         raise NotAllowed(message(N_("Only the authors of this brief can unpublish it.")))
-    brief = access.brief
-    if brief.status == BriefStatus.PUBLISHED:
-        brief.status = BriefStatus.DRAFT
-        brief.published_version = None
-        brief.published_at = None
-        await db.flush()
+    withdrawn = (
+        await db.scalars(
+            sa.select(Brief)
+            .join(BriefTranslation, BriefTranslation.brief_id == Brief.id)
+            .where(BriefTranslation.original_id == access.brief.id, Brief.status == BriefStatus.PUBLISHED)
+            .with_for_update()
+        )
+    ).all()
+    for brief in (access.brief, *withdrawn):
+        if brief.status == BriefStatus.PUBLISHED:
+            brief.status = BriefStatus.DRAFT
+            brief.published_version = None
+            brief.published_at = None
+    await db.flush()
     return access
 
 

@@ -144,3 +144,37 @@ async def test_a_translation_knows_its_original_version_and_says_when_it_is_out_
     await publish(omar, lena, translation["id"])
     seen = (await stakeholder.get(f"/api/v1/briefs/{original['id']}/translations")).json()
     assert [item["language"] for item in seen] == ["ar"] and seen[0]["url"]
+
+
+async def test_a_translation_is_public_only_while_its_original_is(world, client):
+    """A translation says what its original says: it cannot be published before the original,
+    and unpublishing the original takes its translations off with it."""
+    rosa, omar, lena, stakeholder = world["rosa"], world["omar"], world["lena"], world["stakeholder"]
+    original = await start_brief(rosa)
+    translation = (
+        await omar.post(f"/api/v1/briefs/{original['id']}/translations", json={"language": "de"})
+    ).json()
+    approved = await lena.post(
+        f"/api/v1/briefs/{translation['id']}/review", json={"decision": "approve", "version": 1}
+    )
+    assert approved.status_code == 200, approved.text
+    early = await omar.post(f"/api/v1/briefs/{translation['id']}/publish")
+    assert early.status_code == 409
+    assert early.json()["type"] == "urn:tessera:problem:original-not-published"
+    assert early.json()["detail"].startswith("Publish the original brief first")
+    assert (await omar.get(f"/api/v1/briefs/{translation['id']}")).json()["status"] == "draft"
+
+    await publish(rosa, lena, original["id"])
+    url = (await omar.post(f"/api/v1/briefs/{translation['id']}/publish")).json()["url"]
+    assert (await client.get(path_of(url))).status_code == 200
+
+    assert (await rosa.post(f"/api/v1/briefs/{original['id']}/unpublish")).status_code == 200
+    client.cookies.clear()
+    assert (await client.get(path_of(url))).status_code == 410
+    assert (await client.get("/api/v1/briefs/published")).json()["items"] == []
+    assert (await stakeholder.get(f"/api/v1/briefs/{translation['id']}")).status_code == 404
+    assert (await omar.get(f"/api/v1/briefs/{translation['id']}")).json()["status"] == "draft"
+    # Published again, the original brings nothing back by itself; the translation follows when asked.
+    assert (await rosa.post(f"/api/v1/briefs/{original['id']}/publish")).status_code == 200
+    assert (await client.get(path_of(url))).status_code == 410
+    assert (await omar.post(f"/api/v1/briefs/{translation['id']}/publish")).json()["url"] == url
