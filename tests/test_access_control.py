@@ -63,6 +63,7 @@ ACCESS_TABLE: list[tuple[str, str, dict | None, str | set[str]]] = [
     ("GET", "/api/v1/guides/{guide_id}", None, PARTICIPANTS),
     ("POST", "/api/v1/guides", {}, {"researcher", "admin"}),
     ("PUT", "/api/v1/guides/{guide_id}", {}, {"researcher", "admin"}),
+    ("GET", "/api/v1/guides/{guide_id}/versions", None, {"researcher", "admin"}),
     ("PUT", "/api/v1/notes/{note_id}", {}, {"youth"}),
     ("POST", "/api/v1/sync", {"notes": []}, {"youth"}),
     ("GET", "/api/v1/notes", None, PARTICIPANTS),

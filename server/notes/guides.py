@@ -130,10 +130,26 @@ async def read_guide(db: AsyncSession, user: User, guide_id: uuid.UUID, version:
     return view
 
 
+async def guide_versions(
+    db: AsyncSession, editor: User, guide_id: uuid.UUID
+) -> tuple[Guide, list[GuideVersion]]:
+    """Every version of a guide, newest first, for those who may edit it: the texts in every
+    language are the editors' working material, not what a reader is shown."""
+    guide = await db.get(Guide, guide_id)
+    if guide is None or not _may_edit(editor, guide.platform_code):
+        raise NotFound()
+    versions = await db.scalars(
+        sa.select(GuideVersion).where(GuideVersion.guide_id == guide_id).order_by(GuideVersion.version.desc())
+    )
+    return guide, list(versions)
+
+
+def _may_edit(user: User, platform: str) -> bool:
+    return user.role == Role.ADMIN or (user.role == Role.RESEARCHER and platform in user.platform_codes)
+
+
 def _check_may_edit(user: User, platform: str) -> None:
-    if user.role == Role.ADMIN:
-        return
-    if user.role != Role.RESEARCHER or platform not in user.platform_codes:
+    if not _may_edit(user, platform):
         raise NotAllowed(message(N_("You can edit the guides of your own platforms only.")))
 
 

@@ -22,6 +22,8 @@ from server.notes.schemas import (
     GuideIn,
     GuideList,
     GuideOut,
+    GuideVersionOut,
+    GuideVersions,
     ItemError,
     NoteConflictProblem,
     NoteIn,
@@ -106,6 +108,23 @@ async def update_guide(
 ) -> GuideOut:
     view = await guides.update_guide(db, current_user(request), guide_id, data)
     return GuideOut.from_model(view.guide, view.version, request_locale(request))
+
+
+@answers(NotAllowed, NotFound)
+@get(
+    "/api/v1/guides/{guide_id:uuid}/versions",
+    guards=[GUIDE_EDITORS],
+    summary="Every version of a guide with its texts in every language (an extension of the contract)",
+)
+async def list_guide_versions(request: Request, db: Database, guide_id: FromPath[uuid.UUID]) -> GuideVersions:
+    guide, versions = await guides.guide_versions(db, current_user(request), guide_id)
+    return GuideVersions(
+        id=guide.id,
+        platform=guide.platform_code,
+        source_language=guide.source_language,
+        current_version=guide.current_version,
+        items=[GuideVersionOut.from_model(version) for version in versions],
+    )
 
 
 # Writing notes
@@ -302,6 +321,7 @@ routes = [
     read_guide,
     create_guide,
     update_guide,
+    list_guide_versions,
     put_note,
     sync,
     list_notes,

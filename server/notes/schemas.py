@@ -272,3 +272,61 @@ def localised(texts: dict[str, str], locale: str, source_language: str) -> str:
 
 class GuideList(msgspec.Struct):
     items: list[GuideOut]
+
+
+class OptionTexts(msgspec.Struct):
+    code: str
+    label: dict[str, str]
+
+
+class QuestionTexts(msgspec.Struct):
+    """A question with its texts in every language: the shape PUT takes, so an editor sends it back."""
+
+    id: str
+    type: QuestionType
+    prompt: dict[str, str]
+    options: list[OptionTexts]
+    min: float | None
+    max: float | None
+    required: bool
+
+
+class GuideVersionOut(msgspec.Struct):
+    version: int
+    title: dict[str, str]
+    questions: list[QuestionTexts]
+    saved_at: dt.datetime
+
+    @classmethod
+    def from_model(cls, version: GuideVersion) -> GuideVersionOut:
+        return cls(
+            version=version.version,
+            title=dict(version.title),
+            questions=[
+                QuestionTexts(
+                    id=question["id"],
+                    type=question["type"],
+                    prompt=dict(question["prompt"]),
+                    options=[
+                        OptionTexts(option["code"], dict(option["label"]))
+                        for option in question.get("options", [])
+                    ],
+                    min=question.get("min"),
+                    max=question.get("max"),
+                    required=question.get("required", False),
+                )
+                for question in version.questions
+            ],
+            saved_at=version.created_at,
+        )
+
+
+class GuideVersions(msgspec.Struct):
+    """Every version of a guide, newest first, untranslated: what its editors work from (an
+    extension of the contract)."""
+
+    id: uuid.UUID
+    platform: str
+    source_language: str
+    current_version: int
+    items: list[GuideVersionOut]

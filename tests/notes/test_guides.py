@@ -110,3 +110,53 @@ async def test_a_guide_that_cannot_work_is_refused(people, questions, field):
     response = await rosa.post("/api/v1/guides", json=guide_body(questions=questions))
     assert response.status_code == 422
     assert field in [error["field"] for error in response.json()["errors"]]
+
+
+async def test_a_guides_editors_read_every_version_in_every_language(people):
+    rosa = await people("rosa", "researcher", ["DE"])
+    guide = (await rosa.post("/api/v1/guides", json=guide_body())).json()
+    changed = guide_body(title={"de": "Schule", "ar": "المدرسة"})
+    assert (await rosa.request("PUT", f"/api/v1/guides/{guide['id']}", json=changed)).status_code == 200
+
+    history = (await rosa.get(f"/api/v1/guides/{guide['id']}/versions")).json()
+    assert history["source_language"] == "de"
+    assert history["current_version"] == 2
+    assert [item["version"] for item in history["items"]] == [2, 1]
+    assert history["items"][0]["title"] == {"de": "Schule", "ar": "المدرسة"}
+    assert history["items"][1]["title"] == {"de": "Schule und Arbeit", "en": "School and work"}
+    first = history["items"][1]["questions"][0]
+    assert first["prompt"] == {"de": "Wie ist die Schule?", "en": "How is school?"}
+    # What comes out goes back in as it is: an editor saves a version it read.
+    again = {**guide_body(), "questions": history["items"][1]["questions"]}
+    saved = await rosa.request("PUT", f"/api/v1/guides/{guide['id']}", json=again)
+    assert saved.json()["version"] == 3
+
+
+async def test_another_platforms_researcher_cannot_read_a_guides_versions(people):
+    rosa = await people("rosa", "researcher", ["DE"])
+    guide = (await rosa.post("/api/v1/guides", json=guide_body())).json()
+    marco = await people("marco", "researcher", ["IT"])
+    assert (await marco.get(f"/api/v1/guides/{guide['id']}/versions")).status_code == 404
+    # The network-wide guide is read by everyone but its versions only by the network's editors.
+    assert (await marco.get(f"/api/v1/guides/{FIRST_GUIDE_ID}/versions")).status_code == 404
+    admin = await people("ada", "admin")
+    assert (await admin.get(f"/api/v1/guides/{guide['id']}/versions")).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["youth", "youth_worker", "stakeholder"])
+async def test_a_role_that_does_not_edit_guides_cannot_read_their_versions(people, role):
+    rosa = await people("rosa", "researcher", ["DE"])
+    guide = (await rosa.post("/api/v1/guides", json=guide_body())).json()
+    reader = await people("reader", role, ["DE"])
+    response = await reader.get(f"/api/v1/guides/{guide['id']}/versions")
+    assert response.status_code == 403
+    assert "Schule" not in response.text
+
+
+async def test_no_one_signed_out_reads_a_guides_versions(people, client):
+    rosa = await people("rosa", "researcher", ["DE"])
+    guide = (await rosa.post("/api/v1/guides", json=guide_body())).json()
+    client.cookies.clear()
+    response = await client.get(f"/api/v1/guides/{guide['id']}/versions")
+    assert response.status_code == 401
+    assert "Schule" not in response.text
