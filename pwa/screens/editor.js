@@ -65,7 +65,8 @@ function fromServer(user, stored) {
   return { ...newNote(user, null), id: stored.id, version: stored.version, dirty: false, serverStatus: stored.status, reviews: stored.reviews || [], sentAt: Date.now(), body: bodyFromServer(stored) };
 }
 
-function questionControl(question, value) {
+// Also the guide editor's preview (guides.js): researchers see a question as peer researchers will.
+export function questionControl(question, value) {
   const name = `q-${question.id}`;
   const required = question.required ? h("span", { class: "meta" }, " ", _("(required)")) : null;
   const choices = (type, selected) =>
