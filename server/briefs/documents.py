@@ -28,14 +28,18 @@ from docx.text.paragraph import Paragraph
 
 from server.briefs.models import EvidenceKind
 from server.exports.qdpx import clean
-from server.i18n import N_, Direction, direction, language_name, message
-from server.problems import FieldError, InvalidInput, ServiceUnavailable
+from server.i18n import N_, Direction, direction, language_name, message, plural_message
+from server.problems import FieldError, InvalidInput, ServiceUnavailable, Throttled
 
 DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MEDIA_TYPE = "application/pdf"
 # The largest page drawn as a PDF (characters of HTML): a few dozen pages, a few seconds.
 LARGEST_PDF_PAGE = 250_000
 PDF_SECONDS = 60
+# PDFs are drawn one after the other: one person may have this many on their way, and this
+# process this many in all, so that nobody fills the queue and everyone else waits minutes.
+PDFS_PER_PERSON = 2
+PDFS_WAITING = 8
 
 KIND_LABELS = {
     EvidenceKind.NOTE: N_("From a field note"),
@@ -322,15 +326,42 @@ def _processes() -> ProcessPoolExecutor:
 BRIEF_TOO_LONG = N_("This brief is too long for a PDF. Download it as a Word document.")
 
 
-async def render_pdf(html: str, *, too_long: str = BRIEF_TOO_LONG) -> bytes:
-    """The page as a PDF, drawn in the PDF process (also for Delphi reports); ``too_long`` says
-    what to do instead when the page is larger than a PDF is drawn from."""
+# The PDFs on their way in this process, per person who asked. Checked and counted with no
+# await in between, so two requests at once cannot both take the last place.
+_pdfs_waiting: dict[str, int] = {}
+
+
+async def render_pdf(html: str, *, asked_by: str, too_long: str = BRIEF_TOO_LONG) -> bytes:
+    """The page as a PDF, drawn in the PDF process (also for Delphi reports and the impact
+    report); ``too_long`` says what to do instead when the page is larger than a PDF is drawn
+    from. ``asked_by`` (the person's id) holds at most PDFS_PER_PERSON places in the queue
+    (429 beyond), and the queue at most PDFS_WAITING (503 beyond)."""
     if len(html) > LARGEST_PDF_PAGE:
         raise InvalidInput(errors=[FieldError("format", message(too_long))])
-    future = asyncio.get_running_loop().run_in_executor(_processes(), pdf_bytes, html)
-    try:
-        return await asyncio.wait_for(future, timeout=PDF_SECONDS)
-    except TimeoutError:
+    if _pdfs_waiting.get(asked_by, 0) >= PDFS_PER_PERSON:
+        raise Throttled(
+            10,
+            plural_message(
+                "You are already waiting for {count} PDF. Try again once it is downloaded.",
+                "You are already waiting for {count} PDFs. Try again once they are downloaded.",
+                PDFS_PER_PERSON,
+            ),
+        )
+    if sum(_pdfs_waiting.values()) >= PDFS_WAITING:
         raise ServiceUnavailable(
-            message(N_("The PDF took too long to make. Please try again later."))
-        ) from None
+            message(N_("Many PDFs are being made just now. Please try again in a minute.")),
+            headers={"Retry-After": "60"},
+        )
+    _pdfs_waiting[asked_by] = _pdfs_waiting.get(asked_by, 0) + 1
+    try:
+        future = asyncio.get_running_loop().run_in_executor(_processes(), pdf_bytes, html)
+        try:
+            return await asyncio.wait_for(future, timeout=PDF_SECONDS)
+        except TimeoutError:
+            raise ServiceUnavailable(
+                message(N_("The PDF took too long to make. Please try again later."))
+            ) from None
+    finally:
+        left = _pdfs_waiting.pop(asked_by) - 1
+        if left:
+            _pdfs_waiting[asked_by] = left

@@ -52,6 +52,7 @@ from server.problems import (
     Problem,
     ServiceUnavailable,
     TesseraError,
+    Throttled,
     answers,
 )
 from server.security import current_user, role_in
@@ -358,7 +359,7 @@ async def _document_of(db: Database, brief: Brief, *, published: bool) -> docume
     )
 
 
-@answers(NotAllowed, ServiceUnavailable)
+@answers(NotAllowed, ServiceUnavailable, Throttled)
 @get(
     "/api/v1/briefs/{brief_id:uuid}/document",
     guards=[READERS],
@@ -376,7 +377,10 @@ async def brief_document(
     document = await _document_of(db, access.brief, published=service.shows_published_only(user, access))
     headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="brief-{brief_id}.{format}"'}
     if format == "pdf":
-        body, media_type = await documents.render_pdf(documents.page_html(document)), documents.PDF_MEDIA_TYPE
+        body, media_type = (
+            await documents.render_pdf(documents.page_html(document), asked_by=str(user.id)),
+            documents.PDF_MEDIA_TYPE,
+        )
     else:
         # Lighter than a PDF, but a long brief is still tens of milliseconds of work: off the loop.
         body, media_type = (

@@ -660,5 +660,5 @@ def outcome_section(report: Report) -> list[str]:
     return parts
 
 
-async def render_pdf(report: Report) -> bytes:
-    return await documents.render_pdf(page_html(report), too_long=TOO_LONG)
+async def render_pdf(report: Report, *, asked_by: str) -> bytes:
+    return await documents.render_pdf(page_html(report), asked_by=asked_by, too_long=TOO_LONG)

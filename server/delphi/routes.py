@@ -53,7 +53,15 @@ from server.delphi.schemas import (
 )
 from server.exports import formats
 from server.pagination import MAX_LIMIT
-from server.problems import Conflict, InvalidInput, NotAllowed, NotFound, answers
+from server.problems import (
+    Conflict,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    ServiceUnavailable,
+    Throttled,
+    answers,
+)
 from server.security import current_user, role_in, signed_in
 from server.settings import Settings
 from server.wire import Language
@@ -506,7 +514,7 @@ class ReportOperation(Operation):
         }
 
 
-@answers(NotAllowed, InvalidInput)
+@answers(NotAllowed, InvalidInput, ServiceUnavailable, Throttled)
 @get(
     "/api/v1/delphi/studies/{study_id:uuid}/report",
     guards=[RESULT_READERS],
@@ -520,10 +528,11 @@ async def study_report(
     format: FromQuery[Literal["html", "pdf"]] = "html",
     language: FromQuery[Language | None] = None,
 ) -> Response[bytes]:
-    gathered = await report.gather(db, current_user(request), study_id, language)
+    user = current_user(request)
+    gathered = await report.gather(db, user, study_id, language)
     study = gathered.study
     if format == "pdf":
-        body = await report.render_pdf(gathered)
+        body = await report.render_pdf(gathered, asked_by=str(user.id))
         return Response(
             body,
             media_type=documents.PDF_MEDIA_TYPE,

@@ -18,7 +18,7 @@ from server.db import Database, utcnow
 from server.i18n import N_, message, request_locale
 from server.impact import charts, report, service
 from server.impact.schemas import Impact
-from server.problems import NotAllowed, NotFound, ServiceUnavailable, answers
+from server.problems import NotAllowed, NotFound, ServiceUnavailable, Throttled, answers
 from server.security import current_user, role_in
 
 READERS = role_in(*IMPACT_READERS)
@@ -88,7 +88,7 @@ async def impact_chart(
     return Response(svg.encode(), media_type=media_type or charts.SVG_MEDIA_TYPE, headers=NO_STORE)
 
 
-@answers(NotAllowed, NotFound, ServiceUnavailable)
+@answers(NotAllowed, NotFound, ServiceUnavailable, Throttled)
 @get(
     "/api/v1/impact/report.pdf",
     guards=[READERS],
@@ -96,7 +96,8 @@ async def impact_chart(
     summary="The figures and charts as a printable PDF report, in the reader's language and direction",
 )
 async def impact_report(request: Request, db: Database, platform: SomePlatform = None) -> Response[bytes]:
-    figures = await service.impact(db, current_user(request), platform)
+    user = current_user(request)
+    figures = await service.impact(db, user, platform)
     if platform is None and len(figures.platforms) == 1:
         # Someone of one platform reads that platform's report, named after it.
         platform = figures.platforms[0].code
@@ -105,7 +106,7 @@ async def impact_report(request: Request, db: Database, platform: SomePlatform =
     html = await anyio.to_thread.run_sync(
         lambda: report.report_html(figures, locale, platform=platform, counted_at=utcnow())
     )
-    pdf = await documents.render_pdf(html)
+    pdf = await documents.render_pdf(html, asked_by=str(user.id))
     media_type = request.accept.best_match([documents.PDF_MEDIA_TYPE, OCTET_STREAM], documents.PDF_MEDIA_TYPE)
     name = f"impact-{(platform or 'all').lower()}-{utcnow():%Y-%m-%d}.pdf"
     return Response(

@@ -3,11 +3,15 @@ anyone and escapes everything, Arabic reads right to left, and the PDF and DOCX 
 
 from __future__ import annotations
 
+import asyncio
 import io
+import time
 
 import docx
 import pypdf
 
+from server.briefs import documents
+from tests.accounts.test_last_admin import served, session_headers
 from tests.briefs.conftest import path_of, publish, quote, save, start_brief
 
 
@@ -131,6 +135,35 @@ async def test_the_pdf_is_a_pdf_holding_the_title_and_the_redacted_quote(world):
     text = " ".join(" ".join(page.extract_text() for page in pages).split())
     assert "Housing for young newcomers in Leipzig" in text
     assert "[redacted]" in text and "amina.k@example.org" not in text
+
+
+async def test_one_person_waits_for_two_pdfs_at_most_and_a_full_queue_asks_everyone_to_come_back(
+    world, make_app, monkeypatch
+):
+    """PDFs are drawn one after the other: nobody may fill the queue so that everyone waits."""
+    brief = await start_brief(world["rosa"])
+    path = f"/api/v1/briefs/{brief['id']}/document?format=pdf"
+    # The app on the test's own loop, so that requests sent together arrive together.
+    async with served(make_app()) as client:
+        rosa, omar = await session_headers(client, "rosa"), await session_headers(client, "omar")
+        # The PDF process is busy for a while, so the PDFs asked for meanwhile wait in the queue.
+        documents._processes().submit(time.sleep, 3)
+        three = await asyncio.gather(*(client.get(path, headers=rosa) for _ in range(3)))
+        assert sorted(answer.status_code for answer in three) == [200, 200, 429]
+        refused = next(answer for answer in three if answer.status_code == 429)
+        assert refused.json()["type"] == "urn:tessera:problem:rate-limited"
+        assert "2 PDFs" in refused.json()["detail"] and int(refused.headers["retry-after"]) > 0
+        assert all(answer.content.startswith(b"%PDF") for answer in three if answer.status_code == 200)
+        # Once they are downloaded, the person's places are free again.
+        assert (await client.get(path, headers=rosa)).status_code == 200
+
+        monkeypatch.setattr(documents, "PDFS_WAITING", 1)
+        documents._processes().submit(time.sleep, 3)
+        two = await asyncio.gather(client.get(path, headers=rosa), client.get(path, headers=omar))
+        assert sorted(answer.status_code for answer in two) == [200, 503]
+        full = next(answer for answer in two if answer.status_code == 503)
+        assert full.json()["type"] == "urn:tessera:problem:service-unavailable"
+        assert full.headers["retry-after"] == "60"
 
 
 async def test_a_stakeholder_downloads_a_published_brief_but_not_a_draft_and_a_bad_format_is_422(world):
