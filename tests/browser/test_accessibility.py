@@ -106,6 +106,10 @@ SCREENS = [
     ("admin", "audit", "#/audit"),
     ("admin", "mail", "#/mail"),
     ("admin", "mail-message", "#/mail/{mail_id}"),
+    ("researcher", "guides", "#/guides"),
+    ("researcher", "guide-new", "#/guides/new"),
+    ("admin", "guide", f"#/guides/{GUIDE_ID}"),
+    ("admin", "platforms", "#/platforms"),
     # With a published brief and open Delphi ballots (tests/browser/stakeholder_home.py).
     ("stakeholder", "home", "#/home"),
     ("stakeholder_ar", "home", "#/home"),

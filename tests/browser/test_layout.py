@@ -72,6 +72,8 @@ SCREENS = {
         ("delphi-study", "#/delphi/{study_id}"),
         ("delphi-edit", "#/delphi/{study_id}/edit"),
         ("delphi-results", "#/delphi/{study_id}/results"),
+        ("guides", "#/guides"),
+        ("guide-new", "#/guides/new"),
     ],
     "stakeholder": [
         ("home", "#/home"),
@@ -102,6 +104,8 @@ SCREENS = {
         ("audit", "#/audit"),
         ("mail", "#/mail"),
         ("mail-message", "#/mail/{mail_id}"),
+        ("guide", f"#/guides/{GUIDE_ID}"),
+        ("platforms", "#/platforms"),
     ],
 }
 SIGNED_OUT = [
