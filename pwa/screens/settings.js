@@ -17,6 +17,7 @@ const EVENT_LABELS = {
   note_reviewed: N_("My note is reviewed"),
   urgent_report: N_("Urgent report (youth workers)"),
   brief_quote_removed: N_("A quote leaves my policy brief"),
+  brief_review_requested: N_("A policy brief waits for my review"),
 };
 
 function notificationsForm(ctx, result) {

@@ -510,7 +510,9 @@ async def unpublish(db: AsyncSession, user: User, brief_id: uuid.UUID) -> BriefA
 
 
 async def request_review(db: AsyncSession, user: User, brief_id: uuid.UUID, version: int) -> BriefAccess:
-    """Its authors ask a researcher who is not one of them to review the version they read."""
+    """Its authors ask a researcher who is not one of them to review the version they read. The
+    researchers of its platforms who are not its authors are told, once per version: a retried
+    request tells nobody twice (the brief is locked while this runs)."""
     access = await authored_brief(db, user, brief_id)
     brief = access.brief
     if version != brief.version:
@@ -521,7 +523,26 @@ async def request_review(db: AsyncSession, user: User, brief_id: uuid.UUID, vers
             ),
             extra={"brief": msgspec.to_builtins(stored)},
         )
+    if brief.review_requested_version == version or brief.approved_version == version:
+        return access
     brief.review_requested_version = version
+    reviewers = await db.scalars(
+        sa.select(User.id)
+        .join(UserPlatform, UserPlatform.user_id == User.id)
+        .where(
+            UserPlatform.platform_code.in_(access.platforms),
+            User.role == Role.RESEARCHER,
+            User.status == AccountStatus.ACTIVE,
+            User.id.not_in(access.author_ids),
+        )
+        .distinct()
+    )
+    await notifications.notify(
+        db,
+        recipient_ids=list(reviewers),
+        event=NotificationEvent.BRIEF_REVIEW_REQUESTED,
+        link=f"/#/briefs/{brief.id}",
+    )
     await db.flush()
     return access
 

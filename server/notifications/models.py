@@ -21,6 +21,7 @@ class NotificationEvent(StrEnum):
     NOTE_REVIEWED = "note_reviewed"
     URGENT_REPORT = "urgent_report"
     BRIEF_QUOTE_REMOVED = "brief_quote_removed"
+    BRIEF_REVIEW_REQUESTED = "brief_review_requested"
 
 
 class Notification(Base):

@@ -68,6 +68,10 @@ EVENTS: dict[NotificationEvent, Event] = {
         RESEARCHERS,
         {"": N_("A quote left your policy brief: the person quoted withdrew their consent or left Tessera.")},
     ),
+    # Its authors asked for a review: the researchers of its platforms who are not its authors.
+    NotificationEvent.BRIEF_REVIEW_REQUESTED: Event(
+        frozenset({Role.RESEARCHER}), {"": N_("A policy brief is waiting for your review.")}
+    ),
 }
 
 

@@ -87,6 +87,39 @@ async def test_a_review_request_marks_the_brief_in_review_until_it_changes_or_is
     assert (await rosa.get(f"/api/v1/briefs/{brief['id']}")).json()["in_review"] is False
 
 
+async def test_asking_for_a_review_tells_the_platforms_other_researchers_once_per_version(world):
+    rosa, omar, lena, marco = world["rosa"], world["omar"], world["lena"], world["marco"]
+    stakeholder = world["stakeholder"]
+    brief = await start_brief(rosa)
+    await rosa.post(f"/api/v1/briefs/{brief['id']}/authors", json={"user_id": omar.id})
+
+    async def told(person) -> list[tuple[str, str]]:
+        items = (await person.get("/api/v1/notifications")).json()["items"]
+        return [(item["event"], item["link"]) for item in items]
+
+    for _ in range(2):  # a retried request tells nobody twice
+        asked = await rosa.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": 1})
+        assert asked.status_code == 200, asked.text
+    assert await told(lena) == [("brief_review_requested", f"/#/briefs/{brief['id']}")]
+    items = (await lena.get("/api/v1/notifications")).json()["items"]
+    assert items[0]["title"] == "A policy brief is waiting for your review."
+    # Its authors, another platform's researcher and a stakeholder are not asked.
+    for person in (rosa, omar, marco, stakeholder):
+        assert await told(person) == []
+    # A new version asked for again is news again.
+    changed = (
+        await save(rosa, (await rosa.get(f"/api/v1/briefs/{brief['id']}")).json(), summary="New")
+    ).json()
+    await rosa.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": changed["version"]})
+    assert len(await told(lena)) == 2
+    # Who turned it off in their settings is not told.
+    off = {"events": [{"event": "brief_review_requested", "in_app": False, "push": False}]}
+    assert (await lena.request("PUT", "/api/v1/me/notification-settings", json=off)).status_code == 200
+    changed = (await save(rosa, changed, summary="Newer")).json()
+    await rosa.post(f"/api/v1/briefs/{brief['id']}/review-request", json={"version": changed["version"]})
+    assert len(await told(lena)) == 2
+
+
 async def test_a_translation_knows_its_original_version_and_says_when_it_is_out_of_date(world):
     rosa, omar, lena, stakeholder = world["rosa"], world["omar"], world["lena"], world["stakeholder"]
     original = await start_brief(rosa)

@@ -112,7 +112,18 @@ async def test_every_event_is_on_by_default_and_urgent_reports_are_for_moderator
         (youth, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "note_reviewed"]),
         (worker, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "urgent_report"]),
         # Researchers and admins write policy briefs: they hear when a quote leaves one.
-        (researcher, ["topic_reply", "post_approved", "post_hidden", "post_reaction", "brief_quote_removed"]),
+        # Researchers also review each other's briefs when asked.
+        (
+            researcher,
+            [
+                "topic_reply",
+                "post_approved",
+                "post_hidden",
+                "post_reaction",
+                "brief_quote_removed",
+                "brief_review_requested",
+            ],
+        ),
         (
             admin,
             [
