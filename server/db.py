@@ -57,6 +57,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -140,6 +141,26 @@ def insert_on_conflict(db: AsyncSession, table: Any) -> postgresql.Insert | sqli
     if db.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+class month_of(sa.sql.functions.FunctionElement[str]):
+    """The UTC month of a timestamp as 'YYYY-MM', to group by: SQLite and PostgreSQL spell it
+    differently. UtcDateTime stores UTC, as text in SQLite and as timestamptz in PostgreSQL,
+    whose months are read in UTC whatever the session's time zone."""
+
+    type = sa.String()
+    name = "month_of"
+    inherit_cache = True
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)})"
+
+
+@compiles(month_of, "postgresql")
+def _month_of_postgresql(element: month_of, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
 # JSON columns (answers, tags, spans) are read for every note of an export: msgspec decodes

@@ -57,6 +57,7 @@ const CHARTS = [
   ["platforms.svg", N_("Figures by platform")],
   ["stakeholders-by-sector.svg", N_("Stakeholders by sector")],
   ["stakeholders-by-level.svg", N_("Stakeholders by level")],
+  ["over-time.svg", N_("Figures over time")],
 ];
 
 function figureList(rows) {

@@ -1,16 +1,20 @@
 """Small charts of the impact figures, drawn as SVG on the server by pygal, in the reader's
-language: the figures by platform, and the stakeholder directory by sector and by level."""
+language: the figures by platform, the stakeholder directory by sector and by level, and the
+figures over the last months."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import babel.dates
+import babel.numbers
 import pygal
 from pygal.etree import etree
 from pygal.style import Style
 
 from server.i18n import N_, direction, translate
 from server.impact.schemas import Impact
+from server.impact.service import FiguresOverTime
 from server.stakeholders.models import Level, Sector
 
 SVG_MEDIA_TYPE = "image/svg+xml"
@@ -46,6 +50,7 @@ STYLE = Style(
     legend_font_size=14,
     title_font_size=16,
     value_font_size=14,
+    value_label_font_size=14,
 )
 
 
@@ -117,8 +122,43 @@ def stakeholders_by_level(impact: Impact, locale: str) -> str:
     return _svg(chart)
 
 
+def _number(value: int, locale: str) -> str:
+    return str(babel.numbers.format_decimal(value, locale=locale))
+
+
+def over_time(figures: FiguresOverTime, locale: str) -> str:
+    """Running totals month by month, each line ending on its figure of today, printed there
+    alone: twelve numbers on each line would hide the lines."""
+    chart = _chart(pygal.Line, locale, N_("Figures over time"))
+    chart.x_labels = [
+        # The year where it starts and where it changes; the month alone elsewhere.
+        babel.dates.format_skeleton("yMMM" if n == 0 or month.month == 1 else "MMM", month, locale=locale)
+        for n, month in enumerate(figures.months)
+    ]
+    series = [
+        (N_("Interviews"), figures.interviews),
+        (N_("Focus groups"), figures.focus_groups),
+        (N_("Stakeholders"), figures.stakeholders),
+        (N_("Event participants"), figures.participants),
+    ]
+    rtl = direction(locale) == "rtl"
+    if rtl:
+        chart.x_labels = list(reversed(chart.x_labels))
+    # The labels whole, at a slant: twelve months side by side, some with their year.
+    chart.truncate_label = -1
+    chart.x_label_rotation = 30
+    chart.print_values = False
+    chart.print_labels = True
+    for title, totals in series:
+        points: list[object] = [*totals[:-1], {"value": totals[-1], "label": _number(totals[-1], locale)}]
+        chart.add(translate(locale, title), list(reversed(points)) if rtl else points)
+    return _svg(chart)
+
+
 CHARTS: dict[str, Callable[[Impact, str], str]] = {
     "platforms.svg": by_platform,
     "stakeholders-by-sector.svg": stakeholders_by_sector,
     "stakeholders-by-level.svg": stakeholders_by_level,
 }
+# Drawn from the figures month by month (service.over_time) rather than from today's.
+OVER_TIME = "over-time.svg"

@@ -16,6 +16,7 @@ import babel.numbers
 from server.i18n import N_, direction, translate
 from server.impact import charts
 from server.impact.schemas import Figures, Impact
+from server.impact.service import FiguresOverTime
 from server.platforms.schemas import platform_name
 from server.stakeholders.models import Level, Sector
 
@@ -101,7 +102,9 @@ def _figures(locale: str, figures: Figures, *, with_directory: bool) -> str:
     return "".join(parts)
 
 
-def report_html(impact: Impact, locale: str, *, platform: str | None, counted_at: dt.datetime) -> str:
+def report_html(
+    impact: Impact, over_time: FiguresOverTime, locale: str, *, platform: str | None, counted_at: dt.datetime
+) -> str:
     """The whole report as one self-contained page (CPU work: call it off the event loop)."""
     title = translate(locale, N_("Impact"))
     scope = platform_name(platform, locale) if platform else translate(locale, N_("All my platforms"))
@@ -124,14 +127,13 @@ def report_html(impact: Impact, locale: str, *, platform: str | None, counted_at
         f"<section><h2>{escape(translate(locale, N_('Charts')))}</h2>",
     ]
     drawings = [
-        (charts.by_platform, N_("Figures by platform")),
-        (charts.stakeholders_by_sector, N_("Stakeholders by sector")),
-        (charts.stakeholders_by_level, N_("Stakeholders by level")),
+        (charts.by_platform(impact, locale), N_("Figures by platform")),
+        (charts.stakeholders_by_sector(impact, locale), N_("Stakeholders by sector")),
+        (charts.stakeholders_by_level(impact, locale), N_("Stakeholders by level")),
+        (charts.over_time(over_time, locale), N_("Figures over time")),
     ]
-    for draw, caption in drawings:
-        parts.append(
-            f"<figure>{draw(impact, locale)}<figcaption>{escape(translate(locale, caption))}</figcaption></figure>"
-        )
+    for svg, caption in drawings:
+        parts.append(f"<figure>{svg}<figcaption>{escape(translate(locale, caption))}</figcaption></figure>")
     parts.append("</section>")
     if platform is None and len(impact.platforms) > 1:
         for figures in impact.platforms:

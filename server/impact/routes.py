@@ -73,17 +73,24 @@ async def read_impact(request: Request, db: Database, platform: SomePlatform = N
     "/api/v1/impact/charts/{chart:str}",
     guards=[READERS],
     operation_class=ChartOperation,
-    summary="A chart of the figures as SVG: platforms.svg, stakeholders-by-sector.svg, stakeholders-by-level.svg",
+    summary=(
+        "A chart of the figures as SVG: platforms.svg, stakeholders-by-sector.svg, "
+        "stakeholders-by-level.svg, over-time.svg"
+    ),
 )
 async def impact_chart(
     request: Request, db: Database, chart: FromPath[str], platform: SomePlatform = None
 ) -> Response[bytes]:
-    draw = charts.CHARTS.get(chart)
-    if draw is None:
-        raise NotFound(message(N_("There is no such chart.")))
-    figures = await service.impact(db, current_user(request), platform)
+    locale = request_locale(request)
     # Drawing takes milliseconds of CPU: off the event loop, which serves everyone else.
-    svg = await anyio.to_thread.run_sync(draw, figures, request_locale(request))
+    if chart == charts.OVER_TIME:
+        monthly = await service.over_time(db, current_user(request), platform, now=utcnow())
+        svg = await anyio.to_thread.run_sync(charts.over_time, monthly, locale)
+    elif (draw := charts.CHARTS.get(chart)) is not None:
+        figures = await service.impact(db, current_user(request), platform)
+        svg = await anyio.to_thread.run_sync(draw, figures, locale)
+    else:
+        raise NotFound(message(N_("There is no such chart.")))
     media_type = request.accept.best_match([charts.SVG_MEDIA_TYPE, OCTET_STREAM], charts.SVG_MEDIA_TYPE)
     return Response(svg.encode(), media_type=media_type or charts.SVG_MEDIA_TYPE, headers=NO_STORE)
 
@@ -98,13 +105,14 @@ async def impact_chart(
 async def impact_report(request: Request, db: Database, platform: SomePlatform = None) -> Response[bytes]:
     user = current_user(request)
     figures = await service.impact(db, user, platform)
+    monthly = await service.over_time(db, user, platform, now=utcnow())
     if platform is None and len(figures.platforms) == 1:
         # Someone of one platform reads that platform's report, named after it.
         platform = figures.platforms[0].code
     locale = request_locale(request)
     # Drawing the charts and the page is CPU work: off the event loop, and the PDF in its process.
     html = await anyio.to_thread.run_sync(
-        lambda: report.report_html(figures, locale, platform=platform, counted_at=utcnow())
+        lambda: report.report_html(figures, monthly, locale, platform=platform, counted_at=utcnow())
     )
     pdf = await documents.render_pdf(html, asked_by=str(user.id))
     media_type = request.accept.best_match([documents.PDF_MEDIA_TYPE, OCTET_STREAM], documents.PDF_MEDIA_TYPE)

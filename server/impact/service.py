@@ -10,18 +10,24 @@ count, and so does their author as a peer researcher, since the research still r
 
 Each table is read in one statement grouped by platform, from indexes and from the per-author
 note tallies that triggers keep (server/impact/models.py), so a million notes cost what a few
-thousand tallies cost."""
+thousand tallies cost.
+
+The same figures over time (`over_time`) are counted by the same rules, one statement per
+table grouped by month, so that this month's running totals are the live figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from server.accounts.models import IMPACT_READERS, Role, User
+from server.db import month_of
 from server.delphi.service import delphi_figures
 from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
 from server.i18n import N_, message
@@ -35,8 +41,8 @@ from server.impact.schemas import (
     PlatformFigures,
     StakeholderFigures,
 )
-from server.notes.models import NoteKind
-from server.notes.service import withdrawn_authors
+from server.notes.models import REVIEWABLE_STATUSES, Note, NoteKind
+from server.notes.service import by_consenting_author, withdrawn_authors
 from server.platforms.models import NETWORK, Platform
 from server.problems import NotAllowed, NotFound
 from server.stakeholders.models import Level, Sector, StakeholderEntry
@@ -279,4 +285,96 @@ def _action_figures(counts: Counter[str]) -> ActionFigures:
         planned=counts[ActionStatus.PLANNED],
         in_progress=counts[ActionStatus.IN_PROGRESS],
         done=counts[ActionStatus.DONE],
+    )
+
+
+# Over time
+
+
+MONTHS_SHOWN = 12
+
+
+@dataclass(frozen=True)
+class FiguresOverTime:
+    """Running totals at the end of each month, oldest first, this month last: what the
+    figures of the same platforms were then, by the same rules, so the last of each is the
+    live figure. Each series is indexed like `months` (the first day of each month)."""
+
+    months: list[dt.date]
+    interviews: list[int]
+    focus_groups: list[int]
+    stakeholders: list[int]
+    participants: list[int]
+
+
+def _months_up_to(now: dt.datetime) -> list[dt.date]:
+    year, month = now.year, now.month
+    months = []
+    for _ in range(MONTHS_SHOWN):
+        months.append(dt.date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return list(reversed(months))
+
+
+def _running_totals(months: list[dt.date], per_month: Counter[str]) -> list[int]:
+    """Running totals of counts given per 'YYYY-MM': what came before the first month shown
+    is in its total, and what is dated after this month (an event's attendance marked
+    ahead of its date) in this month's, where the live figure already has it."""
+    keys = [f"{month:%Y-%m}" for month in months]
+    totals, running = [], sum(count for key, count in per_month.items() if key < keys[0])
+    for key in keys[:-1]:
+        running += per_month[key]
+        totals.append(running)
+    totals.append(running + sum(count for key, count in per_month.items() if key >= keys[-1]))
+    return totals
+
+
+async def over_time(
+    db: AsyncSession, user: User, platform: str | None, *, now: dt.datetime
+) -> FiguresOverTime:
+    """Interviews and focus groups by the month they were recorded in, stakeholders by the
+    month they entered the directory, event participants by the month of their event: the
+    quantities of `impact` that carry a date, for the same platforms and by the same rules."""
+    codes = await platforms_counted(db, user, platform)
+    months = _months_up_to(now)
+    interviews: Counter[str] = Counter()
+    focus_groups: Counter[str] = Counter()
+    stakeholders: Counter[str] = Counter()
+    participants: Counter[str] = Counter()
+    if codes:
+        recorded = month_of(Note.recorded_at)
+        notes = (
+            sa.select(recorded, Note.kind, sa.func.count())
+            .where(
+                Note.platform_code.in_(codes),
+                Note.status.in_(REVIEWABLE_STATUSES),
+                Note.kind.in_([NoteKind.INTERVIEW, NoteKind.FOCUS_GROUP]),
+                by_consenting_author(),
+            )
+            .group_by(recorded, Note.kind)
+        )
+        for month, kind, count in await db.execute(notes):
+            (interviews if kind == NoteKind.INTERVIEW else focus_groups)[month] += int(count)
+        entered = month_of(StakeholderEntry.created_at)
+        entries = (
+            sa.select(entered, sa.func.count())
+            .where(StakeholderEntry.platform_code.in_(codes))
+            .group_by(entered)
+        )
+        stakeholders.update({month: int(count) for month, count in await db.execute(entries)})
+        held = month_of(Event.starts_at)
+        attended = (
+            sa.select(held, sa.func.count())
+            .select_from(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(_on_platforms(Event.platform_code, codes), Registration.attended_at.is_not(None))
+            .group_by(held)
+        )
+        participants.update({month: int(count) for month, count in await db.execute(attended)})
+    return FiguresOverTime(
+        months=months,
+        interviews=_running_totals(months, interviews),
+        focus_groups=_running_totals(months, focus_groups),
+        stakeholders=_running_totals(months, stakeholders),
+        participants=_running_totals(months, participants),
     )

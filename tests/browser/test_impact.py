@@ -64,10 +64,11 @@ def test_a_stakeholder_reads_their_platforms_figures_and_charts(
     ).to_have_text("1")
     # Only their platform: no other country's card.
     expect(page.locator(".impact-card")).to_have_count(2)
-    chart = page.get_by_role("img", name="Figures by platform")
-    expect(chart).to_be_visible()
-    # The chart is drawn on the server when asked for: it has arrived once it has a width.
-    page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=chart.element_handle())
+    for name in ("Figures by platform", "Figures over time"):
+        chart = page.get_by_role("img", name=name)
+        expect(chart).to_be_visible()
+        # The chart is drawn on the server when asked for: it has arrived once it has a width.
+        page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=chart.element_handle())
     assert page.evaluate(FIGURES_WIDTH)
 
 

@@ -6,10 +6,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import defusedxml.ElementTree as ET
+
 from tests.conftest import Person
 from tests.events.conftest import hold, register
 from tests.notes.conftest import note_body
 from tests.stakeholders.conftest import add
+
+SVG = "{http://www.w3.org/2000/svg}"
 
 
 async def write_note(author: Person, **overrides: Any) -> dict[str, Any]:
@@ -64,3 +68,30 @@ async def attended(organiser: Person, event_id: str, *countries: str | None) -> 
     ]
     response = await organiser.post(f"/api/v1/events/{event_id}/attendance", json={"registration_ids": ids})
     assert response.status_code == 200, response.text
+
+
+def lines(svg: str) -> dict[str, tuple[list[int], str]]:
+    """Each line of the chart by its name in the legend: the value of each of its points,
+    oldest month first, and the figure printed at its end."""
+    root = ET.fromstring(svg)
+    names = {
+        legend.get("id", "").removeprefix("activate-"): legend.findtext("{*}text")
+        for legend in root.iter(f"{SVG}g")
+        if legend.get("id", "").startswith("activate-serie-")
+    }
+    found = {}
+    for layer in root.iter(f"{SVG}g"):
+        if layer.get("class") == "plot overlay":
+            for serie in layer.findall("{*}g"):
+                key = serie.get("class", "").split()[1]
+                values = [
+                    int(dots.findtext("{*}desc[@class='value']") or "") for dots in serie.findall("{*}g")
+                ]
+                found[key] = values
+    printed = {}
+    for layer in root.iter(f"{SVG}g"):
+        if layer.get("class") == "plot text-overlay":
+            for serie in layer.findall("{*}g"):
+                key = serie.get("class", "").split()[1]
+                printed[key] = "".join(text.text or "" for text in serie.iter(f"{SVG}text"))
+    return {str(names[key]): (values, printed[key]) for key, values in found.items()}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import without_platforms
-from tests.impact.conftest import figures, stakeholder_entry, write_note
+from tests.impact.conftest import figures, lines, stakeholder_entry, write_note
 
 
 @pytest.fixture
@@ -37,7 +37,11 @@ async def test_staff_and_stakeholders_read_their_own_platforms_only(people, prog
 async def test_another_platforms_figures_are_refused(people, programme, role):
     italian = await people(f"italian-{role.replace('_', '-')}", role, ["IT"])
 
-    for path in ("/api/v1/impact?platform=DE", "/api/v1/impact/charts/platforms.svg?platform=DE"):
+    for path in (
+        "/api/v1/impact?platform=DE",
+        "/api/v1/impact/charts/platforms.svg?platform=DE",
+        "/api/v1/impact/charts/over-time.svg?platform=DE",
+    ):
         response = await italian.get(path)
         assert response.status_code == 403, response.text
         assert response.headers["content-type"] == "application/problem+json"
@@ -45,12 +49,21 @@ async def test_another_platforms_figures_are_refused(people, programme, role):
 
 
 async def test_a_young_person_reads_no_figures_not_even_their_own(programme):
-    for path in ("/api/v1/impact", "/api/v1/impact?platform=DE", "/api/v1/impact/charts/platforms.svg"):
+    for path in (
+        "/api/v1/impact",
+        "/api/v1/impact?platform=DE",
+        "/api/v1/impact/charts/platforms.svg",
+        "/api/v1/impact/charts/over-time.svg",
+    ):
         assert (await programme["amina"].get(path)).status_code == 403
 
 
 async def test_without_a_session_there_are_no_figures(client, programme):
-    for path in ("/api/v1/impact", "/api/v1/impact/charts/stakeholders-by-sector.svg"):
+    for path in (
+        "/api/v1/impact",
+        "/api/v1/impact/charts/stakeholders-by-sector.svg",
+        "/api/v1/impact/charts/over-time.svg",
+    ):
         response = await client.get(path)
         assert response.status_code == 401
         assert "interviews" not in response.text
@@ -67,6 +80,8 @@ async def test_someone_of_no_platform_reads_nothing(client, people, programme):
     assert impact["total"]["interviews"] == 0
     assert impact["total"]["stakeholders"]["total"] == 0
     assert (await stranded.get("/api/v1/impact?platform=DE")).status_code == 403
+    over_time = lines((await stranded.get("/api/v1/impact/charts/over-time.svg")).text)
+    assert all(values == [0] * 12 for values, _printed in over_time.values())
 
 
 async def test_admins_read_every_platform_and_an_unknown_one_is_not_found(people, programme):
@@ -78,6 +93,7 @@ async def test_admins_read_every_platform_and_an_unknown_one_is_not_found(people
     assert {"DE", "IT"} <= set(codes)
     assert impact["total"]["interviews"] == 3
     assert (await admin.get("/api/v1/impact?platform=ZZ")).status_code == 404
+    assert (await admin.get("/api/v1/impact/charts/over-time.svg?platform=ZZ")).status_code == 404
 
 
 async def test_a_malformed_platform_is_a_localised_problem_not_a_500(people, programme):

@@ -44,6 +44,7 @@ async def test_the_report_holds_each_platforms_figures_and_the_charts(people, re
     assert "Interviews 3" in text or "Interviews\n3" in text
     assert "Focus group participants 7" in text or "Focus group participants\n7" in text
     assert "Figures by platform" in text and "Stakeholders by sector" in text
+    assert "Figures over time" in text
 
 
 async def test_a_report_of_one_platform_leaves_the_others_out(people, researcher):
