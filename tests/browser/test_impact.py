@@ -68,7 +68,9 @@ def test_a_stakeholder_reads_their_platforms_figures_and_charts(
         chart = page.get_by_role("img", name=name)
         expect(chart).to_be_visible()
         # The chart is drawn on the server when asked for: it has arrived once it has a width.
-        page.wait_for_function("image => image.complete && image.naturalWidth > 0", arg=chart.element_handle())
+        page.wait_for_function(
+            "image => image.complete && image.naturalWidth > 0", arg=chart.element_handle()
+        )
     assert page.evaluate(FIGURES_WIDTH)
 
 
