@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import babel.dates
-import babel.numbers
 import pygal
 from pygal.etree import etree
 from pygal.style import Style
 
-from server.i18n import N_, direction, translate
+from server.i18n import N_, direction, format_number, translate
 from server.impact.schemas import Impact
 from server.impact.service import FiguresOverTime
 from server.stakeholders.models import Level, Sector
@@ -122,10 +121,6 @@ def stakeholders_by_level(impact: Impact, locale: str) -> str:
     return _svg(chart)
 
 
-def _number(value: int, locale: str) -> str:
-    return str(babel.numbers.format_decimal(value, locale=locale))
-
-
 def over_time(figures: FiguresOverTime, locale: str) -> str:
     """Running totals month by month, each line ending on its figure of today, printed there
     alone: twelve numbers on each line would hide the lines."""
@@ -150,7 +145,10 @@ def over_time(figures: FiguresOverTime, locale: str) -> str:
     chart.print_values = False
     chart.print_labels = True
     for title, totals in series:
-        points: list[object] = [*totals[:-1], {"value": totals[-1], "label": _number(totals[-1], locale)}]
+        points: list[object] = [
+            *totals[:-1],
+            {"value": totals[-1], "label": format_number(totals[-1], locale)},
+        ]
         chart.add(translate(locale, title), list(reversed(points)) if rtl else points)
     return _svg(chart)
 

@@ -11,9 +11,8 @@ from collections.abc import Callable
 from html import escape
 
 import babel.dates
-import babel.numbers
 
-from server.i18n import N_, direction, translate
+from server.i18n import N_, direction, format_number, translate
 from server.impact import charts
 from server.impact.schemas import Figures, Impact
 from server.impact.service import FiguresOverTime
@@ -82,7 +81,7 @@ section.platform { break-before: page; }
 def _table(locale: str, rows: list[tuple[str, int]]) -> str:
     cells = "".join(
         f'<tr><th scope="row">{escape(translate(locale, label))}</th>'
-        f'<td class="number">{babel.numbers.format_decimal(value, locale=locale)}</td></tr>'
+        f'<td class="number">{format_number(value, locale)}</td></tr>'
         for label, value in rows
     )
     return f"<table>{cells}</table>"
