@@ -86,6 +86,11 @@ export function availableLocales() {
   return current.available;
 }
 
+// A language's name in the reader's language, as the server lists them.
+export function languageName(code) {
+  return availableLocales().find((item) => item.code === code)?.name || code;
+}
+
 export function onLocaleChange(listener) {
   listeners.add(listener);
 }

@@ -6,7 +6,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, N_, availableLocales, formatDate } from "../i18n.js";
+import { _, N_, availableLocales, formatDate, languageName } from "../i18n.js";
 import { backLink, confirmAction, emptyText, loadMoreButton, markInvalid, onlineOnlyNotice, problem, splitList } from "./common.js";
 
 const PAGE = 50;
@@ -17,9 +17,6 @@ function languageOptions(chosen, except) {
   return items.filter((item) => item.code !== except).map((item) => new Option(item.name, item.code, false, item.code === chosen));
 }
 
-function languageName(code) {
-  return availableLocales().find((item) => item.code === code)?.name || code;
-}
 
 function statusText(brief) {
   if (brief.status === "published") return _("Published");

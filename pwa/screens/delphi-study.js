@@ -5,9 +5,9 @@
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, formatDate, formatNumber, ngettext } from "../i18n.js";
+import { _, formatDate, formatNumber, languageName, ngettext } from "../i18n.js";
 import { backLink, confirmAction, emptyText, markInvalid, onlineOnlyNotice, problem, problemText } from "./common.js";
-import { anonymityLabel, languageName, ruleText } from "./delphi.js";
+import { anonymityLabel, ruleText } from "./delphi.js";
 
 export async function render(ctx) {
   const id = ctx.params.id;

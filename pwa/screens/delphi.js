@@ -37,10 +37,6 @@ export function ruleText(rule) {
   return _("Consensus when the interquartile range is at most {iqr} and the median is {agree} or more (or {disagree} or less, for consensus against).", params);
 }
 
-// A language's name in the reader's language, as the server lists them.
-export function languageName(code) {
-  return availableLocales().find((item) => item.code === code)?.name || code;
-}
 
 export async function render(ctx) {
   const { path } = ctx.params;

@@ -5,7 +5,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, icon, showScreen } from "../dom.js";
-import { _, N_, availableLocales, formatDate, locale, ngettext } from "../i18n.js";
+import { _, N_, availableLocales, formatDate, languageName, locale, ngettext } from "../i18n.js";
 import { backLink, emptyText, onlineOnlyNotice, problem } from "./common.js";
 import { questionControl } from "./editor.js";
 
@@ -31,9 +31,6 @@ function mayEdit(user, platform) {
   return user.role === "admin" || user.platforms.includes(platform);
 }
 
-function languageName(code) {
-  return availableLocales().find((item) => item.code === code)?.name || code;
-}
 
 async function renderList(ctx) {
   const answer = await api("GET", "/api/v1/guides");

@@ -4,7 +4,7 @@
 
 import { api } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, availableLocales, formatNumber } from "../i18n.js";
+import { _, availableLocales, formatNumber, languageName } from "../i18n.js";
 import { changedFields, markInvalid, onlineOnlyNotice, problem } from "./common.js";
 
 // GDPR Art. 8(1): member states set the age between 13 and 16.
@@ -21,10 +21,6 @@ export async function render(ctx) {
   );
 }
 
-function languageNames(codes) {
-  const names = new Map(availableLocales().map((item) => [item.code, item.name]));
-  return codes.map((code) => names.get(code) || code).join(", ");
-}
 
 function platformItem(ctx, platform) {
   const feedback = h("div", { "aria-live": "polite" });
@@ -65,7 +61,7 @@ function platformItem(ctx, platform) {
     "li",
     { class: "card", "data-platform": platform.code },
     h("p", { class: "title" }, platform.name, " ", h("span", { class: "meta" }, `(${platform.code})`)),
-    h("p", { class: "meta", "data-languages": "" }, _("Languages: {names}", { names: languageNames(platform.languages) })),
+    h("p", { class: "meta", "data-languages": "" }, _("Languages: {names}", { names: platform.languages.map(languageName).join(", ") })),
     h("p", { class: "meta", "data-consent-age": "" }, _("Age of digital consent: {age}", { age: formatNumber(platform.digital_consent_age) })),
     toggle,
     form,
