@@ -138,9 +138,12 @@ def utcnow() -> dt.datetime:
 def insert_on_conflict(db: AsyncSession, table: Any) -> postgresql.Insert | sqlite.Insert:
     """An INSERT that can say ON CONFLICT DO NOTHING or DO UPDATE, in the dialect of the session's
     database: PostgreSQL and SQLite share the clause, not the class that writes it."""
-    if db.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)
+    return dialect_insert(db.get_bind().dialect.name, table)
+
+
+def dialect_insert(dialect: str, table: Any) -> postgresql.Insert | sqlite.Insert:
+    """insert_on_conflict by the dialect's name, for a statement built once and cached."""
+    return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
 
 
 class month_of(sa.sql.functions.FunctionElement[str]):
