@@ -26,6 +26,7 @@ import msgspec
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from server.accounts.models import RESEARCHERS, Role, User
 from server.audit.service import record_event
@@ -929,7 +930,22 @@ async def check_save(reading: AsyncSession, token: str, data: BallotIn) -> Check
     SQLite writers take turns, and a whole panel saving at once then waits only for the few
     statements that write. The session must end before the write begins (a request holding
     one connection while it waits for a second would drain the pool under load)."""
-    panellist, study = await panellist_of(reading, token)
+    # One query for the link, its study and its pseudonym: a whole panel saves at once.
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise NotFound()
+    found = (
+        await reading.execute(
+            sa.select(Panellist, Study, Pseudonym.id)
+            .join(Study, Study.id == Panellist.study_id)
+            .outerjoin(Pseudonym, Pseudonym.key_hash == pseudonym_hash(token))
+            .where(Panellist.token_hash == ballot_hash(token))
+            # A save needs none of the study's platforms; touching them would be a bug.
+            .options(raiseload(Study.platforms))
+        )
+    ).first()
+    if found is None or found[0].revoked_at is not None:
+        raise NotFound()
+    panellist, study, known = found
     if study.closed_at is not None:
         raise Conflict(message(STUDY_CLOSED))
     current = await latest_round(reading, study.id)
@@ -941,7 +957,6 @@ async def check_save(reading: AsyncSession, token: str, data: BallotIn) -> Check
         if not proposals_open(current):
             raise Conflict(message(N_("Statements can be proposed in the first round only.")))
         proposals = checked_proposals(data.proposals)
-    known = await reading.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == pseudonym_hash(token)))
     return CheckedSave(token, study, panellist, current.id, current.number, answers, known, proposals)
 
 
@@ -950,21 +965,22 @@ async def save_ballot(db: AsyncSession, checked: CheckedSave) -> BallotSaved:
     Two saves at once: each answer ends as the later one left it."""
     # Shared with every other ballot of the round, exclusive with closing it: a save either
     # commits before the round closes, or finds it closed.
+    # The link may have been revoked or renewed (renew_ballot_link holds the round exclusively)
+    # since the save was checked: an old link must not make a second pseudonym. One query
+    # asks both, since on SQLite every statement here is spent holding the write lock.
+    linked = (
+        sa.select(Panellist.id)
+        .where(Panellist.token_hash == ballot_hash(checked.token), Panellist.revoked_at.is_(None))
+        .exists()
+    )
     still_open = await db.scalar(
         sa.select(Round.id)
-        .where(Round.id == checked.round_id, Round.closed_at.is_(None))
+        .where(Round.id == checked.round_id, Round.closed_at.is_(None), linked)
         .with_for_update(read=True)
     )
     if still_open is None:
-        raise Conflict(message(ROUND_CLOSED))
-    # The link may have been revoked or renewed (renew_ballot_link holds the round exclusively)
-    # since the save was checked: an old link must not make a second pseudonym.
-    linked = await db.scalar(
-        sa.select(Panellist.id).where(
-            Panellist.token_hash == ballot_hash(checked.token), Panellist.revoked_at.is_(None)
-        )
-    )
-    if linked is None:
+        if await db.scalar(sa.select(linked)):
+            raise Conflict(message(ROUND_CLOSED))
         raise NotFound()
     pseudonym_id = checked.pseudonym_id
     if checked.answers or checked.proposals is not None:
@@ -1099,11 +1115,8 @@ async def pseudonym_for(db: AsyncSession, token: str, study: Study, panellist: P
     key = pseudonym_hash(token)
     linked = None if study.anonymity == Anonymity.ANONYMOUS else panellist.id
     for _ in range(5):
-        found = await db.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == key))
-        if found is not None:
-            return found
         # Two first saves at once make one pseudonym; a label taken by chance is drawn again.
-        await db.execute(
+        made = await db.scalar(
             insert_on_conflict(db, Pseudonym)
             .values(
                 id=uuid.uuid4(),
@@ -1113,7 +1126,13 @@ async def pseudonym_for(db: AsyncSession, token: str, study: Study, panellist: P
                 panellist_id=linked,
             )
             .on_conflict_do_nothing()
+            .returning(Pseudonym.id)
         )
+        if made is not None:
+            return made
+        found = await db.scalar(sa.select(Pseudonym.id).where(Pseudonym.key_hash == key))
+        if found is not None:
+            return found
     raise RuntimeError("no pseudonym after five tries")
 
 
