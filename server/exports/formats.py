@@ -19,7 +19,7 @@ import anyio.from_thread
 import msgspec
 import xlsxwriter
 
-from server.exports import codebook
+from server.exports import codebook, workbook
 from server.exports.rows import ExportNote, QuestionColumn
 
 CHUNK_BYTES = 256 * 1024
@@ -268,65 +268,73 @@ def write_xlsx(
     *,
     codebook_notes: Sequence[str],
 ) -> int:
-    """A workbook of three sheets: the notes; the codebook (questions, options, codes, bounds,
-    then, below an empty row, codebook_notes: how to read the export, in the reader's
-    language); and long_texts, the continuation of every text longer than a cell holds.
+    """A workbook of three sheets, streamed (server/exports/workbook.py): the notes; the
+    codebook (questions, options, codes, bounds, then, below an empty row, codebook_notes: how
+    to read the export, in the reader's language); and long_texts, the continuation of every
+    text longer than a cell holds, kept aside while the notes are written.
 
-    Text is written as string cells, never with write(), which would make a formula of "=...":
-    XLSX keeps the text as stored, with no apostrophe added. Numbers are number cells and
-    times date cells (UTC), so that a spreadsheet sums and sorts them as such.
+    Text is always a string cell, never a formula, with no apostrophe added. Numbers are number
+    cells and times date cells (UTC), so that a spreadsheet sums and sorts them as such.
     """
     columns = answer_columns(questions)
-    workbook = text_workbook(target, "Tessera notes", created_at)
-    moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-    notes_sheet = workbook.add_worksheet("notes")
-    codebook_sheet = workbook.add_worksheet("codebook")
-    # Each sheet keeps its own rows in constant memory mode: the notes and the parts that do
-    # not fit their cells are written side by side, row after row.
-    long_texts = workbook.add_worksheet(LONG_TEXTS_SHEET)
     names = header(columns)
-    for position, name in enumerate(names):
-        notes_sheet.write_string(0, position, name)
-    for position, name in enumerate(("id", "column", "part", "text")):
-        long_texts.write_string(0, position, name)
+    book = workbook.StreamedWorkbook(
+        target, ["notes", "codebook", LONG_TEXTS_SHEET], title="Tessera notes", created_at=created_at
+    )
+    notes_sheet = workbook.Sheet("notes")
+    long_texts = workbook.Sheet(LONG_TEXTS_SHEET)
     count = 0
-    continued = 0
-    for note in rows:
-        count += 1
-        for position, value in enumerate(typed_values(note, columns)):
-            if value is None:
-                continue
-            if isinstance(value, str):
-                first, *rest = excel_parts(value)
-                notes_sheet.write_string(count, position, first)
-                for part, text in enumerate(rest, start=2):
-                    continued += 1
-                    long_texts.write_string(continued, 0, str(note.id))
-                    long_texts.write_string(continued, 1, names[position])
-                    long_texts.write_number(continued, 2, part)
-                    long_texts.write_string(continued, 3, text)
-            elif isinstance(value, dt.datetime):
-                notes_sheet.write_datetime(
-                    count, position, value.astimezone(dt.UTC).replace(tzinfo=None), moment
+    with workbook.spill_file() as spill:
+        spill.write(long_texts.values(("id", "column", "part", "text")).encode())
+        with book.sheet_file("notes") as out:
+            out.write(workbook.sheet_head(len(names)))
+            out.write(notes_sheet.values(names).encode())
+            for note in rows:
+                count += 1
+                out.write(
+                    notes_sheet.row(
+                        _note_cells(note, columns, names, notes_sheet, long_texts, spill)
+                    ).encode()
                 )
-            elif math.isfinite(value) and abs(value) < EXACT_INTEGERS:
-                notes_sheet.write_number(count, position, value)
-            else:
-                notes_sheet.write_string(count, position, str(value))
-    for position, name in enumerate(codebook.COLUMNS):
-        codebook_sheet.write_string(0, position, name)
-    line = 1
-    for entry in codebook.rows(questions, METADATA_COLUMNS):
-        for position, value in enumerate(entry):
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                codebook_sheet.write_number(line, position, value)
-            elif value not in (None, ""):
-                codebook_sheet.write_string(line, position, str(value))
-        line += 1
-    for offset, text in enumerate(codebook_notes, start=line + 1):
-        codebook_sheet.write_string(offset, 0, text)
-    workbook.close()
+            out.write(workbook.SHEET_TAIL)
+        entries = [list(entry) for entry in codebook.rows(questions, METADATA_COLUMNS)]
+        book.small_sheet(
+            "codebook", [list(codebook.COLUMNS), *entries, [], *([text] for text in codebook_notes)]
+        )
+        book.spilled_sheet(long_texts, 4, spill)
+    book.close()
     return count
+
+
+def _note_cells(
+    note: ExportNote,
+    columns: Sequence[str],
+    names: Sequence[str],
+    notes_sheet: workbook.Sheet,
+    long_texts: workbook.Sheet,
+    spill: IO[bytes],
+) -> list[str]:
+    """A note's cells in the notes sheet; what its cells cannot hold goes to long_texts."""
+    values = typed_values(note, columns)
+    cells = []
+    for position, (reference, value) in enumerate(
+        zip(notes_sheet.references(len(values)), values, strict=True)
+    ):
+        if value is None:
+            continue
+        if isinstance(value, str):
+            first, *rest = excel_parts(value)
+            if first:
+                cells.append(workbook.text_cell(reference, first))
+            for part, text in enumerate(rest, start=2):
+                spill.write(long_texts.values((str(note.id), names[position], part, text)).encode())
+        elif isinstance(value, dt.datetime):
+            cells.append(workbook.date_cell(reference, value))
+        elif math.isfinite(value) and abs(value) < EXACT_INTEGERS:
+            cells.append(workbook.number_cell(reference, value))
+        else:
+            cells.append(workbook.text_cell(reference, str(value)))
+    return cells
 
 
 def codebook_csv(questions: Sequence[QuestionColumn], locale: str, *, bom: bool = False) -> bytes:

@@ -2,7 +2,8 @@
 
 Every note is a text source and a case, its tags are codes on it, peer researchers are users by
 pseudonym, and note metadata and guide answers are case variables. The project is written as a
-stream: memory holds zipfile's small record of each entry (some 400 bytes a note), never the texts.
+stream in flat memory: the texts go into the zip as they come, zipfile's record of each entry
+(some 400 bytes a note) waits in a temporary file.
 """
 
 from __future__ import annotations
@@ -22,14 +23,13 @@ from typing import IO, Any, BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 from server.exports.rows import ExportNote, QuestionColumn
+from server.exports.streamed import EntriesOnDisk, ZipDate, zip_date
 from server.notes.models import TEXT_TYPES, QuestionType
 
 # GUIDs are uuid5 names under this namespace: the same notes always give the same project.
 GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:tessera:exports:qdpx")
 PROJECT_NAMESPACE = "urn:QDA-XML:project:1.0"
 COPY_BYTES = 256 * 1024
-ZIP_EPOCH = dt.datetime(1980, 1, 1)  # the earliest date a zip entry can carry
-ZipDate = tuple[int, int, int, int, int, int]
 # XML 1.0 allows tab, newline, carriage return and these ranges; one stray control character
 # (pasted from a messaging app, say) would make the whole project unreadable.
 NOT_XML_CHARACTERS = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -77,7 +77,8 @@ def write_qdpx(
     project_name: str,
     created_at: dt.datetime,
 ) -> int:
-    """Write a .qdpx of the notes to target (a seekable file); return how many notes it holds.
+    """Write a .qdpx of the notes to target (a file, or a stream: see server/exports/streamed.py);
+    return how many notes it holds.
 
     Each note's text goes into the zip as it arrives and its case and source XML to temporary
     files: the schema puts users and codes, known only once every note is read, before them.
@@ -85,12 +86,16 @@ def write_qdpx(
     questions = _distinct_questions(questions)
     attributes = [question for question in questions if question.type not in NARRATIVE_TYPES]
     variables = _note_variables() + [_question_variable(question) for question in attributes]
-    entry_date = _zip_date(created_at)
+    entry_date = zip_date(created_at)
     users: dict[str, str] = {}  # pseudonym -> guid
     codes: dict[str, str] = {}  # tag -> guid
     count = 0
     with ExitStack() as stack:
+        # A source per note: a million notes, a million entries. Their records wait on disk
+        # for the central directory; each source's name is its note's own GUID, never twice.
+        entries = stack.enter_context(EntriesOnDisk())
         archive = stack.enter_context(zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED))
+        entries.attach(archive)
         cases = stack.enter_context(tempfile.TemporaryFile())
         sources = stack.enter_context(tempfile.TemporaryFile())
         for note in notes:
@@ -297,12 +302,6 @@ def _entry(name: str, date: ZipDate) -> zipfile.ZipInfo:
     entry.compress_type = zipfile.ZIP_DEFLATED
     entry.external_attr = 0o644 << 16
     return entry
-
-
-def _zip_date(created_at: dt.datetime) -> ZipDate:
-    moment = created_at.astimezone(dt.UTC).replace(tzinfo=None) if created_at.tzinfo else created_at
-    moment = max(moment, ZIP_EPOCH)
-    return (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 def _datetime(moment: dt.datetime) -> str:

@@ -8,9 +8,9 @@ import re
 import shutil
 import tempfile
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import IO, Annotated, Literal, cast
+from typing import IO, Annotated, BinaryIO, Literal, cast
 
 import anyio
 from litestar import Request, get
@@ -29,7 +29,7 @@ from litestar.response import Stream
 
 from server.accounts.models import RESEARCHERS
 from server.db import Database, Databases
-from server.exports import codebook, formats, service
+from server.exports import codebook, formats, service, streamed
 from server.exports.labelled import LabelledFormat, write_labelled
 from server.exports.qdpx import write_qdpx
 from server.i18n import N_, message, request_locale
@@ -179,12 +179,15 @@ async def export_notes(
         "ETag": etag,
     }
     wanted = _requested_range(request, etag)
-    if format in ("csv", "ndjson") and wanted is None:
-        body = (
-            formats.csv_chunks(rows(), questions, raw=raw, bom=bom)
-            if format == "csv"
-            else formats.ndjson_chunks(rows())
-        )
+    # CSV, NDJSON, XLSX and QDPX are sent as they are written; a resumed download, the
+    # codebook, SPSS and Stata are written whole first (below).
+    if format in ("csv", "ndjson", "xlsx", "qdpx") and wanted is None:
+        if format == "csv":
+            body = formats.csv_chunks(rows(), questions, raw=raw, bom=bom)
+        elif format == "ndjson":
+            body = formats.ndjson_chunks(rows())
+        else:
+            body = streamed.streamed(_zip_writer(format, rows(), questions, locale))
         return Stream(body, media_type=formats.MEDIA_TYPES[format], headers=headers)
     handle = await _written_file(format, rows(), questions, raw=raw, bom=bom, locale=locale)
     size = handle.seek(0, 2)
@@ -259,17 +262,29 @@ async def _written_file(
             handle.write(chunk)
         return handle
 
-    def write() -> None:
+    await anyio.to_thread.run_sync(
+        streamed.write_to_file, _zip_writer(format_, rows, questions, locale), handle
+    )
+    return handle
+
+
+def _zip_writer(
+    format_: str,
+    rows: AsyncIterator[formats.ExportNote],
+    questions: list[formats.QuestionColumn],
+    locale: str,
+) -> Callable[[BinaryIO], object]:
+    """Writes the XLSX or QDPX file, pulling the rows, in a worker thread."""
+    codebook_notes = codebook.notes(locale)
+
+    def write(target: BinaryIO) -> None:
         pulled = formats.blocking_rows(rows)
         if format_ == "xlsx":
-            formats.write_xlsx(
-                handle, pulled, questions, FIXED_ZIP_DATE, codebook_notes=codebook.notes(locale)
-            )
+            formats.write_xlsx(target, pulled, questions, FIXED_ZIP_DATE, codebook_notes=codebook_notes)
         else:
-            write_qdpx(handle, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
+            write_qdpx(target, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
 
-    await anyio.to_thread.run_sync(write)
-    return handle
+    return write
 
 
 async def _labelled_file(
