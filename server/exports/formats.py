@@ -267,6 +267,7 @@ def write_xlsx(
     created_at: dt.datetime,
     *,
     codebook_notes: Sequence[str],
+    large: bool = False,
 ) -> int:
     """A workbook of three sheets, streamed (server/exports/workbook.py): the notes; the
     codebook (questions, options, codes, bounds, then, below an empty row, codebook_notes: how
@@ -275,11 +276,16 @@ def write_xlsx(
 
     Text is always a string cell, never a formula, with no apostrophe added. Numbers are number
     cells and times date cells (UTC), so that a spreadsheet sums and sorts them as such.
+    ``large``: the sheets may pass 4 GiB unpacked, and are written as ZIP64.
     """
     columns = answer_columns(questions)
     names = header(columns)
     book = workbook.StreamedWorkbook(
-        target, ["notes", "codebook", LONG_TEXTS_SHEET], title="Tessera notes", created_at=created_at
+        target,
+        ["notes", "codebook", LONG_TEXTS_SHEET],
+        title="Tessera notes",
+        created_at=created_at,
+        large=large,
     )
     notes_sheet = workbook.Sheet("notes")
     long_texts = workbook.Sheet(LONG_TEXTS_SHEET)

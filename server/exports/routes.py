@@ -170,6 +170,8 @@ async def export_notes(
             ):
                 yield note
 
+    # Whether an XLSX's sheets must be ZIP64 (service.may_pass_zip32); asked before it streams.
+    large = format == "xlsx" and await service.may_pass_zip32(db, filters)
     etag = f'"{fingerprint}"'
     headers = {
         "Content-Disposition": f'attachment; filename="{FILE_NAMES.get(format, f"tessera-notes.{format}")}"',
@@ -187,9 +189,9 @@ async def export_notes(
         elif format == "ndjson":
             body = formats.ndjson_chunks(rows())
         else:
-            body = streamed.streamed(_zip_writer(format, rows(), questions, locale))
+            body = streamed.streamed(_zip_writer(format, rows(), questions, locale, large=large))
         return Stream(body, media_type=formats.MEDIA_TYPES[format], headers=headers)
-    handle = await _written_file(format, rows(), questions, raw=raw, bom=bom, locale=locale)
+    handle = await _written_file(format, rows(), questions, raw=raw, bom=bom, locale=locale, large=large)
     size = handle.seek(0, 2)
     if wanted is None:
         return Stream(
@@ -241,6 +243,7 @@ async def _written_file(
     raw: bool,
     bom: bool,
     locale: str,
+    large: bool,
 ) -> IO[bytes]:
     """The whole export in a temporary file: zip formats, SPSS and Stata always, streams when resumed."""
     if format_ in ("sav", "dta"):
@@ -263,7 +266,7 @@ async def _written_file(
         return handle
 
     await anyio.to_thread.run_sync(
-        streamed.write_to_file, _zip_writer(format_, rows, questions, locale), handle
+        streamed.write_to_file, _zip_writer(format_, rows, questions, locale, large=large), handle
     )
     return handle
 
@@ -273,14 +276,19 @@ def _zip_writer(
     rows: AsyncIterator[formats.ExportNote],
     questions: list[formats.QuestionColumn],
     locale: str,
+    *,
+    large: bool,
 ) -> Callable[[BinaryIO], object]:
-    """Writes the XLSX or QDPX file, pulling the rows, in a worker thread."""
+    """Writes the XLSX or QDPX file, pulling the rows, in a worker thread; ``large`` for an
+    XLSX whose sheets must be ZIP64."""
     codebook_notes = codebook.notes(locale)
 
     def write(target: BinaryIO) -> None:
         pulled = formats.blocking_rows(rows)
         if format_ == "xlsx":
-            formats.write_xlsx(target, pulled, questions, FIXED_ZIP_DATE, codebook_notes=codebook_notes)
+            formats.write_xlsx(
+                target, pulled, questions, FIXED_ZIP_DATE, codebook_notes=codebook_notes, large=large
+            )
         else:
             write_qdpx(target, pulled, questions, project_name="Tessera notes", created_at=FIXED_ZIP_DATE)
 

@@ -136,6 +136,29 @@ async def summarise(db: AsyncSession, filters: ExportFilters, variant: str) -> t
     return int(count or 0), hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+# An XLSX cell's XML takes at most 7 bytes a stored character (a control character becomes
+# "_x000D_"), and a note's other cells and markup well under 4 KB.
+XML_BYTES_PER_CHARACTER = 7
+XML_BYTES_PER_NOTE = 4096
+ZIP32_LIMIT = 0xFFFFFFFF
+
+
+async def may_pass_zip32(db: AsyncSession, filters: ExportFilters) -> bool:
+    """Whether an XLSX of these notes might hold a sheet larger than a plain zip entry can
+    (4 GiB): such a sheet is written as ZIP64, which Excel reads only when it must be."""
+    count, characters = (
+        await db.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(
+                    sa.func.sum(sa.func.length(Note.text) + sa.func.length(sa.cast(Note.answers, sa.Text))), 0
+                ),
+            ).where(*_where(filters))
+        )
+    ).one()
+    return int(characters) * XML_BYTES_PER_CHARACTER + int(count) * XML_BYTES_PER_NOTE > ZIP32_LIMIT
+
+
 async def question_columns(db: AsyncSession, filters: ExportFilters, locale: str) -> list[QuestionColumn]:
     """One column per question of the guide versions the exported notes answered."""
     used = (

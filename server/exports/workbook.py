@@ -131,9 +131,16 @@ class StreamedWorkbook:
     """
 
     def __init__(
-        self, target: IO[bytes], sheet_names: Sequence[str], *, title: str, created_at: dt.datetime
+        self,
+        target: IO[bytes],
+        sheet_names: Sequence[str],
+        *,
+        title: str,
+        created_at: dt.datetime,
+        large: bool = False,
     ) -> None:
         self.names = list(sheet_names)
+        self.large = large
         self.date = zip_date(created_at)
         self.archive = zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED)
         for name, content in _fixed_parts(self.names, title, created_at):
@@ -144,13 +151,20 @@ class StreamedWorkbook:
         entry.compress_type = zipfile.ZIP_DEFLATED
         return entry
 
-    def sheet_file(self, name: str, *, large: bool = True) -> IO[bytes]:
+    def sheet_file(self, name: str, *, large: bool | None = None) -> IO[bytes]:
         """The sheet's part, open for its rows: write sheet_head(), rows, SHEET_TAIL, then close.
-        Its size is known only at its end, and a sheet of notes may pass 4 GiB unpacked (a few
-        thousand notes of 50,000 characters): unless ``large`` is false, it is written as ZIP64
-        from the start, which Excel, LibreOffice and every zip library of note read."""
+
+        A streamed entry's size is known only at its end, so one that may pass 4 GiB unpacked
+        must be written as ZIP64 from its start: the workbook's ``large`` says so. Only then:
+        Excel refuses some ZIP64 entries that other readers take. A sheet that grows past the
+        limit without it fails the download rather than giving a broken file.
+        """
         position = self.names.index(name) + 1
-        return self.archive.open(self._entry(f"xl/worksheets/sheet{position}.xml"), "w", force_zip64=large)
+        return self.archive.open(
+            self._entry(f"xl/worksheets/sheet{position}.xml"),
+            "w",
+            force_zip64=self.large if large is None else large,
+        )
 
     def small_sheet(self, name: str, rows: Sequence[Sequence[Any]]) -> None:
         sheet = Sheet(name)

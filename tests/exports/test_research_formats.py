@@ -8,7 +8,9 @@ import datetime as dt
 import io
 import re
 import shutil
+import struct
 import tempfile
+import zipfile
 from pathlib import Path
 
 import anyio
@@ -146,6 +148,37 @@ async def test_a_40000_character_note_survives_xlsx_whole(written):
     parts = [row for row in workbook["long_texts"].iter_rows(values_only=True)][1:]
     assert [(row[0], row[1], row[2]) for row in parts] == [(note_id, "text", 2)]
     assert all(len(row[3].encode("utf-16-le")) // 2 <= 32_767 for row in parts)
+
+
+ZIP64_EXTRA = b"\x01\x00"  # the ZIP64 extended information's header id (APPNOTE 4.5.3)
+
+
+def zip64_entries(content: bytes) -> list[str]:
+    """The entries whose local header carries ZIP64 sizes (what Excel may refuse)."""
+    found = []
+    for entry in zipfile.ZipFile(io.BytesIO(content)).infolist():
+        start = entry.header_offset
+        name_length, extra_length = struct.unpack("<HH", content[start + 26 : start + 30])
+        extra = content[start + 30 + name_length : start + 30 + name_length + extra_length]
+        if extra.startswith(ZIP64_EXTRA):
+            found.append(entry.filename)
+    return found
+
+
+async def test_an_ordinary_xlsx_has_no_zip64_entries_which_excel_may_refuse(written):
+    response = await export(written["researcher"], format="xlsx")
+    assert zip64_entries(response.content) == []
+
+
+async def test_an_xlsx_that_could_pass_4_gib_is_zip64_and_reads_whole(written, monkeypatch):
+    from server.exports import service
+
+    # As if these notes could make a sheet larger than a plain zip entry holds.
+    monkeypatch.setattr(service, "ZIP32_LIMIT", 1000)
+    response = await export(written["researcher"], format="xlsx")
+    assert set(zip64_entries(response.content)) == {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet3.xml"}
+    workbook = workbook_of(response)
+    assert whole_texts(workbook)[(written["notes"]["long"]["id"], "text")] == LONG_TEXT
 
 
 async def test_the_codebook_says_where_long_texts_continue(written):
