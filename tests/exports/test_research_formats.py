@@ -346,6 +346,42 @@ async def test_pspp_reads_the_spss_file_with_its_labels_and_every_text_whole(wri
     assert rows[written["notes"]["short"]["id"]]["housing"] == "With family"
 
 
+@pytest.mark.skipif(
+    shutil.which("soffice") is None, reason="LibreOffice is not installed (apt-get install libreoffice-calc)"
+)
+async def test_libreoffice_opens_the_streamed_xlsx_with_its_numbers_dates_and_long_texts(written, tmp_path):
+    (tmp_path / "notes.xlsx").write_bytes((await export(written["researcher"], format="xlsx")).content)
+    # Every sheet to CSV (UTF-8, quoted text, values as shown), through a profile of this test's own.
+    with anyio.fail_after(180):
+        run = await anyio.run_process(
+            [
+                "soffice",
+                "--headless",
+                "--norestore",
+                f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+                "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                "--outdir",
+                str(tmp_path),
+                str(tmp_path / "notes.xlsx"),
+            ],
+            check=False,
+        )
+    assert run.returncode == 0, (run.stdout + run.stderr).decode()
+
+    def sheet(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO((tmp_path / f"notes-{name}.csv").read_text("utf-8"))))
+
+    notes = {row["id"]: row for row in sheet("notes")}
+    long = notes[written["notes"]["long"]["id"]]
+    assert (long["years_here"], long["belonging"], long["participants_count"]) == ("3", "4", "2")
+    recorded = dt.datetime.fromisoformat(written["notes"]["long"]["recorded_at"]).astimezone(dt.UTC)
+    assert long["recorded_at"] == recorded.strftime("%Y-%m-%d %H:%M:%S")
+    parts = [row["text"] for row in sheet("long_texts") if row["id"] == long["id"]]
+    assert long["text"] + "".join(parts) == LONG_TEXT
+    assert long["housing"] == '<img src=x onerror="alert(1)">'
+
+
 async def test_spss_redacts_what_the_guard_marked(people):
     author = await people("amina", "youth", ["DE"])
     worker = await people("yara", "youth_worker", ["DE"])
