@@ -1,8 +1,8 @@
 """The file formats of an export: CSV (RFC 4180), NDJSON and XLSX, written as a stream.
 
 Each writer takes export rows one at a time, so memory stays flat however many notes there
-are; XLSX and QDPX are zip files, written to a temporary file in constant memory and then
-sent in chunks. No cell of a CSV or XLSX file is ever a formula a spreadsheet would run.
+are; XLSX and QDPX are zip files, written in a worker thread and sent as they are written
+(server/exports/streamed.py). No cell of a CSV or XLSX file is ever a formula a spreadsheet would run.
 """
 
 from __future__ import annotations
