@@ -8,12 +8,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, delete, get, post, put
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from server.accounts.models import AUTHORS, NOTE_READERS, RESEARCHERS, STAFF, User
-from server.db import Database, utcnow
+from server.db import Database, Databases, utcnow
 from server.i18n import N_, message, request_locale
 from server.notes import guides, service
 from server.notes.models import Note, NoteStatus
@@ -139,14 +140,20 @@ async def list_guide_versions(request: Request, db: Database, guide_id: FromPath
     responses={201: ResponseSpec(NoteOut, description="The note was created", generate_examples=False)},
 )
 async def put_note(
-    request: Request, db: Database, note_id: FromPath[uuid.UUID], data: JSONBody[NoteIn]
+    request: Request,
+    db: Database,
+    databases: NamedDependency[Databases],
+    note_id: FromPath[uuid.UUID],
+    data: JSONBody[NoteIn],
 ) -> Response[NoteOut]:
     if data.id != note_id:
         raise InvalidInput(
             errors=[FieldError("id", message(N_("The id in the body must be the one in the address.")))]
         )
     author = current_user(request)
-    outcome = (await service.write_notes(db, author, [data]))[0]
+    async with databases.reading() as reading:
+        plan = await service.plan_writes(reading, author, [data])
+    outcome = (await service.write_notes(db, plan))[0]
     if outcome.status == WriteResult.INVALID:
         raise InvalidInput(errors=outcome.errors)
     if outcome.status == WriteResult.FORBIDDEN:
@@ -177,7 +184,9 @@ async def put_note(
     opt={CHECKS_TEXT_PER_ITEM: True},
     summary="Send up to 100 notes from a device",
 )
-async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOut:
+async def sync(
+    request: Request, db: Database, databases: NamedDependency[Databases], data: JSONBody[SyncIn]
+) -> SyncOut:
     author = current_user(request)
     locale = request_locale(request)
     server_time = utcnow()
@@ -185,7 +194,17 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
     # unpaired surrogates already, so without one no item needs the walk through its text.
     decoded = _decode_items(data.notes, may_hold_unstorable=_ESCAPED_NUL in await request.body())
     items = [item for item in decoded if isinstance(item, NoteIn)]
-    written = iter(await service.write_notes(db, author, items))
+    changes: list[NoteOut] = []
+    async with databases.reading() as reading:
+        plan = await service.plan_writes(reading, author, items)
+        if data.since is not None:
+            # Read before the writes: a device never hears of its own batch (excluded), and
+            # what others change meanwhile is heard of at its next sync (CHANGES_OVERLAP).
+            changed = await service.changes_for_author(
+                reading, author, data.since, exclude={item.id for item in items}
+            )
+            changes = await notes_out(reading, changed, author)
+    written = iter(await service.write_notes(db, plan))
     # One outcome per item, in the order the device sent them.
     outcomes = [
         next(written)
@@ -208,12 +227,6 @@ async def sync(request: Request, db: Database, data: JSONBody[SyncIn]) -> SyncOu
         )
         for outcome in outcomes
     ]
-    changes: list[NoteOut] = []
-    if data.since is not None:
-        changed = await service.changes_for_author(
-            db, author, data.since, exclude={item.id for item in items}
-        )
-        changes = await notes_out(db, changed, author)
     return SyncOut(results=results, server_time=server_time, changes=changes)
 
 

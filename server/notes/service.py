@@ -14,7 +14,7 @@ import hashlib
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import msgspec
 import sqlalchemy as sa
@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from server.accounts.models import REVIEWERS, STAFF, AccountStatus, ConsentEvent, Role, User
 from server.audit.service import record_event
-from server.db import insert_on_conflict, utcnow
+from server.db import dialect_insert, utcnow
 from server.i18n import N_, Message, message
 from server.notes.guides import AnsweredVersion, Question, answered_version, visible_platforms
 from server.notes.models import (
@@ -256,36 +256,74 @@ async def _contents(items: Sequence[NoteIn]) -> list[Content]:
     ]
 
 
-async def write_notes(db: AsyncSession, author: User, items: Sequence[NoteIn]) -> list[Outcome]:
-    """Apply a batch with the contract's write semantics; one item's failure never affects another."""
-    # The costly work on each note comes before the first statement: on SQLite that statement
-    # takes the write gate, and every other writer waits for as long as this request holds it.
+@dataclass
+class WritePlan:
+    """A batch checked against what a reading session saw: the outcomes decided before any
+    write, and the new notes to insert. Items whose note is already stored are decided when
+    written (None here), against the note as the writing transaction reads it."""
+
+    author: User
+    items: Sequence[NoteIn]
+    contents: list[Content]
+    now: dt.datetime
+    outcomes: list[Outcome | None]
+    pending: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
+
+
+async def plan_writes(reading: AsyncSession, author: User, items: Sequence[NoteIn]) -> WritePlan:
+    """Everything a batch needs before it writes: each note scanned and hashed, consent, the
+    guides, and the outcome of every new note, read in a session that takes no lock.
+
+    On SQLite a writing transaction holds the one write gate from its first statement to its
+    commit, so what is read and checked there makes every other writer wait; here it does not.
+    """
     contents = await _contents(items)
-    if await has_withdrawn(db, author.id):
+    if await has_withdrawn(reading, author.id):
         # Without consent nothing new is kept, until the person consents again.
-        return [Outcome(item.id, WriteResult.FORBIDDEN, detail=message(CONSENT_NEEDED)) for item in items]
+        refused = [Outcome(item.id, WriteResult.FORBIDDEN, detail=message(CONSENT_NEEDED)) for item in items]
+        return WritePlan(author, items, contents, utcnow(), list(refused))
     now = utcnow()
-    validator = Validator(db, author, now)
     ids = list({item.id for item in items})
-    stored: dict[uuid.UUID, Note] = (
-        {note.id: note for note in await db.scalars(sa.select(Note).where(Note.id.in_(ids)))} if ids else {}
-    )
-    pending: dict[uuid.UUID, dict[str, Any]] = {}  # notes this batch creates, inserted together
-    outcomes: list[Outcome] = []
+    stored = set(await reading.scalars(sa.select(Note.id).where(Note.id.in_(ids)))) if ids else set()
+    plan = WritePlan(author, items, contents, now, [])
+    validator = Validator(reading, author, now)
     for item, content in zip(items, contents, strict=True):
-        outcome = await _decide(db, validator, author, item, content, stored.get(item.id), pending, now)
-        outcomes.append(outcome)
+        if item.id in stored:
+            plan.outcomes.append(None)
+        else:
+            plan.outcomes.append(
+                await _decide(reading, validator, author, item, content, None, plan.pending, now)
+            )
+    return plan
+
+
+async def write_notes(db: AsyncSession, plan: WritePlan) -> list[Outcome]:
+    """Apply a planned batch with the contract's write semantics; one item's failure never
+    affects another. A note stored or changed since the plan was read is decided again here."""
+    author, items, contents, now = plan.author, plan.items, plan.contents, plan.now
+    pending = plan.pending  # notes this batch creates, inserted together
+    outcomes = list(plan.outcomes)
+    validator = Validator(db, author, now)
+    if deferred := [position for position, outcome in enumerate(outcomes) if outcome is None]:
+        ids = list({items[position].id for position in deferred})
+        stored = {note.id: note for note in await db.scalars(sa.select(Note).where(Note.id.in_(ids)))}
+        for position in deferred:
+            item = items[position]
+            outcomes[position] = await _decide(
+                db, validator, author, item, contents[position], stored.get(item.id), pending, now
+            )
+    decided = cast(list[Outcome], outcomes)
     if pending:
         lost = await _insert_new(db, list(pending.values()))
         if lost:
             # Another request created these notes between our read and our insert (two tabs,
             # a retry racing its first try): decide again against what it stored.
-            outcomes = await _redecide(db, validator, author, items, contents, outcomes, lost, now)
-        for outcome in outcomes:
+            decided = await _redecide(db, validator, author, items, contents, decided, lost, now)
+        for outcome in decided:
             row = pending.get(outcome.id)
             if outcome.status == WriteResult.CREATED and row and row["version"] == outcome.version:
                 outcome.created_row = row
-    return outcomes
+    return decided
 
 
 async def _decide(
@@ -353,16 +391,49 @@ async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
     )
 
 
+_NOTES: sa.Table = Note.__table__  # type: ignore[assignment]
+# The columns that tell a note this batch inserted from one someone else inserted first.
+_AS_WRITTEN = ("author_id", "version", "content_hash", "received_at")
+_inserts: dict[tuple[str, bool], Any] = {}
+
+
+def _insert_statement(dialect: str, *, returning: bool) -> Any:
+    """INSERT ... ON CONFLICT (id) DO NOTHING, built once per dialect: building and keying the
+    statement anew costs more than the insert of a note."""
+    statement = _inserts.get((dialect, returning))
+    if statement is None:
+        statement = dialect_insert(dialect, _NOTES).on_conflict_do_nothing(index_elements=["id"])
+        if returning:
+            statement = statement.returning(_NOTES.c.id)
+        _inserts[(dialect, returning)] = statement
+    return statement
+
+
 async def _insert_new(db: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
-    """Insert new notes in one statement; the ids that already existed come back as lost."""
-    table: sa.Table = Note.__table__  # type: ignore[assignment]
-    statement = (
-        insert_on_conflict(db, table).on_conflict_do_nothing(index_elements=["id"]).returning(table.c.id)
-    )
+    """Insert new notes with one statement executed for every row; the ids that already
+    existed come back as lost.
+
+    RETURNING makes SQLAlchemy build a multi-row VALUES statement on every call, a cost that
+    grows with the batch. SQLite counts the rows an executemany inserted, so there it is
+    needed only when the count falls short (a race), and the rows tell then which notes are
+    ours. PostgreSQL's driver counts nothing, so there RETURNING says which rows went in.
+    """
     # On the session's connection, as Core: the ORM's bulk machinery costs a third of a batch.
     connection = await db.connection()
-    inserted = set((await connection.execute(statement, rows)).scalars())
-    return {row["id"] for row in rows} - inserted
+    dialect = connection.dialect
+    if not dialect.supports_sane_multi_rowcount:
+        result = await connection.execute(_insert_statement(dialect.name, returning=True), rows)
+        return {row["id"] for row in rows} - set(result.scalars())
+    result = await connection.execute(_insert_statement(dialect.name, returning=False), rows)
+    if result.rowcount == len(rows):
+        return set()
+    written = {row["id"]: tuple(row[column] for column in _AS_WRITTEN) for row in rows}
+    found = await connection.execute(
+        sa.select(Note.id, *(getattr(Note, column) for column in _AS_WRITTEN)).where(Note.id.in_(written))
+    )
+    # A note stored exactly as this batch would have stored it, to the microsecond of its
+    # receipt, is the same note whoever wrote it.
+    return {note_id for note_id, *stored in found if tuple(stored) != written[note_id]}
 
 
 async def _redecide(
