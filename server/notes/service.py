@@ -30,6 +30,7 @@ from server.notes.models import (
     REVIEWABLE_STATUSES,
     TEXT_TYPES,
     ApprovedNotesOnErasure,
+    Guide,
     Note,
     NoteKind,
     NoteReview,
@@ -87,14 +88,24 @@ def content_hash(content: dict[str, Any]) -> str:
 class Validator:
     """Checks notes for one author, fetching each guide version once per batch."""
 
-    def __init__(self, db: AsyncSession, author: User, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        db: AsyncSession,
+        author: User,
+        now: dt.datetime,
+        current_versions: dict[uuid.UUID, int] | None = None,
+    ) -> None:
         self.db = db
         self.author = author
         self.now = now
         self._guides: dict[tuple[uuid.UUID, int | None], AnsweredVersion | None] = {}
         self._platforms = frozenset(visible_platforms(author))
+        # Guides' current versions, when already read with the rest of what a batch needs.
+        self._current_versions = current_versions or {}
 
     async def guide(self, guide_id: uuid.UUID, version: int | None) -> AnsweredVersion | None:
+        if version is None:
+            version = self._current_versions.get(guide_id)
         key = (guide_id, version)
         if key not in self._guides:
             self._guides[key] = await answered_version(self.db, guide_id, version)
@@ -277,16 +288,31 @@ async def plan_writes(reading: AsyncSession, author: User, items: Sequence[NoteI
     On SQLite a writing transaction holds the one write gate from its first statement to its
     commit, so what is read and checked there makes every other writer wait; here it does not.
     """
+    if not items:
+        return WritePlan(author, items, [], utcnow(), [])
     contents = await _contents(items)
-    if await has_withdrawn(reading, author.id):
+    ids = list({item.id for item in items})
+    guide_ids = list({item.guide_id for item in items if item.guide_id and item.guide_version is None})
+    found = await reading.execute(
+        _BEFORE_WRITING, {"person_id": author.id, "note_ids": ids, "guide_ids": guide_ids}
+    )
+    stored: set[uuid.UUID] = set()
+    current_versions: dict[uuid.UUID, int] = {}
+    withdrawn = False
+    for fact, found_id, version in found:
+        if fact == "note":
+            stored.add(found_id)
+        elif fact == "guide":
+            current_versions[found_id] = version
+        else:
+            withdrawn = True
+    now = utcnow()
+    if withdrawn:
         # Without consent nothing new is kept, until the person consents again.
         refused = [Outcome(item.id, WriteResult.FORBIDDEN, detail=message(CONSENT_NEEDED)) for item in items]
-        return WritePlan(author, items, contents, utcnow(), list(refused))
-    now = utcnow()
-    ids = list({item.id for item in items})
-    stored = set(await reading.scalars(sa.select(Note.id).where(Note.id.in_(ids)))) if ids else set()
+        return WritePlan(author, items, contents, now, list(refused))
     plan = WritePlan(author, items, contents, now, [])
-    validator = Validator(reading, author, now)
+    validator = Validator(reading, author, now, current_versions)
     for item, content in zip(items, contents, strict=True):
         if item.id in stored:
             plan.outcomes.append(None)
@@ -506,6 +532,22 @@ def by_consenting_author() -> sa.ColumnElement[bool]:
 
 # Asked on every write and every read of someone else's note: built once, for any person.
 _HAS_WITHDRAWN = sa.select(sa.exists(withdrawn_authors(sa.bindparam("person_id", type_=sa.Uuid()))))
+
+
+# What a batch of notes needs to know before it writes, in one statement: whether the author
+# withdrew consent, which of the notes are stored already, and the current version of the
+# guides that notes answer without naming one. Each row is (fact, id, version).
+_BEFORE_WRITING = sa.union_all(
+    sa.select(sa.literal_column("'note'"), Note.id, sa.cast(sa.null(), sa.Integer)).where(
+        Note.id.in_(sa.bindparam("note_ids", expanding=True))
+    ),
+    sa.select(sa.literal_column("'guide'"), Guide.id, Guide.current_version).where(
+        Guide.id.in_(sa.bindparam("guide_ids", expanding=True))
+    ),
+    sa.select(
+        sa.literal_column("'withdrawn'"), sa.cast(sa.null(), sa.Uuid), sa.cast(sa.null(), sa.Integer)
+    ).where(sa.exists(withdrawn_authors(sa.bindparam("person_id", type_=sa.Uuid())))),
+)
 
 
 async def has_withdrawn(db: AsyncSession, person_id: uuid.UUID) -> bool:
