@@ -209,8 +209,8 @@ async def sync(
     outcomes = [
         next(written)
         if isinstance(item, NoteIn)
-        else service.Outcome(item_id, WriteResult.INVALID, errors=item)
-        for item_id, item in zip((uuid.UUID(str(raw["id"])) for raw in data.notes), decoded, strict=True)
+        else service.Outcome(uuid.UUID(str(raw["id"])), WriteResult.INVALID, errors=item)
+        for raw, item in zip(data.notes, decoded, strict=True)
     ]
     conflicts = [outcome.note for outcome in outcomes if outcome.note is not None]
     stored_notes = {

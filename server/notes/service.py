@@ -100,6 +100,7 @@ class Validator:
         self.now = now
         self._guides: dict[tuple[uuid.UUID, int | None], AnsweredVersion | None] = {}
         self._platforms = frozenset(visible_platforms(author))
+        self._own_platforms = frozenset(author.platform_codes)
         # Guides' current versions, when already read with the rest of what a batch needs.
         self._current_versions = current_versions or {}
 
@@ -114,7 +115,7 @@ class Validator:
     async def errors(self, item: NoteIn, stored: Note | None) -> tuple[list[FieldError], int | None]:
         """The item's errors, and the guide version its answers were checked against."""
         errors: list[FieldError] = []
-        if item.platform not in self.author.platform_codes:
+        if item.platform not in self._own_platforms:
             errors.append(
                 FieldError("platform", message(N_("You can write notes for your own platforms only.")))
             )
@@ -455,7 +456,9 @@ async def _insert_new(db: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.
         return set()
     written = {row["id"]: tuple(row[column] for column in _AS_WRITTEN) for row in rows}
     found = await connection.execute(
-        sa.select(Note.id, *(getattr(Note, column) for column in _AS_WRITTEN)).where(Note.id.in_(written))
+        sa.select(Note.id, *(getattr(Note, column) for column in _AS_WRITTEN)).where(
+            Note.id.in_(list(written))
+        )
     )
     # A note stored exactly as this batch would have stored it, to the microsecond of its
     # receipt, is the same note whoever wrote it.

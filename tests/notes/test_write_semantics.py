@@ -5,10 +5,16 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import msgspec
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
+from server.accounts.models import User
+from server.db import unit_of_work
+from server.notes import service
 from server.notes.models import Note
+from server.notes.schemas import NoteIn, WriteResult
 from tests.notes.conftest import note_body
 
 
@@ -195,6 +201,34 @@ async def test_concurrent_first_writes_of_the_same_note_make_one_note(app, autho
     answers = await asyncio.gather(*(put(author, body) for _ in range(6)))
     assert sorted(r.status_code for r in answers) == [200] * 5 + [201]
     assert await count_notes(app) == 1
+
+
+async def test_a_note_stored_between_a_writes_check_and_its_insert_is_decided_again(app, author):
+    # Requests check in a reading session and write later: the note another request stores in
+    # between is a replay or a conflict for this one, never a second note or a lost write.
+    body = note_body()
+    items = [
+        msgspec.convert(note, NoteIn, strict=False)
+        for note in (body, body, {**body, "text": "Written on another phone."}, note_body())
+    ]
+    async with unit_of_work(app.state.test_db) as reading:
+        person = await reading.get(User, uuid.UUID(author.id), options=[selectinload(User.platforms)])
+        assert person is not None
+        plans = [
+            await service.plan_writes(reading, person, batch) for batch in ([items[0]], [items[1]], items[2:])
+        ]
+    outcomes = []
+    for plan in plans:
+        async with unit_of_work(app.state.test_db) as db:
+            outcomes.append([(o.status, o.version) for o in await service.write_notes(db, plan)])
+    assert outcomes == [
+        [(WriteResult.CREATED, 1)],
+        [(WriteResult.UNCHANGED, 1)],
+        [(WriteResult.CONFLICT, 1), (WriteResult.CREATED, 1)],
+    ]
+    stored = (await author.get(f"/api/v1/notes/{body['id']}")).json()
+    assert (stored["version"], stored["text"]) == (1, body["text"])
+    assert await count_notes(app) == 2
 
 
 async def test_concurrent_edits_on_the_same_base_apply_once(app, author):
