@@ -22,7 +22,7 @@ from server.delphi.models import (
     StudyPlatform,
 )
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
-from server.impact.models import NoteTally
+from server.impact.models import AuthorTally, NoteTally, PlatformTally, StakeholderTally
 from server.instance import InstanceSecret
 from server.mail.models import MailMessage
 from server.moderation.models import ModerationAction
@@ -35,6 +35,7 @@ from server.stakeholders.models import Engagement, StakeholderEntry
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "AuthorTally",
     "Base",
     "Block",
     "Brief",
@@ -60,6 +61,7 @@ __all__ = [
     "NotificationSetting",
     "Panellist",
     "Platform",
+    "PlatformTally",
     "Post",
     "Pseudonym",
     "PushMessage",
@@ -68,6 +70,7 @@ __all__ = [
     "Report",
     "Round",
     "StakeholderEntry",
+    "StakeholderTally",
     "Statement",
     "StatementResult",
     "Study",

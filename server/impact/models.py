@@ -1,5 +1,6 @@
-"""The counted notes of each peer researcher, kept as they change so that the programme's
-figures are read from a few thousand rows instead of a million notes."""
+"""The counted notes of each peer researcher, each platform's figures and the directory's
+counts, kept as they change so that the programme's figures are read from a few rows per
+platform instead of a million notes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, VocabularyColumn, one_of
 from server.notes.models import NoteKind
+from server.stakeholders.models import Level, Sector
 
 
 class NoteTally(Base):
@@ -36,4 +38,53 @@ class NoteTally(Base):
         sa.Index(
             "ix_note_tallies_platform_author", "platform_code", "author_id", "kind", "notes", "participants"
         ),
+    )
+
+
+class PlatformTally(Base):
+    """One platform's note tallies added up: its counted interviews, focus groups and their
+    participants, and its peer researchers (authors with a counted note there), whoever's
+    consent stands; those who withdrew it are taken away when the figures are read.
+
+    Triggers on `note_tallies` keep it (migration 0020), so it changes exactly when they do."""
+
+    __tablename__ = "platform_tallies"
+
+    platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"), primary_key=True)
+    interviews: Mapped[int] = mapped_column(sa.Integer, default=0)
+    focus_groups: Mapped[int] = mapped_column(sa.Integer, default=0)
+    focus_group_participants: Mapped[int] = mapped_column(sa.Integer, default=0)
+    peer_researchers: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class AuthorTally(Base):
+    """On how many platforms one author has counted notes: a peer researcher of several is
+    counted once in a total of them, and these are the few to look at for that.
+
+    Kept by the same triggers as PlatformTally (migration 0020)."""
+
+    __tablename__ = "author_tallies"
+
+    author_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    platforms: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (sa.Index("ix_author_tallies_platforms", "platforms", "author_id"),)
+
+
+class StakeholderTally(Base):
+    """How many directory entries one platform has of one sector and level, kept by triggers
+    on `stakeholder_entries` (migration 0020)."""
+
+    __tablename__ = "stakeholder_tallies"
+
+    platform_code: Mapped[str] = mapped_column(sa.ForeignKey("platforms.code"), primary_key=True)
+    sector: Mapped[Sector] = mapped_column(VocabularyColumn(Sector, 24), primary_key=True)
+    level: Mapped[Level] = mapped_column(VocabularyColumn(Level, 16), primary_key=True)
+    entries: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (
+        one_of("sector", Sector, name="known_sector"),
+        one_of("level", Level, name="known_level"),
     )

@@ -8,9 +8,9 @@ researcher) until they consent again; an erased person's notes are deleted with 
 but for the approved ones they chose to keep, pseudonymised, for the research: those still
 count, and so does their author as a peer researcher, since the research still rests on them.
 
-Each table is read in one statement grouped by platform, from indexes and from the per-author
-note tallies that triggers keep (server/impact/models.py), so a million notes cost what a few
-thousand tallies cost.
+Notes, peer researchers and the directory are read from the tallies that triggers keep per
+platform (server/impact/models.py), the rest in one statement per table grouped by platform,
+so a million notes cost what a few rows per platform cost.
 
 The same figures over time (`over_time`) are counted by the same rules, one statement per
 table grouped by month, so that this month's running totals are the live figures."""
@@ -18,6 +18,7 @@ table grouped by month, so that this month's running totals are the live figures
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from server.db import month_of
 from server.delphi.service import delphi_figures
 from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
 from server.i18n import N_, message
-from server.impact.models import NoteTally
+from server.impact.models import AuthorTally, NoteTally, PlatformTally, StakeholderTally
 from server.impact.schemas import (
     ActionFigures,
     DelphiFigures,
@@ -73,8 +74,7 @@ async def impact(db: AsyncSession, user: User, platform: str | None = None) -> I
         return Impact(
             platforms=[], total=_total([], peer_researchers=0, delphi=DelphiFigures(), countries=set())
         )
-    notes = await _notes(db, codes)
-    peer_researchers, all_peer_researchers = await _peer_researchers(db, codes)
+    notes, peer_researchers = await _notes(db, codes)
     stakeholders = await _stakeholders(db, codes)
     delphi, delphi_total = await delphi_figures(db, codes)
     events, countries = await _events(db, codes)
@@ -82,14 +82,13 @@ async def impact(db: AsyncSession, user: User, platform: str | None = None) -> I
 
     platforms = []
     for code in codes:
-        interviews, focus_groups, participants = notes.get(code, (0, 0, 0))
         platforms.append(
             PlatformFigures(
                 code=code,
-                interviews=interviews,
-                focus_groups=focus_groups,
-                focus_group_participants=participants,
-                peer_researchers=peer_researchers.get(code, 0),
+                interviews=notes[code].interviews,
+                focus_groups=notes[code].focus_groups,
+                focus_group_participants=notes[code].focus_group_participants,
+                peer_researchers=notes[code].peer_researchers,
                 stakeholders=_stakeholder_figures(stakeholders[code]),
                 delphi=delphi[code],
                 events=events[code],
@@ -98,7 +97,7 @@ async def impact(db: AsyncSession, user: User, platform: str | None = None) -> I
         )
     total = _total(
         platforms,
-        peer_researchers=all_peer_researchers,
+        peer_researchers=peer_researchers,
         delphi=delphi_total,
         countries=set().union(*(countries[code] for code in codes)),
     )
@@ -143,68 +142,73 @@ def _total(
 # Notes and peer researchers
 
 
-def _counted_tallies(codes: list[str]) -> sa.ColumnElement[bool]:
-    """Tallies of counted notes on these platforms, of authors whose notes others may see."""
-    return sa.and_(
-        NoteTally.platform_code.in_(codes),
-        NoteTally.notes > 0,
-        NoteTally.author_id.not_in(withdrawn_authors()),
+@dataclass
+class NoteFigures:
+    """A platform's counted notes and peer researchers, or those of a total."""
+
+    interviews: int = 0
+    focus_groups: int = 0
+    focus_group_participants: int = 0
+    peer_researchers: int = 0
+
+
+async def _notes(db: AsyncSession, codes: list[str]) -> tuple[dict[str, NoteFigures], int]:
+    """Each platform's counted notes and peer researchers, and the peer researchers of all of
+    them, each person once.
+
+    Read from each platform's tallies, which hold everyone's notes; from them go the notes of
+    the few who withdrew consent (their own tallies), and from the total the second and later
+    platforms of the few counted on several (author_tallies), so no read grows with the
+    number of notes or of authors."""
+    figures = {code: NoteFigures() for code in codes}
+    tallies = sa.select(
+        PlatformTally.platform_code,
+        PlatformTally.interviews,
+        PlatformTally.focus_groups,
+        PlatformTally.focus_group_participants,
+        PlatformTally.peer_researchers,
+    ).where(PlatformTally.platform_code.in_(codes))
+    for code, *counts in await db.execute(tallies):
+        figures[code] = NoteFigures(*counts)
+    counted = sa.select(NoteTally.author_id, NoteTally.platform_code).where(
+        NoteTally.platform_code.in_(codes), NoteTally.notes > 0
     )
-
-
-async def _notes(db: AsyncSession, codes: list[str]) -> dict[str, tuple[int, int, int]]:
-    """(interviews, focus groups, focus groups' participants) per platform."""
-    query = (
-        sa.select(
-            NoteTally.platform_code,
-            NoteTally.kind,
-            sa.func.sum(NoteTally.notes),
-            sa.func.sum(NoteTally.participants),
-        )
-        .where(_counted_tallies(codes), NoteTally.kind.in_([NoteKind.INTERVIEW, NoteKind.FOCUS_GROUP]))
-        .group_by(NoteTally.platform_code, NoteTally.kind)
+    hidden = counted.add_columns(NoteTally.kind, NoteTally.notes, NoteTally.participants).where(
+        NoteTally.author_id.in_(withdrawn_authors())
     )
-    counts: dict[str, dict[NoteKind, tuple[int, int]]] = defaultdict(dict)
-    for code, kind, notes, participants in await db.execute(query):
-        counts[code][kind] = (int(notes), int(participants))
-    return {
-        code: (
-            kinds.get(NoteKind.INTERVIEW, (0, 0))[0],
-            kinds.get(NoteKind.FOCUS_GROUP, (0, 0))[0],
-            kinds.get(NoteKind.FOCUS_GROUP, (0, 0))[1],
-        )
-        for code, kinds in counts.items()
-    }
-
-
-async def _peer_researchers(db: AsyncSession, codes: list[str]) -> tuple[dict[str, int], int]:
-    """Authors of counted notes, per platform and over all of them: peer researchers, since
-    only young members write notes (AUTHORS in server/accounts/models.py)."""
-    counted = sa.select(NoteTally.author_id).where(_counted_tallies(codes))
-    per_platform = counted.with_only_columns(
-        NoteTally.platform_code, sa.func.count(sa.distinct(NoteTally.author_id))
-    ).group_by(NoteTally.platform_code)
-    counts = {code: int(count) for code, count in await db.execute(per_platform)}
-    # Grouped by author, the primary key's order, rather than a DISTINCT sorted afresh.
-    authors = counted.group_by(NoteTally.author_id).subquery()
-    total = await db.scalar(sa.select(sa.func.count()).select_from(authors))
-    return counts, int(total or 0)
+    hidden_on: set[tuple[uuid.UUID, str]] = set()
+    for author_id, code, kind, notes, participants in await db.execute(hidden):
+        platform = figures[code]
+        if kind == NoteKind.INTERVIEW:
+            platform.interviews -= notes
+        elif kind == NoteKind.FOCUS_GROUP:
+            platform.focus_groups -= notes
+            platform.focus_group_participants -= participants
+        hidden_on.add((author_id, code))
+    for _, code in hidden_on:
+        figures[code].peer_researchers -= 1
+    on_several = sa.select(AuthorTally.author_id).where(AuthorTally.platforms > 1)
+    counted_on_several = counted.where(
+        NoteTally.author_id.in_(on_several), NoteTally.author_id.not_in(withdrawn_authors())
+    )
+    platforms_of = Counter(author for author, _ in set(await db.execute(counted_on_several)))
+    counted_again = sum(platforms - 1 for platforms in platforms_of.values())
+    return figures, sum(platform.peer_researchers for platform in figures.values()) - counted_again
 
 
 # The directory, events and actions
 
 
 async def _stakeholders(db: AsyncSession, codes: list[str]) -> dict[str, Counter[tuple[str, str]]]:
-    query = (
-        sa.select(
-            StakeholderEntry.platform_code, StakeholderEntry.sector, StakeholderEntry.level, sa.func.count()
-        )
-        .where(StakeholderEntry.platform_code.in_(codes))
-        .group_by(StakeholderEntry.platform_code, StakeholderEntry.sector, StakeholderEntry.level)
-    )
+    query = sa.select(
+        StakeholderTally.platform_code,
+        StakeholderTally.sector,
+        StakeholderTally.level,
+        StakeholderTally.entries,
+    ).where(StakeholderTally.platform_code.in_(codes), StakeholderTally.entries > 0)
     counts: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    for code, sector, level, count in await db.execute(query):
-        counts[code][(str(sector), str(level))] = int(count)
+    for code, sector, level, entries in await db.execute(query):
+        counts[code][(str(sector), str(level))] = int(entries)
     return counts
 
 
