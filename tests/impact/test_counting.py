@@ -237,3 +237,71 @@ async def test_one_platform_asked_for_is_the_only_one_and_the_total_is_its_own(p
     both = await figures(worker)
     assert [figures["code"] for figures in both["platforms"]] == ["DE", "IT"]
     assert both["total"]["interviews"] == 3
+
+
+async def test_a_peer_researcher_of_two_platforms_who_withdraws_consent_leaves_both_and_the_total(
+    people, admin
+):
+    amina = await people("amina", "youth", ["DE", "IT"])
+    luca = await people("luca", "youth", ["IT"])
+    await write_note(amina, platform="DE")
+    await focus_group(amina, 5, platform="IT")
+    await write_note(luca, platform="IT")
+
+    await amina.post("/api/v1/me/consent", json={"version": CONSENT_VERSION, "accepted": False})
+    impact = await figures(admin)
+
+    assert (of(impact, "DE")["interviews"], of(impact, "DE")["peer_researchers"]) == (0, 0)
+    italy = of(impact, "IT")
+    assert (italy["focus_groups"], italy["focus_group_participants"], italy["peer_researchers"]) == (0, 0, 1)
+    assert (impact["total"]["interviews"], impact["total"]["peer_researchers"]) == (1, 1)
+
+
+async def test_a_peer_researcher_counts_while_any_of_their_notes_counts_whatever_its_kind(people, admin):
+    amina = await people("amina", "youth", ["DE"])
+    interview = await write_note(amina)
+    group = await focus_group(amina, 6)
+    assert of(await figures(admin), "DE")["peer_researchers"] == 1
+
+    assert (await amina.delete(f"/api/v1/notes/{interview['id']}")).status_code == 204
+    still = of(await figures(admin), "DE")
+    assert (await amina.delete(f"/api/v1/notes/{group['id']}")).status_code == 204
+    gone = of(await figures(admin), "DE")
+
+    assert (still["interviews"], still["focus_groups"], still["peer_researchers"]) == (0, 1, 1)
+    assert (gone["focus_groups"], gone["focus_group_participants"], gone["peer_researchers"]) == (0, 0, 0)
+
+
+async def test_an_erased_person_who_kept_nothing_leaves_every_figure(people, admin, worker):
+    amina = await people("amina", "youth", ["DE", "IT"])
+    approved = await write_note(amina, platform="DE")
+    await focus_group(amina, 4, platform="IT")
+    await worker.post(f"/api/v1/notes/{approved['id']}/review", json={"decision": "approve"})
+
+    response = await amina.delete("/api/v1/me", json={"password": PASSWORD, "approved_notes": "delete"})
+    assert response.status_code == 204, response.text
+
+    impact = await figures(admin)
+    assert impact["total"]["interviews"] == impact["total"]["focus_groups"] == 0
+    assert impact["total"]["peer_researchers"] == 0
+    assert [of(impact, code)["peer_researchers"] for code in ("DE", "IT")] == [0, 0]
+
+
+async def test_a_directory_entry_changed_or_removed_moves_in_the_figures(admin, worker):
+    entry = await stakeholder_entry(worker, "DE", "ngo", "local")
+    await stakeholder_entry(worker, "DE", "ngo", "local")
+
+    changed = await worker.patch(
+        f"/api/v1/stakeholders/{entry['id']}",
+        json={"version": entry["version"], "sector": "health", "level": "national"},
+    )
+    assert changed.status_code == 200, changed.text
+    after_change = of(await figures(admin), "DE")["stakeholders"]
+    assert (await worker.delete(f"/api/v1/stakeholders/{entry['id']}")).status_code == 204
+    after_removal = of(await figures(admin), "DE")["stakeholders"]
+
+    assert after_change["total"] == 2
+    assert (after_change["by_sector"]["ngo"], after_change["by_sector"]["health"]) == (1, 1)
+    assert (after_change["by_level"]["local"], after_change["by_level"]["national"]) == (1, 1)
+    assert after_removal["total"] == 1
+    assert (after_removal["by_sector"]["health"], after_removal["by_level"]["national"]) == (0, 0)

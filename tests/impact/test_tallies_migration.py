@@ -1,0 +1,37 @@
+"""Revision 0020 counts a programme that already has notes and a directory: upgrading to the
+per-platform tallies gives the figures they had before, and they go on changing with it."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+
+from tests.impact.conftest import figures, focus_group, of, stakeholder_entry, write_note
+from tests.stakeholders.test_role_migration import run_alembic
+
+
+@pytest.fixture
+async def admin(people):
+    return await people("coordinator", "admin")
+
+
+async def test_upgrading_to_the_platform_tallies_keeps_every_figure(database_url, people, admin):
+    worker = await people("worker", "youth_worker", ["DE", "IT"])
+    amina = await people("amina", "youth", ["DE", "IT"])
+    luca = await people("luca", "youth", ["IT"])
+    await write_note(amina, platform="DE")
+    await focus_group(amina, 8, platform="IT")
+    await write_note(luca, platform="IT")
+    await write_note(luca, platform="IT", status="draft")
+    await stakeholder_entry(worker, "DE", "ngo", "local")
+    await stakeholder_entry(worker, "IT", "health", "national")
+    before = await figures(admin)
+
+    await run_alembic(database_url, command.downgrade, "0015_mailflows")
+    await run_alembic(database_url, command.upgrade, "head")
+    upgraded = await figures(admin)
+    await write_note(luca, platform="IT")
+
+    assert upgraded == before
+    assert (upgraded["total"]["peer_researchers"], upgraded["total"]["focus_group_participants"]) == (2, 8)
+    assert of(await figures(admin), "IT")["interviews"] == of(before, "IT")["interviews"] + 1
