@@ -22,7 +22,14 @@ from server.delphi.models import (
     StudyPlatform,
 )
 from server.forum.models import Block, Category, Mute, Post, Report, Topic
-from server.impact.models import AuthorTally, NoteTally, PlatformTally, StakeholderTally
+from server.impact.models import (
+    ActionTally,
+    AttendanceTally,
+    AuthorTally,
+    NoteTally,
+    PlatformTally,
+    StakeholderTally,
+)
 from server.instance import InstanceSecret
 from server.mail.models import MailMessage
 from server.moderation.models import ModerationAction
@@ -33,7 +40,9 @@ from server.push.models import PushMessage, PushSubscription
 from server.stakeholders.models import Engagement, StakeholderEntry
 
 __all__ = [
+    "ActionTally",
     "ApiToken",
+    "AttendanceTally",
     "AuditEvent",
     "AuthorTally",
     "Base",

@@ -167,6 +167,9 @@ class ConsentEvent(Base):
     guardian_consented: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     recorded_at: Mapped[dt.datetime] = mapped_column(UtcDateTime, default=utcnow)
 
+    # Whose consent stands withdrawn is read from the few withdrawals (notes.withdrawn_authors).
+    __table_args__ = (sa.Index("ix_consent_events_withdrawals", "accepted", "user_id", "recorded_at"),)
+
 
 class ApiToken(Base):
     """A researcher's personal token for scripts; only its SHA-256 is stored."""

@@ -71,6 +71,8 @@ class Event(Base):
         sa.CheckConstraint("capacity IS NULL OR capacity >= 1", name="capacity_positive"),
         sa.Index("ix_events_platform_starts", "platform_code", "starts_at", "id"),
         sa.Index("ix_events_starts", "starts_at", "id"),
+        # Each platform's workshops and conferences, counted from the index alone (impact).
+        sa.Index("ix_events_platform_kind", "platform_code", "kind"),
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, VocabularyColumn, one_of
+from server.events.models import ActionStatus
 from server.notes.models import NoteKind
 from server.stakeholders.models import Level, Sector
 
@@ -88,3 +89,31 @@ class StakeholderTally(Base):
         one_of("sector", Sector, name="known_sector"),
         one_of("level", Level, name="known_level"),
     )
+
+
+class AttendanceTally(Base):
+    """How many people came to one platform's events from one country: registrations marked
+    as attended, on their event's platform (NETWORK for a network-wide event), under the
+    country they gave ('' for none given, or erased since).
+
+    Triggers on `event_registrations` and `events` keep it (migration 0020): a registration
+    marked, unmarked, changed or cancelled, and an event moved to another platform."""
+
+    __tablename__ = "attendance_tallies"
+
+    platform_code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    country: Mapped[str] = mapped_column(sa.String(2), primary_key=True)
+    participants: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+
+class ActionTally(Base):
+    """How many follow-on actions one platform (NETWORK for a network-wide event's) has in one
+    status, kept by triggers on `event_outcomes` (migration 0020)."""
+
+    __tablename__ = "action_tallies"
+
+    platform_code: Mapped[str] = mapped_column(sa.String(8), primary_key=True)
+    status: Mapped[ActionStatus] = mapped_column(VocabularyColumn(ActionStatus, 12), primary_key=True)
+    actions: Mapped[int] = mapped_column(sa.Integer, default=0)
+
+    __table_args__ = (one_of("status", ActionStatus, name="known_status"),)

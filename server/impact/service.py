@@ -30,9 +30,16 @@ from sqlalchemy.orm import InstrumentedAttribute
 from server.accounts.models import IMPACT_READERS, Role, User
 from server.db import month_of
 from server.delphi.service import delphi_figures
-from server.events.models import ActionStatus, Event, EventKind, Outcome, OutcomeKind, Registration
+from server.events.models import ActionStatus, Event, EventKind, Registration
 from server.i18n import N_, message
-from server.impact.models import AuthorTally, NoteTally, PlatformTally, StakeholderTally
+from server.impact.models import (
+    ActionTally,
+    AttendanceTally,
+    AuthorTally,
+    NoteTally,
+    PlatformTally,
+    StakeholderTally,
+)
 from server.impact.schemas import (
     ActionFigures,
     DelphiFigures,
@@ -246,12 +253,9 @@ async def _events(db: AsyncSession, codes: list[str]) -> tuple[dict[str, EventFi
     kinds: dict[str, Counter[str]] = defaultdict(Counter)
     for code, kind, count in await db.execute(held):
         kinds[code][str(kind)] = int(count)
-    attended = (
-        sa.select(platform, Registration.country, sa.func.count())
-        .join(Event, Event.id == Registration.event_id)
-        .where(_on_platforms(Event.platform_code, codes), Registration.attended_at.is_not(None))
-        .group_by(platform, Registration.country)
-    )
+    attended = sa.select(
+        AttendanceTally.platform_code, AttendanceTally.country, AttendanceTally.participants
+    ).where(AttendanceTally.platform_code.in_(codes), AttendanceTally.participants > 0)
     participants: Counter[str] = Counter()
     countries: dict[str, set[str]] = defaultdict(set)
     for code, country, count in await db.execute(attended):
@@ -272,11 +276,8 @@ async def _events(db: AsyncSession, codes: list[str]) -> tuple[dict[str, EventFi
 
 
 async def _actions(db: AsyncSession, codes: list[str]) -> dict[str, Counter[str]]:
-    platform = _platform_of(Outcome.platform_code)
-    query = (
-        sa.select(platform, Outcome.status, sa.func.count())
-        .where(_on_platforms(Outcome.platform_code, codes), Outcome.kind == OutcomeKind.ACTION)
-        .group_by(platform, Outcome.status)
+    query = sa.select(ActionTally.platform_code, ActionTally.status, ActionTally.actions).where(
+        ActionTally.platform_code.in_(codes), ActionTally.actions > 0
     )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for code, status, count in await db.execute(query):

@@ -305,3 +305,32 @@ async def test_a_directory_entry_changed_or_removed_moves_in_the_figures(admin, 
     assert (after_change["by_level"]["local"], after_change["by_level"]["national"]) == (1, 1)
     assert after_removal["total"] == 1
     assert (after_removal["by_sector"]["health"], after_removal["by_level"]["national"]) == (0, 0)
+
+
+async def test_an_erased_attendee_still_counts_as_a_participant_but_names_no_country(people, admin, worker):
+    workshop = await past_event(worker, "DE", "workshop")
+    amina = await people("amina", "youth", ["DE"])
+    hers = await register(amina, workshop["id"], country="SY")
+    await attended(worker, workshop["id"], "AF")
+    await worker.post(f"/api/v1/events/{workshop['id']}/attendance", json={"registration_ids": [hers["id"]]})
+    before = of(await figures(admin), "DE")["events"]
+
+    assert (await amina.delete("/api/v1/me", json={"password": PASSWORD})).status_code == 204
+
+    after = of(await figures(admin), "DE")["events"]
+    assert (before["participants"], before["countries"]) == (2, 2)
+    assert (after["participants"], after["countries"]) == (2, 1)
+
+
+async def test_a_network_wide_events_participants_and_actions_are_the_networks(admin):
+    conference = await past_event(admin, None, "conference")
+    await attended(admin, conference["id"], "UA", "SY")
+    response = await admin.post(
+        f"/api/v1/events/{conference['id']}/outcomes",
+        json={"kind": "action", "text": "Meet again", "language": "en"},
+    )
+    assert response.status_code == 201, response.text
+
+    network = of(await figures(admin), "NET")
+    assert network["events"] == {"workshops": 0, "conferences": 1, "participants": 2, "countries": 2}
+    assert network["actions"] == {"planned": 1, "in_progress": 0, "done": 0}

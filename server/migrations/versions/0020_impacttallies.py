@@ -2,7 +2,10 @@
 `platform_tallies` (each platform's counted interviews, focus groups, their participants and
 peer researchers), `author_tallies` (on how many platforms each author has counted notes, so
 that someone counted on several is counted once in a total) and `stakeholder_tallies` (the
-directory by platform, sector and level), each kept by triggers in the writing transaction.
+directory by platform, sector and level), `attendance_tallies` (who came to each platform's
+events, by country) and `action_tallies` (follow-on actions by status), each kept by triggers
+in the writing transaction; and indexes for the events held and for the few withdrawals of
+consent.
 
 The platform and author tallies follow `note_tallies` (revision 0013), which the triggers on
 `notes` already keep: every change to an author's counted notes passes through it, so these
@@ -34,6 +37,10 @@ SECTORS = (
     "other",
 )
 LEVELS = ("local", "regional", "national", "international")
+ACTION_STATUSES = ("planned", "in_progress", "done")
+# The network-wide space's code (NETWORK in server/platforms/models.py): an event of no
+# platform is its, as in the figures.
+NETWORK = "'NET'"
 
 
 def is_counted(row: str) -> str:
@@ -224,6 +231,163 @@ POSTGRESQL_TRIGGERS = [
 ]
 
 
+def event_platform(event: str) -> str:
+    return f"COALESCE({event}.platform_code, {NETWORK})"
+
+
+# Who came: a registration marked as attended, counted on its event's platform under its country
+# ('' for someone who named none, or was erased since). A registration's own triggers find the
+# platform through its event; when the event goes, its registrations are taken away before it
+# (their own triggers then find no event), and when it moves platform they move with it.
+def add_attendance(registration: str) -> str:
+    return f"""
+        INSERT INTO attendance_tallies (platform_code, country, participants)
+        SELECT {event_platform("events")}, COALESCE({registration}.country, ''), 1 FROM events
+        WHERE events.id = {registration}.event_id AND {registration}.attended_at IS NOT NULL
+        ON CONFLICT (platform_code, country)
+        DO UPDATE SET participants = attendance_tallies.participants + 1;
+    """
+
+
+def take_attendance(registration: str) -> str:
+    return f"""
+        UPDATE attendance_tallies SET participants = participants - 1
+        WHERE {registration}.attended_at IS NOT NULL
+            AND country = COALESCE({registration}.country, '')
+            AND platform_code = (SELECT {event_platform("events")} FROM events WHERE events.id = {registration}.event_id);
+    """
+
+
+def add_event_attendance(event: str) -> str:
+    return f"""
+        INSERT INTO attendance_tallies (platform_code, country, participants)
+        SELECT {event_platform(event)}, COALESCE(country, ''), count(*) FROM event_registrations
+        WHERE event_id = {event}.id AND attended_at IS NOT NULL
+        GROUP BY COALESCE(country, '')
+        ON CONFLICT (platform_code, country)
+        DO UPDATE SET participants = attendance_tallies.participants + excluded.participants;
+    """
+
+
+def take_event_attendance(event: str) -> str:
+    return f"""
+        UPDATE attendance_tallies SET participants = participants - (
+            SELECT count(*) FROM event_registrations
+            WHERE event_id = {event}.id AND attended_at IS NOT NULL
+                AND COALESCE(country, '') = attendance_tallies.country
+        )
+        WHERE platform_code = {event_platform(event)};
+    """
+
+
+def add_action(outcome: str) -> str:
+    return f"""
+        INSERT INTO action_tallies (platform_code, status, actions)
+        SELECT {event_platform(outcome)}, {outcome}.status, 1 WHERE {outcome}.kind = 'action'
+        ON CONFLICT (platform_code, status) DO UPDATE SET actions = action_tallies.actions + 1;
+    """
+
+
+def take_action(outcome: str) -> str:
+    return f"""
+        UPDATE action_tallies SET actions = actions - 1
+        WHERE {outcome}.kind = 'action' AND platform_code = {event_platform(outcome)}
+            AND status = {outcome}.status;
+    """
+
+
+SQLITE_EVENT_TRIGGERS = [
+    f"""
+    CREATE TRIGGER attendance_tallies_after_insert AFTER INSERT ON event_registrations
+    BEGIN {add_attendance("NEW")} END
+    """,
+    f"""
+    CREATE TRIGGER attendance_tallies_after_delete AFTER DELETE ON event_registrations
+    BEGIN {take_attendance("OLD")} END
+    """,
+    f"""
+    CREATE TRIGGER attendance_tallies_after_update
+    AFTER UPDATE OF attended_at, country, event_id ON event_registrations
+    BEGIN {take_attendance("OLD")} {add_attendance("NEW")} END
+    """,
+    f"""
+    CREATE TRIGGER attendance_tallies_before_event_delete BEFORE DELETE ON events
+    BEGIN {take_event_attendance("OLD")} END
+    """,
+    f"""
+    CREATE TRIGGER attendance_tallies_after_event_update AFTER UPDATE OF platform_code ON events
+    BEGIN {take_event_attendance("OLD")} {add_event_attendance("NEW")} END
+    """,
+    f"""
+    CREATE TRIGGER action_tallies_after_insert AFTER INSERT ON event_outcomes
+    BEGIN {add_action("NEW")} END
+    """,
+    f"""
+    CREATE TRIGGER action_tallies_after_delete AFTER DELETE ON event_outcomes
+    BEGIN {take_action("OLD")} END
+    """,
+    f"""
+    CREATE TRIGGER action_tallies_after_update AFTER UPDATE OF kind, status, platform_code ON event_outcomes
+    BEGIN {take_action("OLD")} {add_action("NEW")} END
+    """,
+]
+
+POSTGRESQL_EVENT_TRIGGERS = [
+    f"""
+    CREATE FUNCTION tally_attendance() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN {take_attendance("OLD")} END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN {add_attendance("NEW")} END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER attendance_tallies_after_insert_or_delete AFTER INSERT OR DELETE ON event_registrations
+    FOR EACH ROW EXECUTE FUNCTION tally_attendance()
+    """,
+    """
+    CREATE TRIGGER attendance_tallies_after_update
+    AFTER UPDATE OF attended_at, country, event_id ON event_registrations
+    FOR EACH ROW EXECUTE FUNCTION tally_attendance()
+    """,
+    f"""
+    CREATE FUNCTION tally_event_attendance() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        {take_event_attendance("OLD")}
+        IF TG_OP = 'UPDATE' THEN {add_event_attendance("NEW")} END IF;
+        RETURN OLD;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER attendance_tallies_before_event_delete BEFORE DELETE ON events
+    FOR EACH ROW EXECUTE FUNCTION tally_event_attendance()
+    """,
+    """
+    CREATE TRIGGER attendance_tallies_after_event_update AFTER UPDATE OF platform_code ON events
+    FOR EACH ROW EXECUTE FUNCTION tally_event_attendance()
+    """,
+    f"""
+    CREATE FUNCTION tally_actions() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP IN ('UPDATE', 'DELETE') THEN {take_action("OLD")} END IF;
+        IF TG_OP IN ('INSERT', 'UPDATE') THEN {add_action("NEW")} END IF;
+        RETURN NULL;
+    END
+    $$
+    """,
+    """
+    CREATE TRIGGER action_tallies_after_insert_or_delete AFTER INSERT OR DELETE ON event_outcomes
+    FOR EACH ROW EXECUTE FUNCTION tally_actions()
+    """,
+    """
+    CREATE TRIGGER action_tallies_after_update AFTER UPDATE OF kind, status, platform_code ON event_outcomes
+    FOR EACH ROW EXECUTE FUNCTION tally_actions()
+    """,
+]
+
+
 def upgrade() -> None:
     op.create_table(
         "platform_tallies",
@@ -267,6 +431,28 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("platform_code", "sector", "level", name=op.f("pk_stakeholder_tallies")),
     )
+    op.create_table(
+        "attendance_tallies",
+        sa.Column("platform_code", sa.String(8), nullable=False),
+        sa.Column("country", sa.String(2), nullable=False),
+        sa.Column("participants", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("platform_code", "country", name=op.f("pk_attendance_tallies")),
+    )
+    op.create_table(
+        "action_tallies",
+        sa.Column("platform_code", sa.String(8), nullable=False),
+        sa.Column("status", sa.String(12), nullable=False),
+        sa.Column("actions", sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            f"status IN ({', '.join(repr(status) for status in ACTION_STATUSES)})",
+            name=op.f("ck_action_tallies_known_status"),
+        ),
+        sa.PrimaryKeyConstraint("platform_code", "status", name=op.f("pk_action_tallies")),
+    )
+    # The workshops and conferences of each platform, and whose consent is withdrawn (the few
+    # withdrawals, not everyone's consent events), each read from an index alone.
+    op.create_index("ix_events_platform_kind", "events", ["platform_code", "kind"])
+    op.create_index("ix_consent_events_withdrawals", "consent_events", ["accepted", "user_id", "recorded_at"])
     # The backfill, in the migration's transaction: no write can slip between it and the triggers.
     op.execute(
         f"""
@@ -292,14 +478,40 @@ def upgrade() -> None:
         GROUP BY platform_code, sector, level
         """
     )
+    op.execute(
+        f"""
+        INSERT INTO attendance_tallies (platform_code, country, participants)
+        SELECT {event_platform("events")}, COALESCE(event_registrations.country, ''), count(*)
+        FROM event_registrations JOIN events ON events.id = event_registrations.event_id
+        WHERE event_registrations.attended_at IS NOT NULL
+        GROUP BY {event_platform("events")}, COALESCE(event_registrations.country, '')
+        """
+    )
+    op.execute(
+        f"""
+        INSERT INTO action_tallies (platform_code, status, actions)
+        SELECT {event_platform("event_outcomes")}, status, count(*) FROM event_outcomes
+        WHERE kind = 'action' GROUP BY {event_platform("event_outcomes")}, status
+        """
+    )
     dialect = op.get_bind().dialect.name
-    for statement in POSTGRESQL_TRIGGERS if dialect == "postgresql" else SQLITE_TRIGGERS:
+    if dialect == "postgresql":
+        triggers = POSTGRESQL_TRIGGERS + POSTGRESQL_EVENT_TRIGGERS
+    else:
+        triggers = SQLITE_TRIGGERS + SQLITE_EVENT_TRIGGERS
+    for statement in triggers:
         op.execute(statement)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         for trigger, table in (
+            ("action_tallies_after_update", "event_outcomes"),
+            ("action_tallies_after_insert_or_delete", "event_outcomes"),
+            ("attendance_tallies_after_event_update", "events"),
+            ("attendance_tallies_before_event_delete", "events"),
+            ("attendance_tallies_after_update", "event_registrations"),
+            ("attendance_tallies_after_insert_or_delete", "event_registrations"),
             ("stakeholder_tallies_after_update", "stakeholder_entries"),
             ("stakeholder_tallies_after_insert_or_delete", "stakeholder_entries"),
             ("platform_tallies_after_update", "note_tallies"),
@@ -307,13 +519,21 @@ def downgrade() -> None:
             ("platform_tallies_after_insert_or_delete", "note_tallies"),
         ):
             op.execute(f"DROP TRIGGER {trigger} ON {table}")
+        for function in ("tally_actions", "tally_event_attendance", "tally_attendance"):
+            op.execute(f"DROP FUNCTION {function}()")
         op.execute("DROP FUNCTION tally_peer_researchers_gone()")
         op.execute("DROP FUNCTION tally_stakeholders()")
         op.execute("DROP FUNCTION tally_platforms()")
     else:
-        for table in ("stakeholder_tallies", "platform_tallies"):
+        for table in ("action_tallies", "attendance_tallies", "stakeholder_tallies", "platform_tallies"):
             for name in ("after_insert", "after_delete", "after_update"):
                 op.execute(f"DROP TRIGGER {table}_{name}")
+        op.execute("DROP TRIGGER attendance_tallies_before_event_delete")
+        op.execute("DROP TRIGGER attendance_tallies_after_event_update")
+    op.drop_index("ix_consent_events_withdrawals", "consent_events")
+    op.drop_index("ix_events_platform_kind", "events")
+    op.drop_table("action_tallies")
+    op.drop_table("attendance_tallies")
     op.drop_table("stakeholder_tallies")
     op.drop_index("ix_author_tallies_platforms", "author_tallies")
     op.drop_table("author_tallies")
