@@ -18,7 +18,6 @@ table grouped by month, so that this month's running totals are the live figures
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -159,6 +158,10 @@ class NoteFigures:
     peer_researchers: int = 0
 
 
+def _sum_of_kind(kind: NoteKind, column: InstrumentedAttribute[int]) -> sa.ColumnElement[int]:
+    return sa.func.coalesce(sa.func.sum(sa.case((NoteTally.kind == kind, column), else_=0)), 0)
+
+
 async def _notes(db: AsyncSession, codes: list[str]) -> tuple[dict[str, NoteFigures], int]:
     """Each platform's counted notes and peer researchers, and the peer researchers of all of
     them, each person once.
@@ -177,26 +180,35 @@ async def _notes(db: AsyncSession, codes: list[str]) -> tuple[dict[str, NoteFigu
     ).where(PlatformTally.platform_code.in_(codes))
     for code, *counts in await db.execute(tallies):
         figures[code] = NoteFigures(*counts)
-    counted = sa.select(NoteTally.author_id, NoteTally.platform_code).where(
-        NoteTally.platform_code.in_(codes), NoteTally.notes > 0
+    # Summed per platform like the platform tallies, so the few rows that come back are those.
+    hidden = (
+        sa.select(
+            NoteTally.platform_code,
+            _sum_of_kind(NoteKind.INTERVIEW, NoteTally.notes),
+            _sum_of_kind(NoteKind.FOCUS_GROUP, NoteTally.notes),
+            _sum_of_kind(NoteKind.FOCUS_GROUP, NoteTally.participants),
+            sa.func.count(sa.distinct(NoteTally.author_id)),
+        )
+        .where(
+            NoteTally.platform_code.in_(codes),
+            NoteTally.notes > 0,
+            NoteTally.author_id.in_(withdrawn_authors()),
+        )
+        .group_by(NoteTally.platform_code)
     )
-    hidden = counted.add_columns(NoteTally.kind, NoteTally.notes, NoteTally.participants).where(
-        NoteTally.author_id.in_(withdrawn_authors())
-    )
-    hidden_on: set[tuple[uuid.UUID, str]] = set()
-    for author_id, code, kind, notes, participants in await db.execute(hidden):
+    for code, *counts in await db.execute(hidden):
         platform = figures[code]
-        if kind == NoteKind.INTERVIEW:
-            platform.interviews -= notes
-        elif kind == NoteKind.FOCUS_GROUP:
-            platform.focus_groups -= notes
-            platform.focus_group_participants -= participants
-        hidden_on.add((author_id, code))
-    for _, code in hidden_on:
-        figures[code].peer_researchers -= 1
+        interviews, focus_groups, participants, authors = (int(count) for count in counts)
+        platform.interviews -= interviews
+        platform.focus_groups -= focus_groups
+        platform.focus_group_participants -= participants
+        platform.peer_researchers -= authors
     on_several = sa.select(AuthorTally.author_id).where(AuthorTally.platforms > 1)
-    counted_on_several = counted.where(
-        NoteTally.author_id.in_(on_several), NoteTally.author_id.not_in(withdrawn_authors())
+    counted_on_several = sa.select(NoteTally.author_id, NoteTally.platform_code).where(
+        NoteTally.platform_code.in_(codes),
+        NoteTally.notes > 0,
+        NoteTally.author_id.in_(on_several),
+        NoteTally.author_id.not_in(withdrawn_authors()),
     )
     platforms_of = Counter(author for author, _ in set(await db.execute(counted_on_several)))
     counted_again = sum(platforms - 1 for platforms in platforms_of.values())
