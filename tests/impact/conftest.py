@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 import defusedxml.ElementTree as ET
+import pytest
 
 from tests.conftest import Person
 from tests.events.conftest import hold, register
@@ -95,3 +96,9 @@ def lines(svg: str) -> dict[str, tuple[list[int], str]]:
                 key = serie.get("class", "").split()[1]
                 printed[key] = "".join(text.text or "" for text in serie.iter(f"{SVG}text"))
     return {str(names[key]): (values, printed[key]) for key, values in found.items()}
+
+
+@pytest.fixture
+async def admin(people):
+    """The programme's coordinator, who reads every platform's figures."""
+    return await people("coordinator", "admin")

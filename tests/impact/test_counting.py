@@ -21,11 +21,6 @@ from tests.impact.conftest import (
 
 
 @pytest.fixture
-async def admin(people):
-    return await people("coordinator", "admin")
-
-
-@pytest.fixture
 async def worker(people):
     """A youth worker of both platforms: organises events and keeps both directories."""
     return await people("worker", "youth_worker", ["DE", "IT"])

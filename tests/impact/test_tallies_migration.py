@@ -3,7 +3,6 @@ tallies gives the figures they had before, and they go on changing with it."""
 
 from __future__ import annotations
 
-import pytest
 from alembic import command
 
 from tests.impact.conftest import (
@@ -16,11 +15,6 @@ from tests.impact.conftest import (
     write_note,
 )
 from tests.stakeholders.test_role_migration import run_alembic
-
-
-@pytest.fixture
-async def admin(people):
-    return await people("coordinator", "admin")
 
 
 async def test_upgrading_to_the_platform_tallies_keeps_every_figure(database_url, people, admin):
