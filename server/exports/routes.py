@@ -171,7 +171,7 @@ async def export_notes(
                 yield note
 
     # Whether an XLSX's sheets must be ZIP64 (service.may_pass_zip32); asked before it streams.
-    large = format == "xlsx" and await service.may_pass_zip32(db, filters)
+    large = format == "xlsx" and await service.may_pass_zip32(db, filters, questions)
     etag = f'"{fingerprint}"'
     headers = {
         "Content-Disposition": f'attachment; filename="{FILE_NAMES.get(format, f"tessera-notes.{format}")}"',

@@ -143,9 +143,14 @@ XML_BYTES_PER_NOTE = 4096
 ZIP32_LIMIT = 0xFFFFFFFF
 
 
-async def may_pass_zip32(db: AsyncSession, filters: ExportFilters) -> bool:
+async def may_pass_zip32(
+    db: AsyncSession, filters: ExportFilters, questions: Sequence[QuestionColumn]
+) -> bool:
     """Whether an XLSX of these notes might hold a sheet larger than a plain zip entry can
-    (4 GiB): such a sheet is written as ZIP64, which Excel reads only when it must be."""
+    (4 GiB): such a sheet is written as ZIP64, which Excel reads only when it must be. A
+    choice may be written as its label, longer than its stored code: each note is allowed
+    every label of every question on top of its stored text."""
+    labels = sum(len(label) for question in questions for _, label in question.options)
     count, characters = (
         await db.execute(
             sa.select(
@@ -156,7 +161,8 @@ async def may_pass_zip32(db: AsyncSession, filters: ExportFilters) -> bool:
             ).where(*_where(filters))
         )
     ).one()
-    return int(characters) * XML_BYTES_PER_CHARACTER + int(count) * XML_BYTES_PER_NOTE > ZIP32_LIMIT
+    per_note = XML_BYTES_PER_NOTE + labels * XML_BYTES_PER_CHARACTER
+    return int(characters) * XML_BYTES_PER_CHARACTER + int(count) * per_note > ZIP32_LIMIT
 
 
 async def question_columns(db: AsyncSession, filters: ExportFilters, locale: str) -> list[QuestionColumn]:
