@@ -21,8 +21,8 @@ import xlsxwriter
 
 from server.exports import codebook, workbook
 from server.exports.rows import ExportNote, QuestionColumn
+from server.exports.streamed import CHUNK_BYTES
 
-CHUNK_BYTES = 256 * 1024
 METADATA_COLUMNS = (
     "id",
     "platform",
@@ -290,7 +290,7 @@ def write_xlsx(
     notes_sheet = workbook.Sheet("notes")
     long_texts = workbook.Sheet(LONG_TEXTS_SHEET)
     count = 0
-    with workbook.spill_file() as spill:
+    with tempfile.TemporaryFile() as spill:
         spill.write(long_texts.values(("id", "column", "part", "text")).encode())
         with book.sheet_file("notes") as out:
             out.write(workbook.sheet_head(len(names)))
@@ -303,10 +303,8 @@ def write_xlsx(
                     ).encode()
                 )
             out.write(workbook.SHEET_TAIL)
-        entries = [list(entry) for entry in codebook.rows(questions, METADATA_COLUMNS)]
-        book.small_sheet(
-            "codebook", [list(codebook.COLUMNS), *entries, [], *([text] for text in codebook_notes)]
-        )
+        entries = codebook.rows(questions, METADATA_COLUMNS)
+        book.small_sheet("codebook", [codebook.COLUMNS, *entries, (), *((text,) for text in codebook_notes)])
         book.spilled_sheet(long_texts, 4, spill)
     book.close()
     return count

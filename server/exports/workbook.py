@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable, Sequence
 from typing import IO, Any
@@ -184,10 +183,6 @@ class StreamedWorkbook:
 
     def close(self) -> None:
         self.archive.close()
-
-
-def spill_file() -> IO[bytes]:
-    return tempfile.TemporaryFile()
 
 
 def _fixed_parts(names: Sequence[str], title: str, created_at: dt.datetime) -> list[tuple[str, str]]:
