@@ -10,6 +10,7 @@ primary key in the database, not only this code, refuses a second note with the 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import uuid
 from collections.abc import Sequence
@@ -421,19 +422,14 @@ async def _reload(db: AsyncSession, note_id: uuid.UUID) -> Note | None:
 _NOTES: sa.Table = Note.__table__  # type: ignore[assignment]
 # The columns that tell a note this batch inserted from one someone else inserted first.
 _AS_WRITTEN = ("author_id", "version", "content_hash", "received_at")
-_inserts: dict[tuple[str, bool], Any] = {}
 
 
+@functools.cache
 def _insert_statement(dialect: str, *, returning: bool) -> Any:
     """INSERT ... ON CONFLICT (id) DO NOTHING, built once per dialect: building and keying the
     statement anew costs more than the insert of a note."""
-    statement = _inserts.get((dialect, returning))
-    if statement is None:
-        statement = dialect_insert(dialect, _NOTES).on_conflict_do_nothing(index_elements=["id"])
-        if returning:
-            statement = statement.returning(_NOTES.c.id)
-        _inserts[(dialect, returning)] = statement
-    return statement
+    statement = dialect_insert(dialect, _NOTES).on_conflict_do_nothing(index_elements=["id"])
+    return statement.returning(_NOTES.c.id) if returning else statement
 
 
 async def _insert_new(db: AsyncSession, rows: list[dict[str, Any]]) -> set[uuid.UUID]:
