@@ -116,11 +116,19 @@ def assert_linear(work: Callable[[str], Any], build: Callable[[int], str]) -> No
     # The absolute bound first, so that a quadratic pattern fails in about a minute, not an hour.
     at_n = cpu_seconds(lambda: work(text))
     assert at_n < 0.5, f"{at_n:.2f} s for {len(text)} characters"
-    at_4n = cpu_seconds(lambda: work(four_times_longer))
-    # Linear time makes this about 4, quadratic about 16: 8 leaves room for a busy machine, and a
-    # floor of five milliseconds keeps cache and timer noise on tiny times from counting (a
-    # quadratic pattern takes seconds at this length, far beyond the floor).
-    assert at_4n < 8 * max(at_n, 0.005), f"{at_n * 1000:.1f} ms for {N}, {at_4n * 1000:.1f} ms for {4 * N}"
+    # Linear time makes the ratio about 4, quadratic about 16: 8 leaves room for a busy machine,
+    # and a floor of five milliseconds keeps cache and timer noise on tiny times from counting (a
+    # quadratic pattern takes seconds at this length, far beyond the floor). A busy machine can
+    # still stretch one measurement (CI once saw 8.9 for a split into 66,000 words), so the pair
+    # is measured up to three times: a quadratic pattern is over the bound every time, noise is not.
+    ratios = []
+    for _ in range(3):
+        at_4n = cpu_seconds(lambda: work(four_times_longer))
+        ratios.append(at_4n / max(at_n, 0.005))
+        if ratios[-1] < 8:
+            return
+        at_n = cpu_seconds(lambda: work(text))
+    raise AssertionError(f"{len(text)} to {len(four_times_longer)} characters took {ratios} times longer")
 
 
 @pytest.mark.parametrize("build", ADVERSARIAL.values(), ids=ADVERSARIAL.keys())
