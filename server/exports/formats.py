@@ -149,7 +149,7 @@ def row_values(note: ExportNote, columns: Sequence[str], text: Callable[[str], s
 def csv_line(values: Sequence[str]) -> str:
     """One RFC 4180 record, every field quoted (the RFC allows it): a third of the csv
     module's time, and no field is ever misread for having a comma or a line break."""
-    return ",".join(['"' + value.replace('"', '""') + '"' for value in values]) + "\r\n"
+    return '"' + '","'.join([value.replace('"', '""') for value in values]) + '"\r\n'
 
 
 async def csv_chunks(

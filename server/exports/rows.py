@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from server.notes.models import QuestionType
 
@@ -33,9 +35,12 @@ class QuestionColumn:
         return self.question_id
 
 
-@dataclass(frozen=True, slots=True)
-class ExportNote:
-    id: uuid.UUID
+class ExportNote(msgspec.Struct, frozen=True):
+    """A note as it leaves the platform. A Struct: made for every note of an export, several
+    times faster than a frozen dataclass, and written by NDJSON field by field as declared."""
+
+    # Ids in their dashed form, as every format writes them.
+    id: str
     platform: str
     kind: str
     status: str
@@ -45,7 +50,7 @@ class ExportNote:
     interviewee_code: str
     recorded_at: dt.datetime
     received_at: dt.datetime
-    guide_id: uuid.UUID | None
+    guide_id: str | None
     guide_version: int | None
     participants_count: int | None
     participant_age_bands: tuple[str, ...]
@@ -53,4 +58,4 @@ class ExportNote:
     # The free text, with what the personal-information guard marked replaced by [redacted].
     text: str
     # question id -> the answer as exported (labels or codes, already redacted)
-    answers: dict[str, Any] = field(default_factory=dict)
+    answers: dict[str, Any] = msgspec.field(default_factory=dict)

@@ -192,6 +192,8 @@ async def test_xlsx_numbers_are_numbers_and_times_are_dates(written):
     row = notes_sheet(workbook)[written["notes"]["long"]["id"]]
     assert (row["years_here"], row["belonging"], row[LONG_ID]) == (3, 4, 2.5)
     assert (row["participants_count"], row["guide_version"]) == (2, 1)
+    # Ids as the API writes them (SQLite stores them as bare hex digits).
+    assert row["guide_id"] == written["guide_id"]
     recorded = dt.datetime.fromisoformat(written["notes"]["long"]["recorded_at"]).astimezone(dt.UTC)
     assert isinstance(row["recorded_at"], dt.datetime)
     assert abs(row["recorded_at"] - recorded.replace(tzinfo=None)) < dt.timedelta(milliseconds=1)
