@@ -65,6 +65,12 @@ export async function api(method, path, body, contentType) {
   return { ok: response.ok, status: response.status, data };
 }
 
+// A GET whose body is read as it arrives (a large export), in the person's language; headers
+// such as Range resume it. Network failures are thrown, for the caller to resume.
+export function fetchStream(path, headers, signal) {
+  return fetch(path, { headers: { "Accept-Language": session.locale, ...headers }, credentials: "same-origin", cache: "no-store", signal });
+}
+
 // Recovers the signed-in person and the CSRF token from the session cookie, if it is still valid.
 // Nobody signed in is a 200 {user: null} (no console error on every visit); to the callers it
 // is no session, as a 401 would be: ok only with a user.

@@ -1,10 +1,10 @@
 // Export (researchers): download the approved notes of their platforms for analysis, and make
 // the personal API token that scripts in R or Python use for the same download.
 
-import { api } from "../api.js";
+import { api, fetchStream } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
-import { _, formatDate } from "../i18n.js";
-import { problem } from "./common.js";
+import { _, formatDate, formatNumber, locale, ngettext } from "../i18n.js";
+import { problem, problemText } from "./common.js";
 
 const FORMATS = [["csv", "CSV"], ["xlsx", "Excel (XLSX)"], ["ndjson", "NDJSON"], ["qdpx", "REFI-QDA (NVivo, ATLAS.ti, MAXQDA)"]];
 
@@ -13,14 +13,20 @@ export async function render(ctx) {
   const status = h("select", { name: "status" }, [new Option(_("Approved notes"), "approved"), new Option(_("All submitted notes"), "any")]);
   const platforms = ["", ...ctx.user.platforms];
   const platform = h("select", { name: "platform" }, platforms.map((code) => new Option(code || _("All my platforms"), code)));
-  const download = h("a", { class: "button", download: "" }, _("Download"));
-  const updateLink = () => {
+  const download = h("button", { type: "submit" }, _("Download"));
+  const progress = h("div", { class: "export-progress", hidden: true });
+  const exportForm = h("form", { novalidate: true, class: "card" }, field(_("Format"), format), field(_("Which notes"), status), field(_("Platform"), platform), download, progress);
+  exportForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
     const query = new URLSearchParams({ format: format.value, status: status.value });
     if (platform.value) query.set("platform", platform.value);
-    download.href = `/api/v1/exports/notes?${query}`;
-  };
-  for (const control of [format, status, platform]) control.addEventListener("change", updateLink);
-  updateLink();
+    download.disabled = true;
+    try {
+      await downloadExport(`/api/v1/exports/notes?${query}`, format.value, progress);
+    } finally {
+      download.disabled = false;
+    }
+  });
 
   const tokens = await api("GET", "/api/v1/tokens");
   if (!ctx.isCurrent()) return;
@@ -42,11 +48,163 @@ export async function render(ctx) {
   const items = tokens.ok ? tokens.data.items.filter((token) => !token.revoked_at) : [];
   showScreen(
     _("Export notes"),
-    h("form", { novalidate: true, class: "card" }, field(_("Format"), format), field(_("Which notes"), status), field(_("Platform"), platform), download),
+    exportForm,
     h("p", { class: "meta" }, _("Authors appear by a pseudonym, marked personal information is redacted, and every download is recorded.")),
     h("h2", null, _("Personal API tokens")),
     tokens.ok ? null : problem(tokens),
     h("ul", { class: "list" }, items.map((token) => h("li", { class: "card row" }, h("span", { class: "grow" }, h("span", { class: "title" }, token.name), h("span", { class: "meta" }, _("Valid until {date}", { date: formatDate(token.expires_at) }))), h("button", { type: "button", class: "secondary", onclick: () => revoke(token.id) }, _("Revoke"))))),
     tokenForm,
   );
+}
+
+// A large export takes minutes: it is read as it arrives, with its progress shown (bytes, and
+// notes for CSV and NDJSON, whose records can be counted as they come) and a button to cancel
+// it. When the connection drops, the rest is asked for with Range and If-Range: the same
+// filters over the same data give the same bytes, and if the data changed meanwhile the server
+// sends the whole new file instead, which replaces what had arrived.
+const RESUME_TRIES = 5;
+const SHOW_EVERY_MS = 200;
+
+async function downloadExport(url, format, view) {
+  const controller = new AbortController();
+  const said = h("p", { class: "meta", id: "export-progress", "aria-live": "polite" }, _("Preparing the export…"));
+  const bar = h("progress", { max: "1", "aria-labelledby": "export-progress" });
+  const cancel = h("button", { type: "button", class: "secondary", onclick: () => controller.abort() }, _("Cancel"));
+  view.replaceChildren(bar, said, cancel);
+  view.hidden = false;
+  const finish = (text) => {
+    said.textContent = text;
+    bar.remove();
+    cancel.remove();
+    announce(text);
+  };
+
+  const got = { chunks: [], bytes: 0, records: 0, count: recordCounter(format) };
+  let first = null;
+  let tries = 0;
+  let shownAt = 0;
+  for (;;) {
+    const resume = first?.etag && got.bytes ? { Range: `bytes=${got.bytes}-`, "If-Range": first.etag } : {};
+    try {
+      const response = await fetchStream(url, resume, controller.signal);
+      if (response.status === 416 && first && rangeSize(response) === got.bytes) break; // all had arrived
+      if (response.status !== 200 && response.status !== 206) {
+        let data = null;
+        try {
+          data = await response.json();
+        } catch {
+          data = null;
+        }
+        view.replaceChildren(problem({ ok: false, status: response.status, data }));
+        return;
+      }
+      if (response.status === 206 && rangeStart(response) !== got.bytes) {
+        // Not the rest of what arrived: ask for the whole file again.
+        response.body.cancel();
+        first = null;
+        throw new Error("unexpected range");
+      }
+      if (response.status === 200) {
+        // A first answer, or the whole file again (the data changed): what had arrived goes.
+        Object.assign(got, { chunks: [], bytes: 0, records: 0, count: recordCounter(format) });
+        first = {
+          etag: response.headers.get("ETag"),
+          notes: Number(response.headers.get("X-Export-Count") || 0),
+          type: response.headers.get("Content-Type") || "application/octet-stream",
+          name: fileName(response.headers.get("Content-Disposition"), format),
+        };
+      }
+      const reader = response.body.getReader();
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        got.chunks.push(value);
+        got.bytes += value.length;
+        if (got.count) got.records += got.count(value);
+        tries = 0;
+        if (Date.now() - shownAt > SHOW_EVERY_MS) {
+          shownAt = Date.now();
+          showProgress(bar, said, got, first, format);
+        }
+      }
+      break;
+    } catch {
+      if (controller.signal.aborted) return finish(_("Download cancelled."));
+      tries += 1;
+      if (!got.bytes && !first) return finish(problemText({ offline: true }));
+      if (tries > RESUME_TRIES) return finish(_("The download could not be finished. Check the connection and try again."));
+      said.textContent = _("The connection was lost: resuming the download…");
+      await pause(Math.min(1000 * 2 ** tries, 15000), controller.signal);
+      if (controller.signal.aborted) return finish(_("Download cancelled."));
+    }
+  }
+  const file = URL.createObjectURL(new Blob(got.chunks, { type: first.type }));
+  const save = h("a", { href: file, download: first.name, hidden: true });
+  document.body.append(save);
+  save.click();
+  save.remove();
+  setTimeout(() => URL.revokeObjectURL(file), 60000);
+  // CSV and NDJSON say how many notes the file holds as counted; a zip file, as the server said.
+  const notes = got.count ? countedNotes(got, format) : first.notes;
+  finish(ngettext("Download complete: {count} note, {size}.", "Download complete: {count} notes, {size}.", notes, { size: fileSize(got.bytes) }));
+}
+
+function countedNotes(got, format) {
+  return Math.max(0, got.records - (format === "csv" ? 1 : 0)); // a CSV's first record is its header
+}
+
+function showProgress(bar, said, got, first, format) {
+  const size = fileSize(got.bytes);
+  if (got.count && first.notes) {
+    const notes = Math.min(first.notes, countedNotes(got, format));
+    bar.value = notes / first.notes;
+    said.textContent = _("{done} of {total} notes, {size}", { done: formatNumber(notes), total: formatNumber(first.notes), size });
+  } else {
+    bar.removeAttribute("value"); // a zip file's notes cannot be counted as it arrives
+    said.textContent = ngettext("{size} of an export of {count} note", "{size} of an export of {count} notes", first.notes, { size });
+  }
+}
+
+// Records end at a line break: in NDJSON every one, in CSV one outside quotes (every field is
+// quoted, and a quote inside one is doubled, so counting quotes tells inside from outside).
+function recordCounter(format) {
+  if (format === "ndjson") return (bytes) => bytes.reduce((count, byte) => count + (byte === 10), 0);
+  if (format !== "csv") return null;
+  let quoted = false;
+  return (bytes) => {
+    let count = 0;
+    for (const byte of bytes) {
+      if (byte === 34) quoted = !quoted;
+      else if (byte === 10 && !quoted) count += 1;
+    }
+    return count;
+  };
+}
+
+function rangeStart(response) {
+  return Number((response.headers.get("Content-Range") || "").split(/[ -]/)[1]);
+}
+
+function rangeSize(response) {
+  return Number((response.headers.get("Content-Range") || "").split("/")[1]);
+}
+
+function fileName(disposition, format) {
+  const quoted = (disposition || "").split('filename="')[1];
+  return quoted ? quoted.split('"')[0] : `tessera-notes.${format}`;
+}
+
+function fileSize(bytes) {
+  const [unit, value] = bytes >= 1e6 ? ["megabyte", bytes / 1e6] : ["kilobyte", bytes / 1e3];
+  return new Intl.NumberFormat(locale(), { style: "unit", unit, maximumFractionDigits: bytes >= 1e6 ? 1 : 0 }).format(value);
+}
+
+function pause(milliseconds, signal) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, milliseconds);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
 }
