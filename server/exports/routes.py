@@ -147,9 +147,15 @@ async def export_notes(
     )
     locale = request_locale(request)
     questions = await service.question_columns(db, filters, locale)
-    count, fingerprint = await service.summarise(
-        db, filters, f"{format}|{choices}|{locale}|raw={raw}|bom={bom}"
+    # Whether an XLSX's sheets must be ZIP64 is asked in the same pass, before it streams.
+    summary = await service.summarise(
+        db,
+        filters,
+        f"{format}|{choices}|{locale}|raw={raw}|bom={bom}",
+        questions,
+        may_pass_zip32=format == "xlsx",
     )
+    count, large = summary.count, summary.may_pass_zip32
     # A GET that writes: the audit record, kept before the first byte (an export that starts
     # is an export that happened, whatever becomes of the stream), and the pseudonym key on
     # the very first export. The request's own unit of work only reads.
@@ -170,9 +176,7 @@ async def export_notes(
             ):
                 yield note
 
-    # Whether an XLSX's sheets must be ZIP64 (service.may_pass_zip32); asked before it streams.
-    large = format == "xlsx" and await service.may_pass_zip32(db, filters, questions)
-    etag = f'"{fingerprint}"'
+    etag = f'"{summary.fingerprint}"'
     headers = {
         "Content-Disposition": f'attachment; filename="{FILE_NAMES.get(format, f"tessera-notes.{format}")}"',
         "X-Export-Count": str(count),

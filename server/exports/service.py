@@ -121,20 +121,13 @@ def _where(filters: ExportFilters) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
-async def summarise(db: AsyncSession, filters: ExportFilters, variant: str) -> tuple[int, str]:
-    """How many notes the export holds, and a fingerprint that changes whenever its bytes
-    would: a note added, edited, reviewed or left out. One pass over the matching notes."""
-    count, last_change, versions = (
-        await db.execute(
-            sa.select(sa.func.count(), sa.func.max(Note.changed_at), sa.func.sum(Note.version)).where(
-                *_where(filters)
-            )
-        )
-    ).one()
-    if filters.tags:  # tags live in a JSON list: counted while reading
-        count = sum([1 async for _ in _note_rows(db, filters)])
-    text = f"{variant}|{filters!r}|{count}|{last_change}|{versions}"
-    return int(count or 0), hashlib.sha256(text.encode()).hexdigest()[:32]
+@dataclass(frozen=True, slots=True)
+class Summary:
+    count: int
+    # Changes whenever the export's bytes would: a note added, edited, reviewed or left out.
+    fingerprint: str
+    # With may_pass_zip32 only: whether an XLSX of these notes must be ZIP64.
+    may_pass_zip32: bool = False
 
 
 # An XLSX cell's XML takes at most 7 bytes a stored character (a control character becomes
@@ -144,26 +137,39 @@ XML_BYTES_PER_NOTE = 4096
 ZIP32_LIMIT = 0xFFFFFFFF
 
 
-async def may_pass_zip32(
-    db: AsyncSession, filters: ExportFilters, questions: Sequence[QuestionColumn]
-) -> bool:
-    """Whether an XLSX of these notes might hold a sheet larger than a plain zip entry can
-    (4 GiB): such a sheet is written as ZIP64, which Excel reads only when it must be. A
-    choice may be written as its label, longer than its stored code: each note is allowed
-    every label of every question on top of its stored text."""
-    labels = sum(len(label) for question in questions for _, label in question.options)
-    count, characters = (
-        await db.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.coalesce(
-                    sa.func.sum(sa.func.length(Note.text) + sa.func.length(sa.cast(Note.answers, sa.Text))), 0
-                ),
-            ).where(*_where(filters))
+async def summarise(
+    db: AsyncSession,
+    filters: ExportFilters,
+    variant: str,
+    questions: Sequence[QuestionColumn] = (),
+    *,
+    may_pass_zip32: bool = False,
+) -> Summary:
+    """How many notes the export holds and its fingerprint, in one pass over the matching
+    notes; with may_pass_zip32, in the same pass, whether an XLSX of them might hold a sheet
+    larger than a plain zip entry can (4 GiB): such a sheet is written as ZIP64, which Excel
+    reads only when it must be. A choice may be written as its label, longer than its stored
+    code: each note is allowed every label of every question on top of its stored text."""
+    aggregates: list[Any] = [sa.func.count(), sa.func.max(Note.changed_at), sa.func.sum(Note.version)]
+    if may_pass_zip32:
+        aggregates.append(
+            sa.func.coalesce(
+                sa.func.sum(sa.func.length(Note.text) + sa.func.length(sa.cast(Note.answers, sa.Text))), 0
+            )
         )
+    count, last_change, versions, *characters = (
+        await db.execute(sa.select(*aggregates).where(*_where(filters)))
     ).one()
-    per_note = XML_BYTES_PER_NOTE + labels * XML_BYTES_PER_CHARACTER
-    return int(characters) * XML_BYTES_PER_CHARACTER + int(count) * per_note > ZIP32_LIMIT
+    large = False
+    if may_pass_zip32:
+        labels = sum(len(label) for question in questions for _, label in question.options)
+        per_note = XML_BYTES_PER_NOTE + labels * XML_BYTES_PER_CHARACTER
+        # Over every note the filters match but the tags: an upper bound when tags are asked for.
+        large = int(characters[0]) * XML_BYTES_PER_CHARACTER + int(count) * per_note > ZIP32_LIMIT
+    if filters.tags:  # tags live in a JSON list: counted while reading
+        count = sum([1 async for _ in _note_rows(db, filters)])
+    text = f"{variant}|{filters!r}|{count}|{last_change}|{versions}"
+    return Summary(int(count or 0), hashlib.sha256(text.encode()).hexdigest()[:32], large)
 
 
 async def question_columns(db: AsyncSession, filters: ExportFilters, locale: str) -> list[QuestionColumn]:
