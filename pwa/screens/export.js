@@ -14,19 +14,24 @@ export async function render(ctx) {
   const platforms = ["", ...ctx.user.platforms];
   const platform = h("select", { name: "platform" }, platforms.map((code) => new Option(code || _("All my platforms"), code)));
   const download = h("button", { type: "submit" }, _("Download"));
-  const progress = h("div", { class: "export-progress", hidden: true });
+  const progress = h("div", { class: "export-progress" });
   const exportForm = h("form", { novalidate: true, class: "card" }, field(_("Format"), format), field(_("Which notes"), status), field(_("Platform"), platform), download, progress);
-  exportForm.addEventListener("submit", async (event) => {
+  // A download goes on while the person looks at other screens: coming back shows it again.
+  const showActive = () => {
+    download.disabled = Boolean(active);
+    progress.replaceChildren(...(active ? [active.view] : lastView ? [lastView] : []));
+    active?.done.then(() => ctx.isCurrent() && showActive());
+  };
+  exportForm.addEventListener("submit", (event) => {
     event.preventDefault();
+    if (active) return;
     const query = new URLSearchParams({ format: format.value, status: status.value });
     if (platform.value) query.set("platform", platform.value);
-    download.disabled = true;
-    try {
-      await downloadExport(`/api/v1/exports/notes?${query}`, format.value, progress);
-    } finally {
-      download.disabled = false;
-    }
+    startDownload(`/api/v1/exports/notes?${query}`, format.value, download);
+    showActive();
+    active.view.querySelector("button")?.focus();
   });
+  showActive();
 
   const tokens = await api("GET", "/api/v1/tokens");
   if (!ctx.isCurrent()) return;
@@ -61,52 +66,78 @@ export async function render(ctx) {
 // notes for CSV and NDJSON, whose records can be counted as they come) and a button to cancel
 // it. When the connection drops, the rest is asked for with Range and If-Range: the same
 // filters over the same data give the same bytes, and if the data changed meanwhile the server
-// sends the whole new file instead, which replaces what had arrived.
+// sends the whole new file instead, which replaces what had arrived. What arrived is kept in
+// Blobs of a few megabytes, which the browser may keep on disk, not in the page's memory.
 const RESUME_TRIES = 5;
-const SHOW_EVERY_MS = 200;
+const RESTARTS = 3;
+const SHOW_EVERY_MS = 500;
+const BLOB_BYTES = 8 * 1024 * 1024;
 
-async function downloadExport(url, format, view) {
+let active = null; // {view, done}: the download on its way, if any
+let lastView = null; // how the last one ended, shown until the next
+
+class Restart extends Error {}
+class Stopped extends Error {}
+
+function startDownload(url, format, download) {
   const controller = new AbortController();
-  const said = h("p", { class: "meta", id: "export-progress", "aria-live": "polite" }, _("Preparing the export…"));
+  const said = h("p", { class: "meta", id: "export-progress" }, _("Preparing the export…"));
   const bar = h("progress", { max: "1", "aria-labelledby": "export-progress" });
   const cancel = h("button", { type: "button", class: "secondary", onclick: () => controller.abort() }, _("Cancel"));
-  view.replaceChildren(bar, said, cancel);
-  view.hidden = false;
-  const finish = (text) => {
-    said.textContent = text;
-    bar.remove();
-    cancel.remove();
-    announce(text);
+  const view = h("div", null, bar, said, cancel);
+  announce(said.textContent);
+  const finish = (message, failed) => {
+    const hadFocus = view.contains(document.activeElement);
+    // A failure is an alert, read out as it appears; the rest goes through the status line.
+    view.replaceChildren(h("p", failed ? { class: "error", role: "alert" } : { class: "meta" }, message));
+    if (!failed) announce(message);
+    lastView = view;
+    active = null;
+    if (hadFocus && download.isConnected) {
+      download.disabled = false;
+      download.focus();
+    }
   };
+  active = { view, done: null };
+  active.done = downloadExport(url, format, controller.signal, { bar, said }).then(
+    (message) => finish(message, false),
+    (failure) => finish(failure.message, !(failure instanceof Stopped)),
+  );
+}
 
-  const got = { chunks: [], bytes: 0, records: 0, count: recordCounter(format) };
+// Resolves with what to say when the file is saved; rejects with an Error whose message says
+// why not (a Stopped one when the person cancelled).
+async function downloadExport(url, format, signal, view) {
+  const got = { parts: [], pending: [], pendingBytes: 0, bytes: 0, records: 0, count: recordCounter(format) };
+  const keep = (value) => {
+    got.pending.push(value);
+    got.pendingBytes += value.length;
+    if (got.pendingBytes >= BLOB_BYTES) {
+      got.parts.push(new Blob(got.pending));
+      got.pending = [];
+      got.pendingBytes = 0;
+    }
+  };
   let first = null;
   let tries = 0;
+  let restarts = 0;
   let shownAt = 0;
   for (;;) {
     const resume = first?.etag && got.bytes ? { Range: `bytes=${got.bytes}-`, "If-Range": first.etag } : {};
     try {
-      const response = await fetchStream(url, resume, controller.signal);
+      const response = await fetchStream(url, resume, signal);
       if (response.status === 416 && first && rangeSize(response) === got.bytes) break; // all had arrived
-      if (response.status !== 200 && response.status !== 206) {
-        let data = null;
-        try {
-          data = await response.json();
-        } catch {
-          data = null;
-        }
-        view.replaceChildren(problem({ ok: false, status: response.status, data }));
-        return;
-      }
-      if (response.status === 206 && rangeStart(response) !== got.bytes) {
-        // Not the rest of what arrived: ask for the whole file again.
+      if (response.status !== 200 && response.status !== 206) throw await problemOf(response);
+      if (response.status === 206 && (rangeStart(response) !== got.bytes || response.headers.get("ETag") !== first.etag)) {
+        // Not the rest of the same file: ask for the whole file again.
         response.body.cancel();
         first = null;
-        throw new Error("unexpected range");
+        throw new Restart();
       }
       if (response.status === 200) {
         // A first answer, or the whole file again (the data changed): what had arrived goes.
-        Object.assign(got, { chunks: [], bytes: 0, records: 0, count: recordCounter(format) });
+        if (first && (restarts += 1) > RESTARTS) throw new Error(_("The download could not be finished. Check the connection and try again."));
+        Object.assign(got, { parts: [], pending: [], pendingBytes: 0, bytes: 0, records: 0, count: recordCounter(format) });
         first = {
           etag: response.headers.get("ETag"),
           notes: Number(response.headers.get("X-Export-Count") || 0),
@@ -114,31 +145,33 @@ async function downloadExport(url, format, view) {
           name: fileName(response.headers.get("Content-Disposition"), format),
         };
       }
+      tries = 0;
       const reader = response.body.getReader();
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
-        got.chunks.push(value);
+        keep(value);
         got.bytes += value.length;
         if (got.count) got.records += got.count(value);
-        tries = 0;
         if (Date.now() - shownAt > SHOW_EVERY_MS) {
           shownAt = Date.now();
-          showProgress(bar, said, got, first, format);
+          showProgress(view, got, first, format);
         }
       }
       break;
-    } catch {
-      if (controller.signal.aborted) return finish(_("Download cancelled."));
-      tries += 1;
-      if (!got.bytes && !first) return finish(problemText({ offline: true }));
-      if (tries > RESUME_TRIES) return finish(_("The download could not be finished. Check the connection and try again."));
-      said.textContent = _("The connection was lost: resuming the download…");
-      await pause(Math.min(1000 * 2 ** tries, 15000), controller.signal);
-      if (controller.signal.aborted) return finish(_("Download cancelled."));
+    } catch (error) {
+      if (signal.aborted) throw new Stopped(_("Download cancelled."));
+      // Only a dropped connection (fetch's TypeError) is resumed; anything else ends here.
+      if (!(error instanceof TypeError || error instanceof Restart)) throw error;
+      if (!got.bytes && !first) throw new Error(problemText({ offline: true }));
+      if ((tries += 1) > RESUME_TRIES) throw new Error(_("The download could not be finished. Check the connection and try again."));
+      view.said.textContent = _("The connection was lost: resuming the download…");
+      announce(view.said.textContent);
+      await pause(Math.min(1000 * 2 ** tries, 15000), signal);
+      if (signal.aborted) throw new Stopped(_("Download cancelled."));
     }
   }
-  const file = URL.createObjectURL(new Blob(got.chunks, { type: first.type }));
+  const file = URL.createObjectURL(new Blob([...got.parts, ...got.pending], { type: first.type }));
   const save = h("a", { href: file, download: first.name, hidden: true });
   document.body.append(save);
   save.click();
@@ -146,14 +179,24 @@ async function downloadExport(url, format, view) {
   setTimeout(() => URL.revokeObjectURL(file), 60000);
   // CSV and NDJSON say how many notes the file holds as counted; a zip file, as the server said.
   const notes = got.count ? countedNotes(got, format) : first.notes;
-  finish(ngettext("Download complete: {count} note, {size}.", "Download complete: {count} notes, {size}.", notes, { size: fileSize(got.bytes) }));
+  return ngettext("Download complete: {count} note, {size}.", "Download complete: {count} notes, {size}.", notes, { size: fileSize(got.bytes) });
+}
+
+async function problemOf(response) {
+  let data = null;
+  try {
+    data = await response.json();
+  } catch {
+    data = null;
+  }
+  return new Error(problemText({ ok: false, status: response.status, data }));
 }
 
 function countedNotes(got, format) {
   return Math.max(0, got.records - (format === "csv" ? 1 : 0)); // a CSV's first record is its header
 }
 
-function showProgress(bar, said, got, first, format) {
+function showProgress({ bar, said }, got, first, format) {
   const size = fileSize(got.bytes);
   if (got.count && first.notes) {
     const notes = Math.min(first.notes, countedNotes(got, format));

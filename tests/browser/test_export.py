@@ -118,6 +118,52 @@ def test_a_download_whose_connection_drops_resumes_with_the_rest_of_the_same_fil
     assert resumed["if-range"].startswith('"')
 
 
+def test_a_download_resumed_after_the_data_changed_holds_the_new_data_whole(
+    page: Page, live_server: LiveServer, researcher: Person
+):
+    before = as_downloaded(live_server, researcher, "csv")
+    page.add_init_script(DROP_THE_FIRST_EXPORT)
+    open_export(page, researcher, "csv")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download").click()
+        expect(
+            page.locator("main").get_by_text("The connection was lost: resuming the download…")
+        ).to_be_visible()
+        # While the app waits to resume, a note is added: the first half is of data that changed.
+        author = live_server.create_person("youth", ("DE",))
+        note = note_body(platform="DE", text="Written while the download waited.")
+        assert (
+            live_server.api(author).request("PUT", f"/api/v1/notes/{note['id']}", json=note).status_code
+            == 201
+        )
+    saved = download.value.path().read_bytes()
+    assert saved == as_downloaded(live_server, researcher, "csv") != before
+    assert b"Written while the download waited." in saved
+
+
+def test_a_download_goes_on_while_the_person_looks_at_another_screen(page: Page, researcher: Person):
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    page.route(re.compile(r"/api/v1/exports/notes\?"), hold)
+    open_export(page, researcher, "csv")
+    page.get_by_role("button", name="Download").click()
+    # Focus moves to the Cancel button, and the form cannot start a second download.
+    expect(page.get_by_role("button", name="Cancel")).to_be_focused()
+    expect(page.get_by_role("button", name="Download")).to_be_disabled()
+    page.goto("/#/settings")
+    expect(page.locator("main h1")).to_have_text("Settings")
+    page.goto("/#/export")
+    expect(page.locator("main").get_by_text("Preparing the export…")).to_be_visible()
+    expect(page.get_by_role("button", name="Download")).to_be_disabled()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("main").get_by_text("Download cancelled.")).to_be_visible()
+    expect(page.get_by_role("button", name="Download")).to_be_enabled()
+    assert len(held) == 1
+
+
 def test_a_download_can_be_cancelled_before_it_ends(page: Page, researcher: Person):
     held: list[Route] = []
 

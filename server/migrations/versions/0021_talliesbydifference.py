@@ -4,7 +4,9 @@ the difference, in one statement each, and only when a count changed.
 Revision 0020's trigger took the old row away and added the new one: for every note sent or
 reviewed, two writes to the platform's row and two to the author's, each after a look at the
 author's other kinds. Now the platform's row is written once, and the author's only when they
-start or stop being counted on that platform, which most notes do not change.
+start or stop being counted on that platform, which most notes do not change. Stopping is an
+UPDATE, never an insert, as in revision 0020: the author may be going with their account
+(ON DELETE CASCADE), their own tally row already gone.
 
 Revision ID: 0021_talliesbydifference
 Revises: 0020_impacttallies
@@ -57,8 +59,10 @@ ADD_DIFFERENCE = f"""
         focus_group_participants = platform_tallies.focus_group_participants + excluded.focus_group_participants,
         peer_researchers = platform_tallies.peer_researchers + excluded.peer_researchers;
     INSERT INTO author_tallies (author_id, platforms)
-    SELECT NEW.author_id, peer_change FROM (SELECT {PEER_CHANGE} AS peer_change) AS peer WHERE peer_change <> 0
-    ON CONFLICT (author_id) DO UPDATE SET platforms = author_tallies.platforms + excluded.platforms;
+    SELECT NEW.author_id, 1 WHERE ({PEER_CHANGE}) > 0
+    ON CONFLICT (author_id) DO UPDATE SET platforms = author_tallies.platforms + 1;
+    UPDATE author_tallies SET platforms = platforms - 1
+    WHERE author_id = NEW.author_id AND ({PEER_CHANGE}) < 0;
 """
 
 SQLITE_UPGRADE = [
