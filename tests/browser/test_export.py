@@ -93,6 +93,13 @@ window.fetch = async (input, init) => {
 """
 
 
+def download_until_the_connection_drops(page: Page) -> None:
+    page.get_by_role("button", name="Download").click()
+    expect(
+        page.locator("main").get_by_text("The connection was lost: resuming the download…")
+    ).to_be_visible()
+
+
 def test_a_download_whose_connection_drops_resumes_with_the_rest_of_the_same_file(
     page: Page, live_server: LiveServer, researcher: Person
 ):
@@ -107,10 +114,7 @@ def test_a_download_whose_connection_drops_resumes_with_the_rest_of_the_same_fil
     page.add_init_script(DROP_THE_FIRST_EXPORT)
     open_export(page, researcher, "csv")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download").click()
-        expect(
-            page.locator("main").get_by_text("The connection was lost: resuming the download…")
-        ).to_be_visible()
+        download_until_the_connection_drops(page)
     assert download.value.path().read_bytes() == whole
     assert len(asked) == 2
     resumed: dict[str, Any] = asked[1]
@@ -125,10 +129,7 @@ def test_a_download_resumed_after_the_data_changed_holds_the_new_data_whole(
     page.add_init_script(DROP_THE_FIRST_EXPORT)
     open_export(page, researcher, "csv")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download").click()
-        expect(
-            page.locator("main").get_by_text("The connection was lost: resuming the download…")
-        ).to_be_visible()
+        download_until_the_connection_drops(page)
         # While the app waits to resume, a note is added: the first half is of data that changed.
         author = live_server.create_person("youth", ("DE",))
         note = note_body(platform="DE", text="Written while the download waited.")
