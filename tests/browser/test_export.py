@@ -165,6 +165,23 @@ def test_a_download_goes_on_while_the_person_looks_at_another_screen(page: Page,
     assert len(held) == 1
 
 
+def test_someone_else_signing_in_on_the_phone_never_sees_the_last_persons_download(
+    page: Page, live_server: LiveServer, researcher: Person
+):
+    # Signing out starts the app afresh: nothing of a download on its way may outlive it.
+    page.route(re.compile(r"/api/v1/exports/notes\?"), lambda route: None)  # never answered
+    open_export(page, researcher, "csv")
+    page.get_by_role("button", name="Download").click()
+    expect(page.locator("main").get_by_text("Preparing the export…")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    sign_in(page, live_server.create_person("researcher", ("DE",)))
+    page.goto("/#/export")
+    expect(page.get_by_role("button", name="Download")).to_be_enabled()
+    expect(page.locator("main").get_by_text("Preparing the export…")).to_have_count(0)
+    expect(page.get_by_role("button", name="Cancel")).to_have_count(0)
+
+
 def test_a_download_can_be_cancelled_before_it_ends(page: Page, researcher: Person):
     held: list[Route] = []
 
