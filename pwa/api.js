@@ -54,6 +54,11 @@ export async function api(method, path, body, contentType) {
     return { ok: false, status: 0, offline: true, data: null };
   }
   reportConnectivity(true);
+  return answerOf(response);
+}
+
+// An answer as the screens take it: {ok, status, data}, data its JSON or null (none, or not JSON).
+export async function answerOf(response) {
   let data = null;
   if (response.status !== 204) {
     try {

@@ -4,6 +4,7 @@
 // The link is the only credential: it stays in the address and in this module's memory, is
 // never written to storage or the console, and no session cookie goes with its requests.
 
+import { answerOf } from "../api.js";
 import { formatNumber, _, N_, locale, ngettext, useLocale } from "../i18n.js";
 import { announce, h, icon, showScreen } from "../dom.js";
 import { problem, problemText } from "./common.js";
@@ -39,13 +40,7 @@ async function ballotRequest(method, token, body) {
   } catch {
     return { ok: false, status: 0, offline: true, data: null };
   }
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  return { ok: response.ok, status: response.status, data };
+  return answerOf(response);
 }
 
 // The key of this link's waiting answers: a SHA-256 of the link, so storage never holds it.

@@ -1,7 +1,7 @@
 // Export (researchers): download the approved notes of their platforms for analysis, and make
 // the personal API token that scripts in R or Python use for the same download.
 
-import { api, fetchStream } from "../api.js";
+import { answerOf, api, fetchStream } from "../api.js";
 import { announce, field, h, showScreen } from "../dom.js";
 import { _, formatDate, formatNumber, locale, ngettext } from "../i18n.js";
 import { problem, problemText } from "./common.js";
@@ -108,7 +108,9 @@ function startDownload(url, format, download) {
 // Resolves with what to say when the file is saved; rejects with an Error whose message says
 // why not (a Stopped one when the person cancelled).
 async function downloadExport(url, format, signal, view) {
-  const got = { parts: [], pending: [], pendingBytes: 0, bytes: 0, records: 0, count: recordCounter(format) };
+  // What has arrived of the file: a restart (the data changed) begins it afresh.
+  const fresh = () => ({ parts: [], pending: [], pendingBytes: 0, bytes: 0, records: 0, count: recordCounter(format) });
+  let got = fresh();
   const keep = (value) => {
     got.pending.push(value);
     got.pendingBytes += value.length;
@@ -127,7 +129,7 @@ async function downloadExport(url, format, signal, view) {
     try {
       const response = await fetchStream(url, resume, signal);
       if (response.status === 416 && first && rangeSize(response) === got.bytes) break; // all had arrived
-      if (response.status !== 200 && response.status !== 206) throw await problemOf(response);
+      if (response.status !== 200 && response.status !== 206) throw new Error(problemText(await answerOf(response)));
       if (response.status === 206 && (rangeStart(response) !== got.bytes || response.headers.get("ETag") !== first.etag)) {
         // Not the rest of the same file: ask for the whole file again.
         response.body.cancel();
@@ -137,7 +139,7 @@ async function downloadExport(url, format, signal, view) {
       if (response.status === 200) {
         // A first answer, or the whole file again (the data changed): what had arrived goes.
         if (first && (restarts += 1) > RESTARTS) throw new Error(_("The download could not be finished. Check the connection and try again."));
-        Object.assign(got, { parts: [], pending: [], pendingBytes: 0, bytes: 0, records: 0, count: recordCounter(format) });
+        got = fresh();
         first = {
           etag: response.headers.get("ETag"),
           notes: Number(response.headers.get("X-Export-Count") || 0),
@@ -180,16 +182,6 @@ async function downloadExport(url, format, signal, view) {
   // CSV and NDJSON say how many notes the file holds as counted; a zip file, as the server said.
   const notes = got.count ? countedNotes(got, format) : first.notes;
   return ngettext("Download complete: {count} note, {size}.", "Download complete: {count} notes, {size}.", notes, { size: fileSize(got.bytes) });
-}
-
-async function problemOf(response) {
-  let data = null;
-  try {
-    data = await response.json();
-  } catch {
-    data = null;
-  }
-  return new Error(problemText({ ok: false, status: response.status, data }));
 }
 
 function countedNotes(got, format) {
