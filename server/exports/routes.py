@@ -146,11 +146,13 @@ async def export_notes(
         tags=tags or [],
     )
     locale = request_locale(request)
-    questions = await service.question_columns(db, filters, locale)
-    # Whether an XLSX's sheets must be ZIP64 is asked in the same pass, before it streams.
+    # One pass over an index before the first byte: the count, the fingerprint, the guides.
+    scanned = await service.scan(db, filters)
+    questions = await service.question_columns(db, scanned, locale)
     summary = await service.summarise(
         db,
         filters,
+        scanned,
         f"{format}|{choices}|{locale}|raw={raw}|bom={bom}",
         questions,
         may_pass_zip32=format == "xlsx",

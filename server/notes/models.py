@@ -139,7 +139,21 @@ class Note(Base):
         one_of("kind", NoteKind, name="known_kind"),
         one_of("status", NoteStatus, name="known_status"),
         sa.CheckConstraint("version >= 1", name="version_positive"),
-        sa.Index("ix_notes_platform_status", "platform_code", "status"),
+        # Every column an export filters on or asks about before its first byte
+        # (server/exports/service.py scan), so that it reads no note before it starts; platform
+        # and status first, for the review queue too.
+        sa.Index(
+            "ix_notes_export",
+            "platform_code",
+            "status",
+            "author_id",
+            "guide_id",
+            "guide_version",
+            "changed_at",
+            "version",
+            "kind",
+            "recorded_at",
+        ),
     )
 
 

@@ -377,3 +377,50 @@ async def test_an_edit_by_the_author_needs_its_passages_judged_again(people, wor
     edited = {**note, "base_version": 1, "text": "Office: 030 1234567. Home: 0171 7654321."}
     stored = (await amina.request("PUT", f"/api/v1/notes/{note['id']}", json=edited)).json()
     assert [span["cleared"] for span in stored["personal_information"]] == [False, False]
+
+
+async def test_before_its_first_byte_an_export_reads_its_index_and_no_note(sqlite_template, tmp_path):
+    """What an export asks before it starts (how many notes, the fingerprint, the guides) is
+    answered from the index ix_notes_export alone: with a million notes that is half a second,
+    reading the notes themselves took five (bench/export_notes.py). A column added to those
+    questions and not to the index would make every large export slow to start again."""
+    import datetime as dt
+    import shutil
+
+    from sqlalchemy import event
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from server.db import create_engine
+    from server.exports import service
+    from server.notes.models import REVIEWABLE_STATUSES
+
+    path = tmp_path / "plan.db"
+    shutil.copyfile(sqlite_template, path)
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    asked: list[tuple[str, object]] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: asked.append((args[2], args[3])))
+    every_filter = service.ExportFilters(
+        ("DE", "IT"),
+        REVIEWABLE_STATUSES,
+        kind="interview",
+        since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+    )
+    try:
+        async with AsyncSession(engine) as db:
+            for filters in (service.ExportFilters(("DE",), REVIEWABLE_STATUSES), every_filter):
+                asked.clear()
+                await service.scan(db, filters)
+                plans = []
+                for statement, parameters in [pair for pair in asked if pair[0].startswith("SELECT")]:
+                    rows = (await db.connection()).exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", parameters
+                    )
+                    plans.append([row[3] for row in (await rows).all()])
+                assert len(plans) == 2
+                for plan in plans:
+                    reads_of_notes = [step for step in plan if " notes " in f"{step} "]
+                    assert reads_of_notes and all(
+                        "COVERING INDEX ix_notes_export" in step for step in reads_of_notes
+                    ), plan
+    finally:
+        await engine.dispose()
