@@ -146,7 +146,7 @@ async def export_notes(
         tags=tags or [],
     )
     locale = request_locale(request)
-    # One pass over an index before the first byte: the count, the fingerprint, the guides.
+    # Asked of an index before the first byte: the count, the fingerprint, the guides.
     scanned = await service.scan(db, filters)
     questions = await service.question_columns(db, scanned, locale)
     summary = await service.summarise(

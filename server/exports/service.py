@@ -132,9 +132,9 @@ def _where(filters: ExportFilters, *, by_index: bool = True) -> list[sa.ColumnEl
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """What one pass over the export index tells of the notes the filters match (all but the
-    tags, which live in a JSON list): how many, when they last changed and the sum of their
-    versions, and the guide versions they answered."""
+    """What the export index tells of the notes the filters match (all but the tags, which
+    live in a JSON list): how many, when they last changed and the sum of their versions, and
+    the guide versions they answered."""
 
     count: int
     last_change: dt.datetime | None

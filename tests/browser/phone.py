@@ -96,6 +96,14 @@ def sign_in(page: Page, person: Person) -> None:
     wait_for_home(page)
 
 
+def sign_out(page: Page) -> None:
+    """Signs out with the bar's button and waits for the app to start afresh: it reloads once
+    the phone is wiped, and a form filled before the new page arrives is lost with the old one."""
+    with page.expect_event("load"):
+        page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+
+
 def wait_for_home(page: Page) -> None:
     page.wait_for_url(re.compile(r"#/home"))
     expect(page.locator("main h1")).to_be_visible()

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, Route, expect
 
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Person, sign_in
+from tests.browser.phone import Person, sign_in, sign_out
 from tests.notes.conftest import note_body
 
 # Line breaks and quotes inside a field: the app counts records as they arrive, and a line
@@ -173,8 +173,7 @@ def test_someone_else_signing_in_on_the_phone_never_sees_the_last_persons_downlo
     open_export(page, researcher, "csv")
     page.get_by_role("button", name="Download").click()
     expect(page.locator("main").get_by_text("Preparing the export…")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
+    sign_out(page)
     sign_in(page, live_server.create_person("researcher", ("DE",)))
     page.goto("/#/export")
     expect(page.get_by_role("button", name="Download")).to_be_enabled()

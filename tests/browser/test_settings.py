@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 
 from server.accounts.consent import CONSENT_VERSION
 from tests.browser.conftest import LiveServer
-from tests.browser.phone import Person, screenshot, sign_in, wait_for_quiet_network
+from tests.browser.phone import Person, screenshot, sign_in, sign_out, wait_for_quiet_network
 from tests.notes.conftest import note_body
 
 NEW_PASSWORD = "a long walk by the river"
@@ -37,7 +37,7 @@ def test_a_person_changes_their_password_and_signs_in_with_the_new_one(page: Pag
     page.reload()
     expect(page.get_by_role("heading", name="Settings", level=1)).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page).to_have_url(re.compile(r"#/sign-in"))
     sign_in(page, Person(youth.username, NEW_PASSWORD, youth.id, youth.role))
 
