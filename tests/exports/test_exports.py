@@ -4,16 +4,23 @@ that should stay on the platform."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
+import shutil
 import zipfile
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts.consent import CONSENT_VERSION
 from server.accounts.models import ApiToken
+from server.db import create_engine
+from server.exports import service
+from server.notes.models import REVIEWABLE_STATUSES
 from tests.conftest import PASSWORD
 from tests.notes.conftest import note_body
 
@@ -300,7 +307,6 @@ async def test_a_script_downloads_with_a_token_and_an_expired_token_is_refused(a
     response = await client.get("/api/v1/exports/notes", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert len(read_csv(response)) == 2
-    import datetime as dt
 
     async with app.state.test_db() as db:
         await db.execute(
@@ -384,21 +390,24 @@ async def test_an_export_starts_without_reading_every_note_first(sqlite_template
     answered from the index ix_notes_export alone: with a million notes that is half a second,
     reading the notes themselves took five (bench/export_notes.py). A column added to those
     questions and not to the index would make every large export slow to start again."""
-    import datetime as dt
-    import shutil
-
-    from sqlalchemy import event
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from server.db import create_engine
-    from server.exports import service
-    from server.notes.models import REVIEWABLE_STATUSES
-
     path = tmp_path / "plan.db"
     shutil.copyfile(sqlite_template, path)
     engine = create_engine(f"sqlite+aiosqlite:///{path}")
     asked: list[tuple[str, object]] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: asked.append((args[2], args[3])))
+
+    async def plans_of_what_was_asked(db: AsyncSession) -> list[list[str]]:
+        """SQLite's plan of each SELECT sent since `asked` was last cleared."""
+        plans = []
+        for statement, parameters in [pair for pair in asked if pair[0].startswith("SELECT")]:
+            rows = await (await db.connection()).exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters
+            )
+            plans.append([row[3] for row in rows.all()])
+        asked.clear()
+        return plans
+
+    one_platform = service.ExportFilters(("DE",), REVIEWABLE_STATUSES)
     every_filter = service.ExportFilters(
         ("DE", "IT"),
         REVIEWABLE_STATUSES,
@@ -407,15 +416,10 @@ async def test_an_export_starts_without_reading_every_note_first(sqlite_template
     )
     try:
         async with AsyncSession(engine) as db:
-            for filters in (service.ExportFilters(("DE",), REVIEWABLE_STATUSES), every_filter):
+            for filters in (one_platform, every_filter):
                 asked.clear()
                 await service.scan(db, filters)
-                plans = []
-                for statement, parameters in [pair for pair in asked if pair[0].startswith("SELECT")]:
-                    rows = (await db.connection()).exec_driver_sql(
-                        f"EXPLAIN QUERY PLAN {statement}", parameters
-                    )
-                    plans.append([row[3] for row in (await rows).all()])
+                plans = await plans_of_what_was_asked(db)
                 assert len(plans) == 2
                 for plan in plans:
                     reads_of_notes = [step for step in plan if " notes " in f"{step} "]
@@ -425,15 +429,8 @@ async def test_an_export_starts_without_reading_every_note_first(sqlite_template
             # And a platform's notes then leave in the export's order without a sort of them all
             # before the first one (12.9 s at a million notes). With filters that SQLite can
             # apply in ix_notes_export, it may choose to sort the fewer notes they leave.
-            asked.clear()
-            await (await db.connection()).execute(
-                service._note_query(service.ExportFilters(("DE",), REVIEWABLE_STATUSES))
-            )
-            ((statement, parameters),) = [pair for pair in asked if pair[0].startswith("SELECT")]
-            rows = await (await db.connection()).exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters
-            )
-            plan = [row[3] for row in rows.all()]
+            await (await db.connection()).execute(service._note_query(one_platform))
+            (plan,) = await plans_of_what_was_asked(db)
             assert any("INDEX ix_notes_platform_received" in step for step in plan), plan
             assert not any("TEMP B-TREE" in step for step in plan), plan
     finally:
