@@ -60,7 +60,7 @@ from sqlalchemy.engine import URL, make_url
 
 from server.accounts.models import User
 from server.db import create_engine
-from server.notes.models import Note
+from server.notes.models import Note, note_characters
 from server.security import CSRF_HEADER
 from server.settings import load_settings
 
@@ -275,13 +275,16 @@ def note_rows(rng: random.Random, count: int, author_ids: list[uuid.UUID]) -> It
                 if kind == "focus_group"
                 else None
             ),
-            "answers": {
-                "age_band": rng.choice(AGE_BANDS),
-                "belonging": rng.randint(1, 5),
-                "hopes": rng.choice(HOPES),
-                "participation": rng.sample(PARTICIPATION, rng.randint(1, 2)),
-            },
+            "answers": (
+                answers := {
+                    "age_band": rng.choice(AGE_BANDS),
+                    "belonging": rng.randint(1, 5),
+                    "hopes": rng.choice(HOPES),
+                    "participation": rng.sample(PARTICIPATION, rng.randint(1, 2)),
+                }
+            ),
             "text": text,
+            "characters": note_characters(text, answers),
             "tags": rng.sample(TAGS, rng.randint(1, 3)),
             "consent_confirmed": True,
             "status": rng.choice(("approved", "submitted")),

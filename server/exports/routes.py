@@ -146,8 +146,10 @@ async def export_notes(
         tags=tags or [],
     )
     locale = request_locale(request)
-    # Asked of an index before the first byte: the count, the fingerprint, the guides.
-    scanned = await service.scan(db, filters)
+    # Asked of an index before the first byte: the count, the fingerprint, the guides; the
+    # latter on a second connection at the same time.
+    async with databases.reading() as beside:
+        scanned = await service.scan(db, filters, beside)
     questions = await service.question_columns(db, scanned, locale)
     summary = await service.summarise(
         db,

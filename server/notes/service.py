@@ -38,6 +38,7 @@ from server.notes.models import (
     NoteStatus,
     QuestionType,
     ReviewDecision,
+    note_characters,
 )
 from server.notes.personal_information import interviewee_code_problem, scan_notes_off_loop
 from server.notes.schemas import NoteIn, WriteResult
@@ -250,6 +251,7 @@ def _row(
         "status": item.status,
         "content_hash": digest,
         "personal_information": personal_information,
+        "characters": note_characters(item.text, item.answers),
     }
 
 

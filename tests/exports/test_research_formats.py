@@ -181,6 +181,39 @@ async def test_an_xlsx_that_could_pass_4_gib_is_zip64_and_reads_whole(written, m
     assert whole_texts(workbook)[(written["notes"]["long"]["id"], "text")] == LONG_TEXT
 
 
+async def test_a_note_lengthened_by_an_edit_weighs_its_new_length_when_an_xlsx_sizes_itself(
+    people, monkeypatch
+):
+    """Whether an XLSX may pass 4 GiB is read from the characters each note keeps beside its
+    text: an edit that makes a note longer must count, or a sheet grown past the limit would
+    be cut off mid-download as a plain zip entry."""
+    from server.exports import service
+
+    author = await people("amina", "youth", ["DE"])
+    worker = await people("yara", "youth_worker", ["DE"])
+    researcher = await people("rosa", "researcher", ["DE"])
+    body = note_body(text="Kurz.", guide_id=None, answers={})
+    assert (await author.request("PUT", f"/api/v1/notes/{body['id']}", json=body)).status_code == 201
+    assert (
+        await worker.post(f"/api/v1/notes/{body['id']}/review", json={"decision": "approve"})
+    ).status_code == 200
+    # As if a stored character took one byte of the sheet and a note's markup none.
+    monkeypatch.setattr(service, "XML_BYTES_PER_CHARACTER", 1)
+    monkeypatch.setattr(service, "XML_BYTES_PER_NOTE", 0)
+    monkeypatch.setattr(service, "ZIP32_LIMIT", 10_000)
+    assert zip64_entries((await export(researcher, format="xlsx")).content) == []
+
+    longer = {**body, "base_version": 1, "text": "Ein langer Abend im Jugendzentrum. " * 400}
+    edited = await author.request("PUT", f"/api/v1/notes/{body['id']}", json=longer)
+    assert edited.status_code == 200, edited.text
+    assert (
+        await worker.post(f"/api/v1/notes/{body['id']}/review", json={"decision": "approve"})
+    ).status_code == 200
+    response = await export(researcher, format="xlsx")
+    assert "xl/worksheets/sheet1.xml" in zip64_entries(response.content)
+    assert notes_sheet(workbook_of(response))[body["id"]]["text"] == longer["text"]
+
+
 async def test_the_codebook_says_where_long_texts_continue(written):
     workbook = workbook_of(await export(written["researcher"], format="xlsx"))
     notes = [row[0] for row in workbook["codebook"].iter_rows(values_only=True) if row[0] and " " in row[0]]
