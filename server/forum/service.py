@@ -442,7 +442,11 @@ async def list_topics(
         .where(
             Post.topic_id == Topic.id,
             Post.id != Topic.first_post_id,
-            Post.status == PostStatus.VISIBLE,
+            # Seen through `|| ''`, out of ix_forum_posts_waiting's reach: SQLite, which keeps
+            # no statistics, would count each topic's replies among every visible post of the
+            # forum through it, not among the topic's own through ix_forum_posts_reading
+            # (0.9 s of CPU a page of 50 at 11,000 posts).
+            sa.type_coerce(Post.status, sa.Text).concat("") == PostStatus.VISIBLE.value,
             Post.author_id != user.id,
             Post.author_id.not_in(blocked_by(user)),
             sa.or_(TopicRead.read_up_to.is_(None), Post.created_at > TopicRead.read_up_to),
