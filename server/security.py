@@ -10,6 +10,7 @@ since a browser never sends them on its own.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import ipaddress
@@ -56,6 +57,16 @@ def sha256_hex(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
+@functools.cache
+def _decoy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    """The hash of a password nobody knows, made once a process for each cost rather than once an
+    app: the test suite makes thousands of apps in one process, and each hash takes 60 ms."""
+    hasher = argon2.PasswordHasher(
+        time_cost=time_cost, memory_cost=memory_kib, parallelism=parallelism, type=argon2.Type.ID
+    )
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
 class PasswordHasher:
     """argon2id off the event loop, with a cap on hashes in flight.
 
@@ -73,7 +84,9 @@ class PasswordHasher:
         )
         self._limiter = anyio.CapacityLimiter(settings.max_concurrent_hashes)
         # Unknown usernames are checked against this, so they cost what a wrong password costs.
-        self._decoy_hash = self._argon2.hash(secrets.token_urlsafe(16))
+        self._decoy_hash = _decoy_hash(
+            settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+        )
 
     async def hash(self, password: str) -> str:
         return await anyio.to_thread.run_sync(self._argon2.hash, password, limiter=self._limiter)

@@ -4,6 +4,7 @@ TESSERA_TEST_POSTGRES_URL is set), the real app over Litestar's test client, and
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import re
 import shutil
@@ -302,6 +303,16 @@ class Accented:
 
     def ngettext(self, singular: str, plural: str, count: int) -> str:
         return f"[{self.locale}] {singular if count == 1 else plural}"
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # Each test makes an app (Litestar builds every route again: a quarter of a second), and each
+    # app is tens of thousands of small objects. With the default thresholds the collector walked
+    # the whole heap of imported modules and collected tests many times an app; set aside what is
+    # here now, and collect the young less often: tests/forum ran 14 % faster, for 150 MB more.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
