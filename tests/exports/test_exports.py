@@ -393,7 +393,8 @@ async def test_an_export_starts_without_reading_every_note_first(sqlite_template
     questions and not to the index would make every large export slow to start again."""
     path = tmp_path / "plan.db"
     shutil.copyfile(sqlite_template, path)
-    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    # A reader's engine, as the export route reads: its two sessions take no write lock.
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", read_only=True)
     asked: list[tuple[str, object]] = []
     event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: asked.append((args[2], args[3])))
 
@@ -416,10 +417,10 @@ async def test_an_export_starts_without_reading_every_note_first(sqlite_template
         since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
     )
     try:
-        async with AsyncSession(engine) as db:
+        async with AsyncSession(engine) as db, AsyncSession(engine) as beside:
             for filters in (one_platform, every_filter):
                 asked.clear()
-                scanned = await service.scan(db, filters)
+                scanned = await service.scan(db, filters, beside)
                 await service.summarise(db, filters, scanned, "xlsx", may_pass_zip32=True)
                 plans = await plans_of_what_was_asked(db)
                 assert len(plans) == 2
