@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Litestar
 from litestar.config.compression import CompressionConfig
 from litestar.connection import ASGIConnection
@@ -18,6 +19,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.stores.base import NamespacedStore
 from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from server import workers
@@ -108,37 +110,8 @@ def make_store(settings: Settings) -> NamespacedStore:
 
 def create_app(settings: Settings | None = None, *, run_workers: bool = False) -> Litestar:
     settings = settings or load_settings()
-    engine = create_engine(settings.database_url)
-    db_sessionmaker = create_sessionmaker(engine)
-    reader_engine = create_engine(settings.database_url, read_only=True) if settings.is_sqlite else engine
-    databases = Databases(writer=db_sessionmaker, reader=create_sessionmaker(reader_engine))
-    store = make_store(settings)
-    sessions = Sessions(store.with_namespace("sessions"), settings)
-    account_services = AccountServices(
-        PasswordHasher(settings),
-        LoginThrottle(store, settings),
-        RegistrationThrottle(store, settings),
-        databases,
-        MailThrottle(store),
-    )
-
-    async def after_erasure() -> None:
-        await checkpoint_and_truncate_wal(engine)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        await migrate(engine)
-        await push_keys.make_key_once(db_sessionmaker, settings)
-        async with contextlib.AsyncExitStack() as stack:
-            # Undone last to first: the workers stop before the engines they use are disposed.
-            stack.push_async_callback(engine.dispose)
-            stack.push_async_callback(reader_engine.dispose)
-            if run_workers:
-                await stack.enter_async_context(workers.running(store, db_sessionmaker, settings))
-            yield
-
     pwa_dir = Path(settings.pwa_dir) if settings.pwa_dir else PWA_DIR
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             *system_routes.routes,
             *account_routes.routes,
@@ -161,11 +134,12 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
             service_worker_route(pwa_dir),
             app_files_router(pwa_dir),
         ],
+        # Read from the app's state on each request, never closed over: see `bind`.
         dependencies={
-            "databases": Provide(lambda: databases, sync_to_thread=False),
+            "databases": Provide(_state_item("databases"), sync_to_thread=False),
             "db": Provide(provide_db),
-            "settings": Provide(lambda: settings, sync_to_thread=False),
-            "account_services": Provide(lambda: account_services, sync_to_thread=False),
+            "settings": Provide(_state_item("settings"), sync_to_thread=False),
+            "account_services": Provide(_state_item("account_services"), sync_to_thread=False),
         },
         middleware=[
             ResponseHeadersMiddleware(),
@@ -192,21 +166,81 @@ def create_app(settings: Settings | None = None, *, run_workers: bool = False) -
         # its highest level), gzip otherwise.
         compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=1024),
         request_max_body_size=settings.max_body_bytes,
-        stores={STORE_NAME: store.with_namespace("ratelimits")},
-        state=State(
-            {
-                "settings": settings,
-                "engine": engine,
-                "databases": databases,
-                "sessions": sessions,
-                "store": store,
-                "after_erasure": after_erasure,
-                "account_services": account_services,
-            }
-        ),
-        lifespan=[lifespan],
+        lifespan=[_lifespan],
         debug=False,
     )
+    bind(app, settings, run_workers=run_workers)
+    return app
+
+
+def shape(settings: Settings) -> Settings:
+    """What of `settings` is built into an app's routes and middleware (limits, sizes, the app
+    shell's files): two settings of one shape differ only in what `bind` gives an app."""
+    return msgspec.structs.replace(settings, database_url="", redis_url=None, store_dir="")
+
+
+def bind(app: Litestar, settings: Settings, *, run_workers: bool = False) -> None:
+    """Give `app` its database, store, sessions and services for `settings`, in place of any it
+    had. Requests and the lifespan read these from the app's state, so one app built once can be
+    bound again to another database while it is not running: the test suite does this, since
+    registering the routes is most of what making an app costs. `settings` must have the app's
+    shape (`shape`)."""
+    engine = create_engine(settings.database_url)
+    db_sessionmaker = create_sessionmaker(engine)
+    reader_engine = create_engine(settings.database_url, read_only=True) if settings.is_sqlite else engine
+    databases = Databases(writer=db_sessionmaker, reader=create_sessionmaker(reader_engine))
+    store = make_store(settings)
+
+    async def after_erasure() -> None:
+        await checkpoint_and_truncate_wal(engine)
+
+    # A new registry, so no store made on demand by an earlier binding (Litestar's default
+    # factory) outlives it.
+    app.stores = StoreRegistry({STORE_NAME: store.with_namespace("ratelimits")})
+    app.state.clear()
+    app.state.update(
+        {
+            "settings": settings,
+            "engine": engine,
+            "reader_engine": reader_engine,
+            "databases": databases,
+            "sessions": Sessions(store.with_namespace("sessions"), settings),
+            "store": store,
+            "after_erasure": after_erasure,
+            "run_workers": run_workers,
+            "account_services": AccountServices(
+                PasswordHasher(settings),
+                LoginThrottle(store, settings),
+                RegistrationThrottle(store, settings),
+                databases,
+                MailThrottle(store),
+            ),
+        }
+    )
+
+
+def _state_item(name: str) -> Callable[[State], Any]:
+    def provide(state: State) -> Any:
+        return state[name]
+
+    return provide
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Litestar) -> AsyncIterator[None]:
+    state = app.state
+    engine = state.engine
+    await migrate(engine)
+    await push_keys.make_key_once(state.databases.writer, state.settings)
+    async with contextlib.AsyncExitStack() as stack:
+        # Undone last to first: the workers stop before the engines they use are disposed.
+        stack.push_async_callback(engine.dispose)
+        stack.push_async_callback(state.reader_engine.dispose)
+        if state.run_workers:
+            await stack.enter_async_context(
+                workers.running(state.store, state.databases.writer, state.settings)
+            )
+        yield
 
 
 def create_app_from_environment() -> Any:

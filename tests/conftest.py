@@ -23,7 +23,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.engine import make_url
 
 from server.accounts.service import create_user_from_cli
-from server.app import create_app
+from server.app import bind, create_app, shape
 from server.db import checkpoint_and_truncate_wal, create_engine, create_sessionmaker, migrate
 from server.security import CSRF_HEADER, SESSION_COOKIE, PasswordHasher
 from server.settings import Settings
@@ -155,13 +155,34 @@ def test_hasher() -> PasswordHasher:
     return ReusingHasher(Settings())
 
 
+# Apps built in this process, by shape (server.app.shape), for the tests to come, each with its
+# number of routes when built. Registering Litestar's routes is most of what making an app costs
+# (0.2 to 0.6 s an app): each test binds a built one to its own database and store instead
+# (server.app.bind), the way a new process would start, and gives it back when it ends, unless
+# the test registered routes of its own on it.
+_idle_apps: dict[Settings, list[tuple[Litestar, int]]] = {}
+
+
+def _app_for(settings: Settings) -> tuple[Litestar, int]:
+    idle = _idle_apps.get(shape(settings))
+    if idle:
+        app, routes = idle.pop()
+        bind(app, settings)
+        return app, routes
+    app = create_app(settings)
+    return app, len(app.routes)
+
+
 @pytest.fixture
 async def make_app(settings: Settings, test_hasher: PasswordHasher) -> AsyncIterator[Any]:
     """``make_app(session_absolute_hours=1)``: the app with some settings changed."""
     engines = []
+    made: list[tuple[Settings, Litestar, int]] = []
 
     def make(**overrides: Any) -> Litestar:
-        app = create_app(msgspec.structs.replace(settings, **overrides))
+        app_settings = msgspec.structs.replace(settings, **overrides)
+        app, routes = _app_for(app_settings)
+        made.append((shape(app_settings), app, routes))
         # The test client runs the app on an event loop of its own; a test that reads or
         # writes the database directly needs connections made on the test's loop.
         engines.append(create_engine(settings.database_url))
@@ -172,6 +193,12 @@ async def make_app(settings: Settings, test_hasher: PasswordHasher) -> AsyncIter
     yield make
     for engine in engines:
         await engine.dispose()
+    for app_shape, app, routes in made:
+        # What the test's own client did not dispose of (an app never started, say).
+        await app.state.engine.dispose()
+        await app.state.reader_engine.dispose()
+        if len(app.routes) == routes:
+            _idle_apps.setdefault(app_shape, []).append((app, routes))
 
 
 @pytest.fixture
