@@ -15,6 +15,9 @@ import datetime as dt
 import hashlib
 import io
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from html import escape
@@ -319,8 +322,27 @@ def _processes() -> ProcessPoolExecutor:
     if _pdf_processes is None:
         # One process: PDFs wait for each other rather than take every core from the API.
         # Spawned, not forked: a fork of a process with threads and an event loop is not safe.
-        _pdf_processes = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        _pdf_processes = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_end_with_parent,
+            initargs=(os.getpid(),),
+        )
     return _pdf_processes
+
+
+def _end_with_parent(parent: int) -> None:
+    """Runs first in the PDF process: it ends when the server process that started it is gone.
+    A server killed outright (SIGKILL, the out-of-memory killer) cannot stop it, and it would
+    otherwise wait for work forever, holding its memory: its own end of the work queue keeps
+    that queue open."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 BRIEF_TOO_LONG = N_("This brief is too long for a PDF. Download it as a Word document.")
