@@ -34,13 +34,24 @@ PASSWORD = "a long walk by the river"
 
 
 class PostgresDatabases:
-    """One migrated template per test run; each test gets a copy of it (CREATE DATABASE ... TEMPLATE)."""
+    """One migrated template per test process; each test gets a copy of it (CREATE DATABASE
+    ... TEMPLATE), made BATCH at a time, and the copies the tests are done with are dropped
+    together before the next batch is made.
+
+    PostgreSQL 15 makes copies in a row in about 35 ms each and drops them in a row in about
+    60 ms each, but a copy made just after a drop, or a drop just after a copy, waits for the
+    switch between the two, 350 to 750 ms here: one copy and one drop a test made every test
+    wait for it (0.63 s, the median setup of a PostgreSQL test, against 0.17 s on SQLite)."""
+
+    BATCH = 16
 
     def __init__(self, url: str) -> None:
         self.url = make_url(url)
         self.run_id = uuid.uuid4().hex[:8]
         self.template = f"tessera_tpl_{self.run_id}"
-        self.created: list[str] = []
+        self.made = 0
+        self.waiting: list[str] = []  # copies made, not yet given to a test
+        self.done: list[str] = []  # copies the tests are done with, to drop
         self._ready = False
 
     async def _admin(self) -> asyncpg.Connection:
@@ -56,33 +67,46 @@ class PostgresDatabases:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     async def fresh(self) -> str:
-        admin = await self._admin()
-        try:
-            if not self._ready:
-                await admin.execute(f'CREATE DATABASE "{self.template}"')
-                engine = create_engine(self.url_of(self.template))
-                await migrate(engine)
-                await engine.dispose()
-                self._ready = True
-            name = f"tessera_{self.run_id}_{len(self.created)}"
-            await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
-            self.created.append(name)
-            return self.url_of(name)
-        finally:
-            await admin.close()
-
-    async def drop(self, name_url: str) -> None:
-        name = make_url(name_url).database
-        admin = await self._admin()
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
-
-    async def drop_template(self) -> None:
-        if self._ready:
+        if not self.waiting:
             admin = await self._admin()
             try:
+                if not self._ready:
+                    await admin.execute(f'CREATE DATABASE "{self.template}"')
+                    engine = create_engine(self.url_of(self.template))
+                    await migrate(engine)
+                    await engine.dispose()
+                    self._ready = True
+                await self._drop_done(admin)
+                for _ in range(self.BATCH):
+                    name = f"tessera_{self.run_id}_{self.made}"
+                    await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+                    # A commit does not wait for its WAL to reach the disk: what a test checks
+                    # is lost only if PostgreSQL itself crashes, which no test makes it do.
+                    await admin.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+                    self.made += 1
+                    self.waiting.append(name)
+            finally:
+                await admin.close()
+        return self.url_of(self.waiting.pop(0))
+
+    def drop(self, name_url: str) -> None:
+        """The test is done with this copy: it is dropped with the others before the next batch."""
+        self.done.append(str(make_url(name_url).database))
+
+    async def _drop_done(self, admin: asyncpg.Connection) -> None:
+        while self.done:
+            # FORCE: a connection a test left open does not keep its database.
+            await admin.execute(f'DROP DATABASE IF EXISTS "{self.done[-1]}" WITH (FORCE)')
+            self.done.pop()
+
+    async def drop_all(self) -> None:
+        """At the end of the test run: every copy, used or not, and the template."""
+        if self._ready:
+            self.done += self.waiting
+            self.waiting.clear()
+            admin = await self._admin()
+            try:
+                await self._drop_done(admin)
                 await admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
             finally:
                 await admin.close()
@@ -95,7 +119,7 @@ def postgres_databases() -> Iterator[PostgresDatabases | None]:
         return
     databases = PostgresDatabases(POSTGRES_URL)
     yield databases
-    asyncio.run(databases.drop_template())
+    asyncio.run(databases.drop_all())
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +152,7 @@ async def database_url(
     assert postgres_databases is not None
     url = await postgres_databases.fresh()
     yield url
-    await postgres_databases.drop(url)
+    postgres_databases.drop(url)
 
 
 @pytest.fixture
