@@ -185,6 +185,10 @@ def bind(app: Litestar, settings: Settings, *, run_workers: bool = False) -> Non
     bound again to another database while it is not running: the test suite does this, since
     registering the routes is most of what making an app costs. `settings` must have the app's
     shape (`shape`)."""
+    bound = app.state.get("settings")
+    if bound is not None and shape(bound) != shape(settings):
+        # Its limits and sizes are built into its middleware: they would silently stay the old ones.
+        raise ValueError("an app can be bound again only to settings of the shape it was built with")
     engine = create_engine(settings.database_url)
     db_sessionmaker = create_sessionmaker(engine)
     reader_engine = create_engine(settings.database_url, read_only=True) if settings.is_sqlite else engine

@@ -101,15 +101,17 @@ class PostgresDatabases:
 
     async def drop_all(self) -> None:
         """At the end of the test run: every copy, used or not, and the template."""
-        if self._ready:
-            self.done += self.waiting
-            self.waiting.clear()
-            admin = await self._admin()
-            try:
-                await self._drop_done(admin)
+        self.done += self.waiting
+        self.waiting.clear()
+        if not self.done and not self._ready:
+            return
+        admin = await self._admin()
+        try:
+            await self._drop_done(admin)
+            if self._ready:
                 await admin.execute(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
-            finally:
-                await admin.close()
+        finally:
+            await admin.close()
 
 
 @pytest.fixture(scope="session")

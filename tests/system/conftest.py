@@ -34,7 +34,8 @@ async def empty_postgres_database() -> AsyncIterator[str]:
     try:
         yield url
     finally:
-        await server.drop(url)
+        server.drop(url)
+        await server.drop_all()
 
 
 @pytest.fixture

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 import pytest
 from litestar.testing import AsyncTestClient
 
-from server.app import create_app
+from server.app import bind, create_app
 from server.settings import Settings, SettingsError, load_settings
 from tests.conftest import served_routes
 
@@ -160,3 +161,22 @@ async def test_a_missing_app_file_is_not_cached(client):
     response = await client.get("/no-such-screen.js")
     assert response.status_code == 404
     assert "cache-control" not in response.headers
+
+
+async def test_an_app_bound_again_serves_its_new_database_and_refuses_settings_of_another_shape(tmp_path):
+    first = Settings(database_url=f"sqlite+aiosqlite:///{tmp_path}/one.db", store_dir=str(tmp_path / "one"))
+    app = create_app(first)
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
+    second = msgspec.structs.replace(
+        first, database_url=f"sqlite+aiosqlite:///{tmp_path}/two.db", store_dir=str(tmp_path / "two")
+    )
+    bind(app, second)
+    async with AsyncTestClient(app=app) as client:
+        assert (await client.get("/health")).json() == {"status": "ok", "database": "ok"}
+    # The new binding's start migrated its own database, and its store is its own directory.
+    assert (tmp_path / "two.db").stat().st_size > 0 and (tmp_path / "two").is_dir()
+    # Limits are built into the middleware: another limit would silently stay the old one.
+    with pytest.raises(ValueError):
+        bind(app, msgspec.structs.replace(second, forum_posts_per_hour=1))
+    assert app.state.settings == second
